@@ -1,0 +1,62 @@
+"""Names shared by features, reasons and the synthetic generator's ground truth.
+
+Feature names are built from a few patterns so that every later consumer (the
+feature dictionary, SHAP reasons, the report) can recognise a feature by its
+name alone. The driver families are the vocabulary the retention team reads and
+the names the synthetic generator uses for its ground-truth dominant driver.
+
+Patterns (``{t}`` an event type, ``{c}`` a ticket category, ``{w}`` a window in days):
+
+usage
+    ``events_{t}_count_{w}d``, ``events_total_count_{w}d``,
+    ``events_{t}_value_sum_{w}d``,
+    ``events_{t}_change_{w}d_vs_prev_{w}d`` (ratio, -1 = stopped, 0 = flat),
+    ``events_{t}_diff_{w}d_vs_prev_{w}d`` (absolute difference),
+    ``usage_weekly_slope_{w}d`` (events per week, per week)
+engagement
+    ``active_days_{w}d``, ``distinct_event_types_{w}d``, ``days_since_last_event``,
+    ``longest_gap_days_{w}d``, ``weeks_active_share_{w}d``, ``nps_last_score``,
+    ``days_since_last_nps``
+tenure
+    ``tenure_days``, ``days_to_renewal``, ``plan_changes_count``
+complaints
+    ``tickets_count_{w}d``, ``tickets_{c}_count_{w}d``, ``days_since_last_ticket``,
+    ``tickets_open_count``, ``satisfaction_mean_{w}d``, ``satisfaction_min_{w}d``,
+    ``tickets_slow_resolution_count_{w}d``, ``complaints_repeat_count_{w}d``
+billing
+    ``monthly_fee``, ``price_change_pct_{w}d``, ``payment_failed_count_{w}d``
+attributes
+    every static column of the customers table, under its own name.
+"""
+
+from __future__ import annotations
+
+import re
+
+FAMILIES: tuple[str, ...] = ("usage", "engagement", "tenure", "complaints", "billing", "attributes")
+
+# Order matters: the first pattern that matches wins. Billing and engagement
+# patterns come before the generic ``events_`` usage pattern because some of
+# their features are counted from the event log too (payment failures, NPS).
+_FAMILY_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("billing", re.compile(r"^(monthly_fee$|price_change_|payment_failed_|events_payment_failed_)")),
+    ("engagement", re.compile(r"^(active_days_|distinct_event_types_|days_since_last_event$|longest_gap_days_|weeks_active_share_|nps_|days_since_last_nps$|events_nps_)")),
+    ("tenure", re.compile(r"^(tenure_days$|days_to_renewal$|plan_changes_count$|events_plan_change_|events_price_change_)")),
+    ("complaints", re.compile(r"^(tickets_|days_since_last_ticket$|satisfaction_|complaints_)")),
+    ("usage", re.compile(r"^(events_|usage_)")),
+)
+
+
+def family_of(feature: str) -> str:
+    """Return the driver family a feature belongs to.
+
+    Args:
+        feature: a feature column name.
+
+    Returns:
+        One of ``FAMILIES``; static attributes fall through to ``"attributes"``.
+    """
+    for family, pattern in _FAMILY_PATTERNS:
+        if pattern.search(feature):
+            return family
+    return "attributes"

@@ -1,0 +1,170 @@
+"""The raw data contract: finding, reading and checking the raw tables in DuckDB.
+
+Contract v1 (public interface: extend it, never rename it):
+
+customers (required)
+    ``customer_id`` (string, unique), ``signup_date`` (date), ``churn_date``
+    (date, empty = still a customer; may be absent); every other column is a
+    static attribute (numbers become numeric features, text and booleans
+    categorical ones).
+events (required)
+    ``customer_id``, ``timestamp`` (datetime), ``event_type`` (string),
+    ``value`` (float, optional, default 1.0).
+tickets (optional)
+    ``customer_id``, ``opened_at`` (datetime), ``category`` (string),
+    ``resolved_at`` (datetime, optional), ``satisfaction`` (1-5, optional).
+
+Files are ``<table>.csv`` or ``<table>.parquet`` in one folder. The tables are
+read and type-checked inside DuckDB, never loaded whole into pandas, so the
+same code checks a 100-million-row event log.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import duckdb
+
+TABLES: tuple[str, ...] = ("customers", "events", "tickets")
+REQUIRED_TABLES: frozenset[str] = frozenset({"customers", "events"})
+SUFFIXES: tuple[str, ...] = (".parquet", ".csv")
+
+# column -> (DuckDB type, required?)
+COLUMNS: dict[str, dict[str, tuple[str, bool]]] = {
+    "customers": {
+        "customer_id": ("VARCHAR", True),
+        "signup_date": ("DATE", True),
+        "churn_date": ("DATE", False),
+    },
+    "events": {
+        "customer_id": ("VARCHAR", True),
+        "timestamp": ("TIMESTAMP", True),
+        "event_type": ("VARCHAR", True),
+        "value": ("DOUBLE", False),
+    },
+    "tickets": {
+        "customer_id": ("VARCHAR", True),
+        "opened_at": ("TIMESTAMP", True),
+        "category": ("VARCHAR", True),
+        "resolved_at": ("TIMESTAMP", False),
+        "satisfaction": ("DOUBLE", False),
+    },
+}
+
+# Values a column takes when the optional column is absent from the file.
+DEFAULTS: dict[tuple[str, str], str] = {
+    ("events", "value"): "1.0",
+}
+
+
+class ContractError(ValueError):
+    """The raw data breaks the contract; the message says where, what and how many."""
+
+
+@dataclasses.dataclass(frozen=True)
+class RawTable:
+    """One contract table as found on disk."""
+
+    name: str
+    path: Path
+    columns: tuple[str, ...]
+    is_csv: bool
+    source_names: tuple[str, ...] = ()
+
+    def source(self, column: str) -> str:
+        """The column's name as written in the file (a BOM or stray spaces kept)."""
+        names = self.source_names or self.columns
+        return names[self.columns.index(column)]
+
+
+def find_table(raw_dir: Path, name: str) -> Path | None:
+    """Return the file holding table ``name`` in ``raw_dir``, or None if absent.
+
+    Args:
+        raw_dir: the raw folder.
+        name: a contract table name.
+
+    Returns:
+        The path of ``<name>.parquet`` or ``<name>.csv``.
+    """
+    found = [raw_dir / f"{name}{s}" for s in SUFFIXES if (raw_dir / f"{name}{s}").exists()]
+    if len(found) > 1:
+        raise ContractError(
+            f"{raw_dir}: both {found[0].name} and {found[1].name} exist for table '{name}'; keep one"
+        )
+    if found:
+        return found[0]
+    others = sorted(p.name for p in raw_dir.glob(f"{name}.*"))
+    if others:
+        raise ContractError(
+            f"{raw_dir / others[0]}: table '{name}' must be a .csv or .parquet file, found {', '.join(others)}"
+        )
+    return None
+
+
+def _sql_str(value: str | Path) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def scan_sql(table: RawTable) -> str:
+    """Return a DuckDB table expression that scans the file as it is.
+
+    CSV columns are read as text so that a bad value becomes a counted error
+    with examples rather than a parser crash or a silently guessed type.
+    """
+    if table.is_csv:
+        return (
+            f"read_csv({_sql_str(table.path)}, all_varchar = true, header = true, "
+            f"auto_detect = true, strict_mode = false, null_padding = true)"
+        )
+    return f"read_parquet({_sql_str(table.path)})"
+
+
+def open_table(con: duckdb.DuckDBPyConnection, raw_dir: Path, name: str) -> RawTable | None:
+    """Locate a table and read its header.
+
+    Args:
+        con: a DuckDB connection.
+        raw_dir: the raw folder.
+        name: a contract table name.
+
+    Returns:
+        The table, or None when an optional table is absent.
+    """
+    path = find_table(raw_dir, name)
+    if path is None:
+        if name in REQUIRED_TABLES:
+            raise ContractError(
+                f"{raw_dir}: required table '{name}' not found (expected {name}.csv or {name}.parquet)"
+            )
+        return None
+    if path.stat().st_size == 0:
+        raise ContractError(f"{path}: file is empty (0 bytes); table '{name}' needs a header and rows")
+    probe = RawTable(name, path, (), path.suffix == ".csv")
+    try:
+        rel = con.sql(f"SELECT * FROM {scan_sql(probe)} LIMIT 0")
+    except duckdb.Error as exc:
+        kind = "CSV" if probe.is_csv else "Parquet"
+        raise ContractError(f"{path}: cannot be read as {kind}: {str(exc).splitlines()[0]}") from None
+    source_names = tuple(rel.columns)
+    columns = tuple(c.lstrip("\ufeff").strip() for c in source_names)
+    dupes = sorted({c for c in columns if columns.count(c) > 1})
+    if dupes:
+        raise ContractError(f"{path}: column(s) {', '.join(dupes)} appear more than once")
+    return RawTable(name, path, columns, probe.is_csv, source_names)
+
+
+def check_columns(table: RawTable) -> None:
+    """Raise if a required column is missing, naming the file and the columns found."""
+    missing = [c for c, (_, req) in COLUMNS[table.name].items() if req and c not in table.columns]
+    if missing:
+        raise ContractError(
+            f"{table.path}: missing required column(s) {', '.join(missing)} in table '{table.name}' "
+            f"(found: {', '.join(table.columns) or 'no columns'})"
+        )
+
+
+def attribute_columns(table: RawTable) -> tuple[str, ...]:
+    """Static attribute columns of the customers table: everything outside the contract."""
+    return tuple(c for c in table.columns if c not in COLUMNS["customers"])

@@ -1,0 +1,161 @@
+"""Params sections as frozen, validated models.
+
+Each stage validates the sections it reads when it starts, so a misspelled key
+or a wrong type stops the stage at once with the key's name, not twenty
+minutes into a run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+
+class ParamsError(ValueError):
+    """params.yaml is missing a section or has a key or value we cannot use."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataParams(_Section):
+    source: Literal["synthetic", "dir"] = "synthetic"
+    raw_dir: str = "data/raw"
+    as_of: dt.date | None = None
+
+
+class GenerateParams(_Section):
+    n_customers: int = Field(20_000, gt=0)
+    start_date: dt.date = dt.date(2023, 1, 1)
+    end_date: dt.date = dt.date(2024, 12, 31)
+    seed: int = 42
+
+    @field_validator("end_date")
+    @classmethod
+    def _after_start(cls, v: dt.date, info: Any) -> dt.date:
+        start = info.data.get("start_date")
+        if start is not None and v <= start:
+            raise ValueError(f"end_date {v} must be after start_date {start}")
+        return v
+
+
+class CutoffParams(_Section):
+    first: dt.date
+    last: dt.date | None = None
+    frequency: Literal["month_end", "days"] = "month_end"
+    every_days: int = Field(30, gt=0)
+
+
+class LabelParams(_Section):
+    mode: Literal["churn_date"] = "churn_date"
+    horizon_days: int = Field(30, gt=0)
+    min_tenure_days: int = Field(0, ge=0)
+
+
+class ValidateParams(_Section):
+    mode: Literal["strict", "lenient"] = "strict"
+
+
+class FeaturizeParams(_Section):
+    windows: tuple[int, ...] = (7, 30, 90)
+    decline_window_days: int = Field(30, gt=0)
+    max_event_types: int = Field(12, gt=0)
+    slow_resolution_hours: float = Field(72, gt=0)
+
+    @field_validator("windows")
+    @classmethod
+    def _positive_sorted(cls, v: tuple[int, ...]) -> tuple[int, ...]:
+        if not v or any(w <= 0 for w in v):
+            raise ValueError(f"windows must be positive day counts, got {list(v)}")
+        return tuple(sorted(set(v)))
+
+
+class TrainParams(_Section):
+    seed: int = 42
+    learning_rate: float = Field(0.05, gt=0)
+    num_leaves: int = Field(31, gt=1)
+    min_child_samples: int = Field(50, gt=0)
+    feature_fraction: float = Field(0.9, gt=0, le=1)
+    bagging_fraction: float = Field(0.8, gt=0, le=1)
+    bagging_freq: int = Field(1, ge=0)
+    lambda_l2: float = Field(1.0, ge=0)
+    num_boost_round: int = Field(2000, gt=0)
+    early_stopping_rounds: int = Field(100, gt=0)
+    num_threads: int = Field(2, gt=0)
+
+
+class ExplainParams(_Section):
+    top_k: int = Field(3, ge=1, le=10)
+
+
+class ScoreParams(_Section):
+    as_of: dt.date | None = None
+
+
+class MlflowParams(_Section):
+    tracking_uri: str | None = None
+    experiment: str = "churn"
+
+
+SECTIONS: dict[str, type[_Section]] = {
+    "data": DataParams,
+    "generate": GenerateParams,
+    "cutoffs": CutoffParams,
+    "label": LabelParams,
+    "validate": ValidateParams,
+    "featurize": FeaturizeParams,
+    "train": TrainParams,
+    "explain": ExplainParams,
+    "score": ScoreParams,
+    "mlflow": MlflowParams,
+}
+
+
+def load_params(path: str | Path = "params.yaml") -> dict[str, Any]:
+    """Read params.yaml as a plain dict.
+
+    Args:
+        path: the params file.
+
+    Returns:
+        The parsed YAML mapping.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise ParamsError(f"{path}: params file not found (run from the repository root)")
+    with path.open(encoding="utf-8") as fh:
+        raw = yaml.safe_load(fh) or {}
+    if not isinstance(raw, dict):
+        raise ParamsError(f"{path}: expected a mapping of sections, got {type(raw).__name__}")
+    return raw
+
+
+def section(params: dict[str, Any], name: str, path: str | Path = "params.yaml") -> Any:
+    """Validate one params section and return it as a frozen model.
+
+    Args:
+        params: the dict from ``load_params``.
+        name: the section name, one of ``SECTIONS``.
+        path: the file the params came from, for error messages.
+
+    Returns:
+        The validated section model.
+    """
+    model = SECTIONS[name]
+    values = params.get(name)
+    if values is None:
+        values = {}
+    if not isinstance(values, dict):
+        raise ParamsError(f"{path}: section '{name}' must be a mapping, got {values!r}")
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{name}.{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ParamsError(f"{path}: {problems}") from None

@@ -1,0 +1,123 @@
+"""File outputs written atomically, and where the repository lives.
+
+Every stage output goes to a temporary name in the same folder first and is
+renamed into place, so a crash or a validation error never leaves a
+half-written file, or a stale one that looks fresh.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it onto ``path`` on success.
+
+    Args:
+        path: the final file name.
+
+    Yields:
+        A temporary file path in the same folder; removed if the block raises.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, path)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+@contextlib.contextmanager
+def atomic_dir(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary folder beside ``path``; swap it in for ``path`` on success.
+
+    Args:
+        path: the final folder.
+
+    Yields:
+        A fresh temporary folder; removed if the block raises.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    try:
+        yield tmp
+        if path.exists():
+            old = path.with_name(f".{path.name}.old")
+            if old.exists():
+                shutil.rmtree(old)
+            os.replace(path, old)
+            os.replace(tmp, path)
+            shutil.rmtree(old)
+        else:
+            os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+
+
+def write_parquet(df: pd.DataFrame, path: str | Path) -> None:
+    """Write a DataFrame to Parquet atomically, without the index."""
+    with atomic_path(path) as tmp:
+        df.to_parquet(tmp, index=False)
+
+
+def write_json(obj: Any, path: str | Path) -> None:
+    """Write JSON atomically, keys sorted, so equal content gives equal bytes."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
+
+
+def read_json(path: str | Path) -> Any:
+    """Read a JSON file."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def remove_outputs(*paths: str | Path) -> None:
+    """Delete outputs of an earlier run so that a failed run leaves none that look fresh."""
+    for p in map(Path, paths):
+        if p.is_dir():
+            shutil.rmtree(p)
+        elif p.exists():
+            p.unlink()
+
+
+def repo_root(start: str | Path | None = None) -> Path:
+    """Return the user's repository root, also from inside a DVC experiment copy.
+
+    ``dvc exp run --temp`` and queued experiments execute in a copy under
+    ``<repo>/.dvc/tmp/exps/``; runs from there must land in the repository's own
+    MLflow store, so the copy resolves to the repository that holds it.
+
+    Args:
+        start: where to start looking; the working directory by default.
+
+    Returns:
+        The folder holding ``dvc.yaml`` (outermost repository when nested in a DVC temp copy).
+    """
+    here = Path(start or os.getcwd()).resolve()
+    parts = here.parts
+    if ".dvc" in parts:
+        idx = parts.index(".dvc")
+        candidate = Path(*parts[:idx])
+        if (candidate / "dvc.yaml").exists() or (candidate / ".dvc").is_dir():
+            return candidate
+    for folder in (here, *here.parents):
+        if (folder / "dvc.yaml").exists():
+            return folder
+    return here
