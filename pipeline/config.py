@@ -65,6 +65,8 @@ class FeaturizeParams(_Section):
     windows: tuple[int, ...] = (7, 30, 90)
     decline_window_days: int = Field(30, gt=0)
     max_event_types: int = Field(12, gt=0)
+    value_sum_event_types: tuple[str, ...] = ("session",)
+    passive_event_types: tuple[str, ...] = ("payment_failed", "plan_change", "price_change", "nps")
     slow_resolution_hours: float = Field(72, gt=0)
 
     @field_validator("windows")

@@ -121,3 +121,32 @@ def repo_root(start: str | Path | None = None) -> Path:
         if (folder / "dvc.yaml").exists():
             return folder
     return here
+
+
+def connect_validated(validated_dir: str | Path, threads: int | None = None):
+    """A DuckDB connection with views ``customers``, ``events`` and ``tickets`` over the validated tables.
+
+    Args:
+        validated_dir: the validate stage's output folder.
+        threads: DuckDB worker threads (None: DuckDB's default).
+
+    Returns:
+        The connection; the tables stay on disk and are scanned lazily.
+    """
+    import duckdb
+
+    validated_dir = Path(validated_dir)
+    con = duckdb.connect()
+    con.execute(f"SET temp_directory = '{tempfile.gettempdir()}/churn-duckdb'")
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    for name in ("customers", "events", "tickets"):
+        path = str(validated_dir / f"{name}.parquet").replace("'", "''")
+        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{path}')")
+    return con
+
+
+def copy_query(con, sql: str, path: str | Path) -> None:
+    """Write a query's result to Parquet atomically, straight from the SQL engine."""
+    with atomic_path(path) as tmp:
+        con.execute(f"COPY ({sql}) TO '{str(tmp).replace(chr(39), chr(39) * 2)}' (FORMAT parquet)")
