@@ -244,7 +244,7 @@ def format_percents(values: np.ndarray | pd.Series, language: str, decimals: int
     """
     arr = np.asarray(values, dtype=float)
     text = format_numbers(arr * 100.0, language, decimals)
-    sign = _bn.get_percent_symbol(language)
+    sign = _bn.format_percent(0, format="0%", locale=language).replace("0", "")
     ok = np.isfinite(arr)
     text[ok] = text[ok] + sign
     return text

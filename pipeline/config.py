@@ -93,6 +93,7 @@ class TrainParams(_Section):
 
 class ExplainParams(_Section):
     top_k: int = Field(3, ge=1, le=10)
+    language: Literal["en", "ja"] = "en"
 
 
 class ScoreParams(_Section):

@@ -1,0 +1,126 @@
+"""Out-of-time splits and LightGBM training, free of I/O.
+
+Labels look forward: a row at cutoff T carries outcomes up to T + H. A row
+may only be used to fit a model judged at a later cutoff S if T + H <= S;
+otherwise its label already contains the later period's outcomes. The split
+below purges such rows instead of trusting the calendar to be far enough apart.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+
+
+class SplitError(ValueError):
+    """Not enough fully labelled cutoffs for an out-of-time split."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Split:
+    """Cutoffs per role; ``purged`` were dropped because their horizon overlaps a later split."""
+
+    train: tuple[dt.date, ...]
+    valid: dt.date
+    test: dt.date
+    purged: tuple[dt.date, ...]
+
+
+def split_cutoffs(labelled: Sequence[dt.date], horizon_days: int) -> Split:
+    """Split labelled cutoffs out of time: test = latest, valid = latest whose horizon ends by test.
+
+    Args:
+        labelled: fully labelled cutoffs.
+        horizon_days: the label horizon H.
+
+    Returns:
+        The split. Training cutoffs all have T + H <= valid; validation has valid + H <= test.
+    """
+    cutoffs = sorted(set(labelled))
+    h = dt.timedelta(days=horizon_days)
+    if len(cutoffs) < 3:
+        raise SplitError(
+            f"need at least 3 fully labelled cutoffs for train/valid/test, got {len(cutoffs)} "
+            f"({', '.join(map(str, cutoffs)) or 'none'}); add history or shorten label.horizon_days")
+    test = cutoffs[-1]
+    valid_candidates = [c for c in cutoffs[:-1] if c + h <= test]
+    if not valid_candidates:
+        raise SplitError(f"no cutoff before the test cutoff {test} has its horizon end by it")
+    valid = valid_candidates[-1]
+    train = tuple(c for c in cutoffs if c + h <= valid)
+    if not train:
+        raise SplitError(f"no training cutoff has its horizon end by the validation cutoff {valid}")
+    purged = tuple(c for c in cutoffs if c not in train and c not in (valid, test))
+    return Split(train, valid, test, purged)
+
+
+def matrix(frame: pd.DataFrame, features: Sequence[str], categorical: Sequence[str],
+           levels: dict[str, list[str]] | None = None) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """The model matrix: features in a fixed order, text columns as categories with fixed levels.
+
+    Args:
+        frame: rows with the feature columns.
+        features: feature names in model order.
+        categorical: the text features.
+        levels: category levels learnt on the training rows; None learns them from ``frame``.
+
+    Returns:
+        The matrix and the levels used (unseen values become missing).
+    """
+    X = frame.loc[:, list(features)].copy()
+    learnt = {} if levels is None else dict(levels)
+    for col in categorical:
+        if levels is None:
+            learnt[col] = sorted(str(v) for v in X[col].dropna().unique())
+        X[col] = pd.Categorical(X[col].astype("string").astype(object), categories=learnt[col])
+    for col in X.columns:
+        if col not in categorical:
+            X[col] = X[col].astype("float64")
+    return X, learnt
+
+
+def lgbm_params(seed: int, learning_rate: float, num_leaves: int, min_child_samples: int,
+                feature_fraction: float, bagging_fraction: float, bagging_freq: int,
+                lambda_l2: float, num_threads: int) -> dict:
+    """LightGBM parameters that give the same model file for the same inputs."""
+    return {
+        "objective": "binary",
+        "metric": ["binary_logloss", "auc"],
+        "learning_rate": learning_rate,
+        "num_leaves": num_leaves,
+        "min_data_in_leaf": min_child_samples,
+        "feature_fraction": feature_fraction,
+        "bagging_fraction": bagging_fraction,
+        "bagging_freq": bagging_freq,
+        "lambda_l2": lambda_l2,
+        "seed": seed,
+        "deterministic": True,
+        "force_row_wise": True,
+        "num_threads": num_threads,
+        "verbosity": -1,
+    }
+
+
+def fit(X_train: pd.DataFrame, y_train: np.ndarray, X_valid: pd.DataFrame, y_valid: np.ndarray,
+        params: dict, num_boost_round: int, early_stopping_rounds: int) -> tuple[lgb.Booster, dict]:
+    """Train with early stopping on the validation cutoff.
+
+    Returns:
+        The booster (trimmed to its best iteration) and the per-round validation history.
+    """
+    history: dict = {}
+    train_set = lgb.Dataset(X_train, label=y_train, categorical_feature="auto", free_raw_data=False)
+    valid_set = lgb.Dataset(X_valid, label=y_valid, reference=train_set, free_raw_data=False)
+    booster = lgb.train(
+        params, train_set, num_boost_round=num_boost_round, valid_sets=[valid_set], valid_names=["valid"],
+        callbacks=[lgb.early_stopping(early_stopping_rounds, first_metric_only=True, verbose=False),
+                   lgb.record_evaluation(history)],
+    )
+    best = booster.best_iteration or num_boost_round
+    trimmed = lgb.Booster(model_str=booster.model_to_string(num_iteration=best))
+    return trimmed, history

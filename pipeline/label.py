@@ -1,0 +1,50 @@
+"""Stage label: churn labels at every cutoff whose whole horizon is in the data.
+
+Reads ``data/interim/validated/`` and ``data/features/features_meta.json``
+(the cutoffs); writes ``data/labels/labels.parquet`` (customer_id, cutoff,
+label) and ``data/labels/label_summary.csv`` (eligible, churned, churn and
+retention rate per cutoff; a DVC plot).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+from features.cutoffs import labelled
+from features.labels import label_sql, summary_sql
+from pipeline import config
+from pipeline.io import atomic_path, connect_validated, copy_query, read_json, remove_outputs
+
+log = logging.getLogger(__name__)
+
+
+def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("data/interim/validated"),
+         features_meta: Path = Path("data/features/features_meta.json"), out_dir: Path = Path("data/labels")) -> pd.DataFrame:
+    """Run the label stage from params; return the per-cutoff summary."""
+    params = config.load_params(params_path)
+    lab = config.section(params, "label", params_path)
+    labels_path, summary_path = out_dir / "labels.parquet", out_dir / "label_summary.csv"
+    remove_outputs(labels_path, summary_path)
+    meta = read_json(features_meta)
+    as_of = dt.date.fromisoformat(meta["as_of"])
+    cutoffs = [dt.date.fromisoformat(c) for c in meta["cutoffs"]]
+    done = labelled(cutoffs, as_of, lab.horizon_days)
+    if not done:
+        raise config.ParamsError(
+            f"label.horizon_days {lab.horizon_days} is longer than the data allows: no cutoff between "
+            f"{cutoffs[0]} and {cutoffs[-1]} has {lab.horizon_days} days of data after it (data ends {as_of})")
+    con = connect_validated(validated_dir)
+    con.register("cutoffs", pd.DataFrame({"cutoff": done}))
+    copy_query(con, label_sql(lab.horizon_days, lab.min_tenure_days), labels_path)
+    con.execute(f"CREATE VIEW labels AS SELECT * FROM read_parquet('{labels_path}')")
+    summary = con.sql(summary_sql()).df()
+    con.close()
+    summary["cutoff"] = pd.to_datetime(summary["cutoff"]).dt.strftime("%Y-%m-%d")
+    with atomic_path(summary_path) as tmp:
+        summary.to_csv(tmp, index=False, float_format="%.6f")
+    log.info("labelled %d cutoffs, %d rows", len(done), int(summary["eligible"].sum()))
+    return summary

@@ -1,0 +1,151 @@
+"""MLflow: where the store is, run tags, and the logged model.
+
+The store is a SQLite file at the repository root (``mlflow.db``) with
+artifacts beside it (``mlartifacts/``). Runs started by ``dvc exp run``, which
+may execute in a copy under ``.dvc/tmp/exps/``, resolve to the same store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import mlflow
+import numpy as np
+import pandas as pd
+
+from pipeline.config import MlflowParams
+from pipeline.io import repo_root
+
+log = logging.getLogger(__name__)
+
+
+def tracking_uri(params: MlflowParams, root: Path | None = None) -> str:
+    """The tracking URI: ``MLFLOW_TRACKING_URI`` if set, else params, else the repo's SQLite file."""
+    root = root or repo_root()
+    if os.environ.get("MLFLOW_TRACKING_URI"):
+        return os.environ["MLFLOW_TRACKING_URI"]
+    if params.tracking_uri:
+        uri = params.tracking_uri
+        if uri.startswith("sqlite:///") and not uri.startswith("sqlite:////"):
+            return f"sqlite:///{(root / uri[len('sqlite:///'):]).resolve()}"
+        return uri
+    return f"sqlite:///{root / 'mlflow.db'}"
+
+
+def setup(params: MlflowParams) -> str:
+    """Point MLflow at the store and make sure the experiment exists; return its id."""
+    root = repo_root()
+    mlflow.set_tracking_uri(tracking_uri(params, root))
+    exp = mlflow.get_experiment_by_name(params.experiment)
+    if exp is None:
+        artifacts = (root / "mlartifacts").resolve()
+        try:
+            return mlflow.create_experiment(params.experiment, artifact_location=artifacts.as_uri())
+        except mlflow.exceptions.MlflowException:
+            # Another process created it first (parallel experiments).
+            exp = mlflow.get_experiment_by_name(params.experiment)
+    return exp.experiment_id
+
+
+def git_commit(root: Path | None = None) -> str:
+    """The commit the run's code comes from (the experiment's baseline inside a DVC copy)."""
+    if os.environ.get("DVC_EXP_BASELINE_REV"):
+        return os.environ["DVC_EXP_BASELINE_REV"]
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root or Path.cwd(), capture_output=True,
+                             text=True, timeout=10)
+        return out.stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def data_hash(folder: Path) -> str:
+    """A content hash of the validated tables (sha256 over file names and bytes, sorted)."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
+        h.update(path.relative_to(folder).as_posix().encode())
+        with path.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+    return h.hexdigest()
+
+
+def dvc_lock_hash(path: str, lock: Path = Path("dvc.lock")) -> str | None:
+    """The md5 DVC recorded for an output path in dvc.lock, if any."""
+    import yaml
+
+    if not lock.exists():
+        return None
+    data = yaml.safe_load(lock.read_text()) or {}
+    for stage in (data.get("stages") or {}).values():
+        for out in stage.get("outs") or []:
+            if out.get("path") == path:
+                return out.get("md5")
+    return None
+
+
+def run_tags(validated_dir: Path) -> dict[str, str]:
+    """Tags that link an MLflow run to git, DVC and the data."""
+    tags = {
+        "git_commit": git_commit(),
+        "data_hash": data_hash(validated_dir),
+        "dvc_experiment": os.environ.get("DVC_EXP_NAME", ""),
+    }
+    dvc_md5 = dvc_lock_hash(validated_dir.as_posix())
+    if dvc_md5:
+        tags["dvc_data_md5"] = dvc_md5
+    return tags
+
+
+class ChurnRiskModel(mlflow.pyfunc.PythonModel):
+    """The served model: raw feature columns in, churn probability out."""
+
+    def load_context(self, context: Any) -> None:
+        import lightgbm as lgb
+
+        self.booster = lgb.Booster(model_file=context.artifacts["booster"])
+        with open(context.artifacts["meta"], encoding="utf-8") as fh:
+            self.meta = json.load(fh)
+
+    def predict(self, context: Any, model_input: pd.DataFrame, params: dict | None = None) -> np.ndarray:
+        from models.train import matrix
+
+        X, _ = matrix(model_input, self.meta["features"], self.meta["categorical"], self.meta["levels"])
+        return self.booster.predict(X)
+
+
+def log_model(booster_path: Path, meta_path: Path, example: pd.DataFrame, registered_name: str | None = None) -> Any:
+    """Log the booster as a pyfunc model with signature and input example."""
+    from mlflow.models import infer_signature
+
+    example = example.copy()
+    for col in example.columns:
+        if pd.api.types.is_numeric_dtype(example[col]):
+            # Floats, not ints: a feature that is whole today may be missing tomorrow.
+            example[col] = example[col].astype("float64")
+        else:
+            example[col] = example[col].astype("string").fillna("").astype(object)
+    model = ChurnRiskModel()
+    import lightgbm as lgb
+
+    booster = lgb.Booster(model_file=str(booster_path))
+    meta = json.loads(Path(meta_path).read_text())
+    from models.train import matrix
+
+    X, _ = matrix(example, meta["features"], meta["categorical"], meta["levels"])
+    signature = infer_signature(example, booster.predict(X))
+    logging.getLogger("mlflow.pyfunc").setLevel(logging.ERROR)  # the cloudpickle notice is expected here
+    return mlflow.pyfunc.log_model(
+        name="model",
+        python_model=model,
+        artifacts={"booster": str(booster_path), "meta": str(meta_path)},
+        signature=signature,
+        input_example=example,
+        registered_model_name=registered_name,
+    )
