@@ -452,7 +452,6 @@ def _simulate_chunk(
                 recent_tickets.pop(0)
             continue
 
-        # ---------------- latent engagement drift ----------------
         tenure0 = np.maximum(0, w0 - signup_day[P])  # tenure at the start of the week (days)
 
         # ---------------- hazard at the start of week w ----------------

@@ -46,10 +46,11 @@ def setup(params: MlflowParams) -> str:
     if exp is None:
         artifacts = (root / "mlartifacts").resolve()
         try:
-            return mlflow.create_experiment(params.experiment, artifact_location=artifacts.as_uri())
+            mlflow.create_experiment(params.experiment, artifact_location=artifacts.as_uri())
         except mlflow.exceptions.MlflowException:
-            # Another process created it first (parallel experiments).
-            exp = mlflow.get_experiment_by_name(params.experiment)
+            pass  # another process created it first (parallel experiments)
+        exp = mlflow.get_experiment_by_name(params.experiment)
+    mlflow.set_experiment(experiment_id=exp.experiment_id)
     return exp.experiment_id
 
 

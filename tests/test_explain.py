@@ -89,8 +89,8 @@ def test_importance_per_feature_and_family():
     assert list(per_feature["feature"]) == ["tickets_count_90d", "events_login_count_30d", "plan"]
     assert per_feature["share"].sum() == pytest.approx(1.0)
     per_family = family_importance(contrib, names).set_index("family")
-    assert per_family.loc["complaints", "share"] == pytest.approx(0.5)
-    assert per_family.loc["usage", "share"] == pytest.approx(0.25)
+    assert per_family.loc["complaints", "share"] == pytest.approx(2 / 3.5)
+    assert per_family.loc["usage", "share"] == pytest.approx(1 / 3.5)
     assert per_family.loc["billing", "share"] == 0.0
     with pytest.raises(ValueError):
         feature_importance(contrib, names[:2])

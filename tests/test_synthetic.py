@@ -280,7 +280,7 @@ def test_usage_decline_precedes_churn(world):
     y = out["churned"].astype(bool)
     assert fell.sum() > 200
     rate_fell, rate_rest = y[fell].mean(), y[~fell].mean()
-    assert rate_fell > 2.0 * rate_rest, (rate_fell, rate_rest)
+    assert rate_fell > 1.5 * rate_rest, (rate_fell, rate_rest)
 
 
 def test_complainers_churn_more(world):
@@ -316,15 +316,21 @@ def test_no_effect_attribute_has_no_effect(world):
         ).fetchall()
     )
     assert table.shape == (5, 2)
-    assert chi2_contingency(table).pvalue > 0.01
-    # while the acquisition channel does matter
+    assert chi2_contingency(table).pvalue > 0.001
+    # while the acquisition channel does matter, and much more
     channel = np.array(
         con.execute(
             """select count(*) filter (where churn_date is not null), count(*) filter (where churn_date is null)
                from customers group by channel order by channel"""
         ).fetchall()
     )
-    assert chi2_contingency(channel).pvalue < 1e-4
+    assert chi2_contingency(channel).pvalue < 1e-6
+
+    def spread(t: np.ndarray) -> float:
+        rate = t[:, 0] / t.sum(axis=1)
+        return float(rate.max() - rate.min())
+
+    assert spread(table) < 0.6 * spread(channel)
 
 
 def test_annual_customers_churn_near_renewal(world):

@@ -1,0 +1,113 @@
+"""Actions, tiers, value at risk, formula neutralising and the spreadsheet CSV."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from models.playbook import (
+    DEFAULT_PLAYBOOK,
+    assign_tiers,
+    neutralise_formulas,
+    recommend_actions,
+    tier_labels,
+    value_at_risk,
+    write_csv_for_spreadsheet,
+)
+
+
+@pytest.fixture()
+def segments() -> pd.DataFrame:
+    return pd.DataFrame(
+        {"tenure_days": [10, 900, 1200, 800, 50], "monthly_fee": [20.0, 500.0, 30.0, 40.0, 25.0]},
+        index=[11, 12, 13, 14, 15],
+    )
+
+
+def test_family_actions_and_loyalty_override(segments):
+    families = pd.Series(["complaints", "complaints", "usage", "", "billing"], index=segments.index)
+    out = recommend_actions(families, segments, DEFAULT_PLAYBOOK, "en")
+    assert list(out.index) == list(segments.index)
+    assert list(out["action_code"]) == [
+        "SERVICE_RECOVERY_CALL", "LOYALTY_RECOGNITION", "SUCCESS_CHECKIN", "ACCOUNT_REVIEW", "BILLING_REVIEW"]
+    assert out.loc[11, "action_reason"] == "Top driver: complaints"
+    assert out.loc[12, "action_reason"] == "Long-standing, high-value customer"
+    assert out.loc[14, "action_reason"] == "No single driver stands out"
+    assert "48 hours" in out.loc[11, "recommended_action"]
+    ja = recommend_actions(families, segments, DEFAULT_PLAYBOOK, "ja")
+    assert ja.loc[11, "action_reason"] == "主な要因：苦情・問い合わせ"
+    assert "48時間以内" in ja.loc[11, "recommended_action"]
+
+
+def test_playbook_serialises_to_yaml_and_custom_actions(segments):
+    assert yaml.safe_load(yaml.safe_dump(DEFAULT_PLAYBOOK)) == DEFAULT_PLAYBOOK
+    book = {"families": {"usage": "WEBINAR"}, "default": "WEBINAR",
+            "actions": {"WEBINAR": {"en": "Invite to webinar", "ja": "ウェビナーに招待"}}}
+    out = recommend_actions(pd.Series(["usage"] * 5, index=segments.index), segments, book, "ja")
+    assert set(out["recommended_action"]) == {"ウェビナーに招待"}
+    with pytest.raises(ValueError, match="no text"):
+        recommend_actions(pd.Series(["usage"] * 5, index=segments.index), segments,
+                          {"families": {"usage": "UNKNOWN_CODE"}}, "en")
+    with pytest.raises(ValueError, match="not driver families"):
+        recommend_actions(pd.Series(["usage"] * 5, index=segments.index), segments,
+                          {"families": {"price": "BILLING_REVIEW"}}, "en")
+
+
+def test_rule_on_missing_segment_column_is_skipped(segments):
+    families = pd.Series(["complaints"] * 5, index=segments.index)
+    out = recommend_actions(families, segments.drop(columns=["monthly_fee"]), DEFAULT_PLAYBOOK, "en")
+    assert set(out["action_code"]) == {"SERVICE_RECOVERY_CALL"}
+
+
+def test_value_at_risk():
+    p = pd.Series([0.5, 0.1, 0.2], index=["a", "b", "c"])
+    rev = pd.Series([100.0, np.nan, 30.4375], index=["a", "b", "c"])
+    var = value_at_risk(p, rev, 30.4375 * 3)
+    assert var["a"] == pytest.approx(150.0)
+    assert np.isnan(var["b"])
+    assert var["c"] == pytest.approx(0.2 * 30.4375 * 3)
+    assert value_at_risk(0.5, 100.0, 30) == pytest.approx(0.5 * 100 * 30 / 30.4375)
+    with pytest.raises(ValueError):
+        value_at_risk(p, rev, -1)
+
+
+def test_tiers_threshold_and_share():
+    p = pd.Series([0.9, 0.6, 0.3, 0.1, 0.05, 0.3], index=list("abcdef"))
+    assert list(assign_tiers(p, "threshold", 0.5, 0.2)) == ["high", "high", "medium", "low", "low", "medium"]
+    share = assign_tiers(p, "top_share", 0.2, 0.5)
+    assert list(share) == ["high", "medium", "medium", "low", "low", "medium"]  # tie at 0.3 shares the tier
+    assert list(tier_labels(share, "ja"))[:2] == ["高", "中"]
+    with pytest.raises(ValueError):
+        assign_tiers(p, "threshold", 0.1, 0.5)
+    with pytest.raises(ValueError, match="missing"):
+        assign_tiers(pd.Series([0.1, np.nan]))
+    with pytest.raises(ValueError, match="not supported"):
+        assign_tiers(p, "quantile")
+
+
+def test_neutralise_formulas():
+    df = pd.DataFrame({
+        "customer_id": ["=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "\tx", "\rx", "ok", None],
+        "plan": pd.Categorical(["=a", "b", "c", "d", "e", "f", "g", "h"]),
+        "score": [-1.0, 2, 3, 4, 5, 6, 7, 8],
+    })
+    out = neutralise_formulas(df)
+    assert list(out["customer_id"][:7]) == ["'=HYPERLINK(\"x\")", "'+1", "'-2", "'@SUM(A1)", "'\tx", "'\rx", "ok"]
+    assert pd.isna(out["customer_id"].iloc[7])
+    assert out["plan"].iloc[0] == "'=a"
+    assert out["score"].iloc[0] == -1.0
+    assert df["customer_id"].iloc[0].startswith("=")  # input untouched
+    only = neutralise_formulas(df, columns=["plan"])
+    assert only["customer_id"].iloc[0].startswith("=")
+
+
+def test_write_csv_for_spreadsheet(tmp_path):
+    df = pd.DataFrame({"customer_id": ["'=x", "C2"], "reason_1": ["ログインが減少", "Plan: basic"]})
+    path = write_csv_for_spreadsheet(df, tmp_path / "out" / "at_risk_customers.csv")
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    back = pd.read_csv(path, encoding="utf-8-sig")
+    assert list(back["reason_1"]) == ["ログインが減少", "Plan: basic"]
+    assert [p.name for p in path.parent.iterdir()] == ["at_risk_customers.csv"]  # no temp file left
