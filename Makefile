@@ -18,8 +18,14 @@ run: $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/dvc repro
 	$(BIN)/python -m pipeline.cli summary
 
-test: $(STAMP)
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest
+# The report test opens the HTML in a real headless Chromium (Debian's package).
+CHROMIUM ?= /usr/bin/chromium
+$(CHROMIUM):
+	@command -v apt-get >/dev/null 2>&1 || { echo "Chromium is needed for the report test: install it so that $(CHROMIUM) exists"; exit 1; }
+	SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null
+
+test: $(STAMP) $(CHROMIUM)
+	PATH="$(abspath $(BIN)):$$PATH" CHROMIUM_PATH=$(CHROMIUM) $(BIN)/python -m pytest
 
 ui: $(STAMP)
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(abspath mlflow.db)

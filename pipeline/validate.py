@@ -115,6 +115,9 @@ def validate(raw_dir: Path, validated_dir: Path, rejected_dir: Path, report_path
                 n_rej = con.sql(f"SELECT count(*) FROM flags_{name} WHERE _reasons IS NOT NULL").fetchall()[0][0]
                 results[name]["rows_rejected"] = int(n_rej)
                 results[name]["rows_kept"] = results[name]["rows_read"] - int(n_rej)
+            write_json({n: r.get("rows_rejected", 0) for n, r in results.items()}, rej_tmp / "rejected_counts.json")
+            for name in present:
+                n_rej = results[name]["rows_rejected"]
                 if n_rej:
                     con.execute(
                         f"COPY (SELECT s.*, f._reasons AS reason FROM src_{name} s JOIN flags_{name} f USING (_row) "
