@@ -62,7 +62,7 @@ def summary() -> None:
     params = config.load_params(root / "params.yaml")
     uri = tracking.tracking_uri(config.section(params, "mlflow"), root)
     metrics_path = root / "data/metrics/metrics.json"
-    out = Console()
+    out = Console(soft_wrap=True)
     out.print("[bold]Churn pipeline finished[/]")
     out.print(f"  scored list : {root / 'data/scored/at_risk_customers.csv'}")
     if metrics_path.exists():
