@@ -237,8 +237,8 @@ def _r_renewal(ctx: _Ctx, feature: str, g: dict[str, str]) -> tuple[np.ndarray, 
 
 
 def _r_price(ctx: _Ctx, feature: str, g: dict[str, str]) -> tuple[np.ndarray, Fields]:
-    # price_change_pct_* is in percent points (12.0 means +12%).
-    x = ctx.num(feature) / 100.0
+    # price_change_pct_* is a ratio, as featurize writes it (0.12 means +12%).
+    x = ctx.num(feature)
     shown = np.round(np.abs(x), 2)
     variants = np.select([np.isnan(x), shown == 0, x > 0], ["missing", "flat", "rise"], "fall").astype(object)
     return variants, {"pct": ctx.pct(np.abs(x)), "w": g["w"]}

@@ -23,7 +23,7 @@ def frame() -> pd.DataFrame:
         "days_since_last_event": [41.0, 1.0, np.nan],
         "tenure_days": [23.0, 800.0, 400.0],
         "payment_failed_count_30d": [2.0, 1.0, 0.0],
-        "price_change_pct_90d": [12.0, -5.0, 0.0],
+        "price_change_pct_90d": [0.12, -0.05, 0.0],
         "satisfaction_mean_90d": [1.5, np.nan, 4.0],
         "contract": pd.Categorical(["monthly", "annual", None]),
         "plan": ["basic", "=cmd", "pro"],
