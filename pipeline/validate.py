@@ -53,7 +53,7 @@ def _attribute_sql(con: duckdb.DuckDBPyConnection, table: RawTable) -> list[str]
             continue
         text = f"NULLIF(trim(CAST({q} AS VARCHAR)), '')"
         n_text, n_num = con.sql(
-            f"SELECT count({text}), count(TRY_CAST({text} AS DOUBLE)) FROM typed_customers").fetchall()[0]
+            f"SELECT count({text}), count(TRY_CAST({text} AS DOUBLE)) FROM customers_ok").fetchall()[0]
         if n_text > 0 and n_text == n_num and src_type != "BOOLEAN":
             out.append(f"TRY_CAST({text} AS DOUBLE) AS {q}")
         else:
