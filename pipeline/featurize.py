@@ -14,7 +14,8 @@ from pathlib import Path
 from features.build import FeatureConfig, calendar_tables, dictionary_frame, feature_sql
 from features.cutoffs import schedule
 from pipeline import config
-from pipeline.io import atomic_path, connect_validated, copy_query, read_json, remove_outputs, write_json
+from pipeline.io import (atomic_path, column_types, connect_validated, copy_query, read_json, remove_outputs,
+                         write_json)
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +77,7 @@ def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("da
     log.info("building %d features at %d cutoffs", len(info), len(cutoffs))
     copy_query(con, sql, features_path)
 
-    types = dict(zip(con.sql(f"SELECT * FROM read_parquet('{features_path}') LIMIT 0").columns,
-                     (str(t) for t in con.sql(f"SELECT * FROM read_parquet('{features_path}') LIMIT 0").types)))
+    types = column_types(con, f"SELECT * FROM read_parquet('{features_path}')")
     feature_cols = [f.name for f in info if f.name in types]
     categorical = [c for c in feature_cols if types[c] == "VARCHAR"]
     counts = con.sql(f"SELECT cutoff, count(*) FROM read_parquet('{features_path}') GROUP BY cutoff ORDER BY cutoff").fetchall()

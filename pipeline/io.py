@@ -150,3 +150,9 @@ def copy_query(con, sql: str, path: str | Path) -> None:
     """Write a query's result to Parquet atomically, straight from the SQL engine."""
     with atomic_path(path) as tmp:
         con.execute(f"COPY ({sql}) TO '{str(tmp).replace(chr(39), chr(39) * 2)}' (FORMAT parquet)")
+
+
+def column_types(con, sql: str) -> dict[str, str]:
+    """Column name -> DuckDB type name of a query, without running it."""
+    rel = con.sql(f"SELECT * FROM ({sql}) LIMIT 0")
+    return {name: str(t) for name, t in zip(rel.columns, rel.types)}

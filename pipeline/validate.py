@@ -18,7 +18,7 @@ import duckdb
 from features.contract import TABLES, ContractError, RawTable, attribute_columns, open_table
 from features.validation import check_table, empty_table_failure, stage_table
 from pipeline import config
-from pipeline.io import atomic_dir, remove_outputs, write_json
+from pipeline.io import atomic_dir, column_types, remove_outputs, write_json
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +43,7 @@ def _as_of(con: duckdb.DuckDBPyConnection, present: dict[str, RawTable], given: 
 def _attribute_sql(con: duckdb.DuckDBPyConnection, table: RawTable) -> list[str]:
     """Numbers become DOUBLE features; text and booleans stay categorical text."""
     out = []
-    types = dict(zip(con.sql("SELECT * FROM typed_customers LIMIT 0").columns,
-                     con.sql("SELECT * FROM typed_customers LIMIT 0").types))
+    types = column_types(con, "SELECT * FROM typed_customers")
     for column in attribute_columns(table):
         q = _q(column)
         src_type = str(types[column])
@@ -92,8 +91,7 @@ def validate(raw_dir: Path, validated_dir: Path, rejected_dir: Path, report_path
         as_of = _as_of(con, present, as_of)
         failures, results = [], {}
         for name, table in present.items():
-            customers_ok = "customers_ok"
-            fails, n_read = check_table(con, table, as_of, customers_ok)
+            fails, n_read = check_table(con, table, as_of, "customers_ok")
             empty = empty_table_failure(table, n_read)
             if empty is not None:
                 raise empty
