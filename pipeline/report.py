@@ -1,0 +1,66 @@
+"""Stage report: one self-contained HTML page for the retention team.
+
+Reads the scored list, the churn trend, the model's metrics, the driver
+importance and the drift table; writes ``data/reports/retention_report.html``,
+a single file that opens offline (no CDN, charts as inline SVG).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+from models.report import ReportContext, render_report
+from pipeline import config
+from pipeline.io import atomic_path, read_json, remove_outputs
+
+log = logging.getLogger(__name__)
+
+
+def build_context(scored_path: Path, label_summary: Path, metrics_path: Path, importance_path: Path,
+                  drift_path: Path, horizon_days: int, top_n: int, currency: str) -> ReportContext:
+    """Gather the report's content from the stage outputs."""
+    scored = pd.read_parquet(scored_path)
+    trend = pd.read_csv(label_summary)
+    metrics = read_json(metrics_path)
+    drift = pd.read_csv(drift_path)
+    warnings = [{"feature": f, "psi": p} for f, p in zip(drift.loc[drift["drifted"], "feature"],
+                                                          drift.loc[drift["drifted"], "psi"])]
+    quality = {k: metrics.get(k) for k in ("roc_auc", "top_decile_lift", "n_test", "test_cutoff", "cv_folds")}
+    as_of = dt.date.fromisoformat(str(scored["scored_at"].iloc[0])) if len(scored) else dt.date.today()
+    return ReportContext(
+        as_of=as_of,
+        customers_scored=len(scored),
+        expected_churners=float(scored["churn_probability"].sum()),
+        revenue_at_risk=float(scored["value_at_risk"].sum(skipna=True)),
+        horizon_days=horizon_days,
+        churn_trend=trend[["cutoff", "churn_rate", "retention_rate"]],
+        model_quality=quality,
+        scored=scored.assign(risk_tier=scored["risk_tier_code"]),
+        driver_importance=pd.read_csv(importance_path),
+        drift_warnings=warnings,
+        top_n=top_n,
+        currency=currency,
+    )
+
+
+def main(params_path: Path = Path("params.yaml"), scored_path: Path = Path("data/scored/at_risk_customers.parquet"),
+         drift_path: Path = Path("data/scored/drift.csv"), label_summary: Path = Path("data/labels/label_summary.csv"),
+         metrics_path: Path = Path("data/metrics/metrics.json"),
+         importance_path: Path = Path("data/explain/driver_importance.csv"),
+         report_path: Path = Path("data/reports/retention_report.html")) -> Path:
+    """Run the report stage from params."""
+    params = config.load_params(params_path)
+    rp = config.section(params, "report", params_path)
+    lab = config.section(params, "label", params_path)
+    remove_outputs(report_path)
+    ctx = build_context(scored_path, label_summary, metrics_path, importance_path, drift_path,
+                        lab.horizon_days, rp.top_n, rp.currency)
+    html = render_report(ctx, rp.language)
+    with atomic_path(report_path) as tmp:
+        tmp.write_text(html, encoding="utf-8")
+    log.info("report for %d customers written to %s (%s)", ctx.customers_scored, report_path, rp.language)
+    return report_path
