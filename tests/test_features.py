@@ -138,3 +138,12 @@ def test_rows_after_the_cutoff_never_change_features(extra, extra_tickets):
     tickets = pd.concat([tickets, new_t], ignore_index=True) if len(new_t) else tickets
     after = features_from_frames(customers, events, tickets, [CUTOFF], cfg)
     pd.testing.assert_frame_equal(before, after)
+
+
+def test_counts_of_change_event_types_are_zero_not_missing(tiny_customers, tiny_events, tiny_tickets):
+    # 'plan_change' / 'price_change' contain "change" but are counts, not change ratios.
+    cfg = FeatureConfig(windows=(7, 30), event_types=("login", "price_change"), attributes=("plan", "monthly_fee"))
+    a = row(features_from_frames(tiny_customers, tiny_events, tiny_tickets, [JAN31], cfg), "A", JAN31)
+    assert a["events_price_change_count_30d"] == 0
+    assert np.isnan(a["events_login_change_30d_vs_prev_30d"])      # no previous window: a ratio is undefined
+    assert a["active_days_30d"] == 3 and a["distinct_event_types_30d"] == 2
