@@ -124,3 +124,70 @@ def fit(X_train: pd.DataFrame, y_train: np.ndarray, X_valid: pd.DataFrame, y_val
     best = booster.best_iteration or num_boost_round
     trimmed = lgb.Booster(model_str=booster.model_to_string(num_iteration=best))
     return trimmed, history
+
+
+def refit_cutoffs(labelled: Sequence[dt.date], horizon_days: int, test: dt.date) -> tuple[dt.date, ...]:
+    """Every labelled cutoff before ``test`` whose label horizon ends by it (the optional refit's rows)."""
+    h = dt.timedelta(days=horizon_days)
+    return tuple(c for c in sorted(set(labelled)) if c < test and c + h <= test)
+
+
+def fit_rounds(X: pd.DataFrame, y: np.ndarray, params: dict, num_rounds: int) -> lgb.Booster:
+    """Train a fixed number of rounds without a validation set (refit and the final CV model)."""
+    train_set = lgb.Dataset(X, label=y, categorical_feature="auto", free_raw_data=False)
+    booster = lgb.train(params, train_set, num_boost_round=max(1, int(num_rounds)))
+    return lgb.Booster(model_str=booster.model_to_string())
+
+
+@dataclasses.dataclass(frozen=True)
+class CVResult:
+    """Stratified K-fold results on single-snapshot data."""
+
+    oof: np.ndarray            # out-of-fold raw probability per row
+    folds: np.ndarray          # fold number per row
+    fold_auc: tuple[float, ...]
+    best_iterations: tuple[int, ...]
+
+
+def cross_validate(X: pd.DataFrame, y: np.ndarray, params: dict, num_boost_round: int,
+                   early_stopping_rounds: int, n_folds: int, seed: int) -> CVResult:
+    """Stratified K-fold with out-of-fold predictions, for data with a single labelled cutoff.
+
+    Early stopping in each fold uses a stratified slice of that fold's training
+    rows, never the held-out fold, so the out-of-fold scores stay honest.
+
+    Args:
+        X: model matrix.
+        y: 0/1 labels.
+        params: LightGBM parameters.
+        num_boost_round: the round cap.
+        early_stopping_rounds: patience on the inner validation slice.
+        n_folds: number of folds (reduced to the minority class count when smaller).
+        seed: fold shuffling seed.
+
+    Returns:
+        Out-of-fold probabilities, fold ids, per-fold AUC and best iterations.
+    """
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import StratifiedKFold, train_test_split
+
+    y = np.asarray(y, dtype=int)
+    minority = int(min(np.bincount(y, minlength=2)))
+    k = min(n_folds, minority)
+    if k < 2:
+        raise SplitError(f"single-snapshot data needs at least 2 rows of each class for {n_folds}-fold CV, "
+                         f"got {minority} in the minority class")
+    oof = np.zeros(len(y), dtype=float)
+    folds = np.full(len(y), -1, dtype=int)
+    aucs, iters = [], []
+    for fold, (tr, te) in enumerate(StratifiedKFold(k, shuffle=True, random_state=seed).split(X, y)):
+        y_tr = y[tr]
+        strat = y_tr if min(np.bincount(y_tr, minlength=2)) >= 2 else None
+        inner_tr, inner_va = train_test_split(np.arange(len(tr)), test_size=0.2, random_state=seed, stratify=strat)
+        booster, _ = fit(X.iloc[tr[inner_tr]], y_tr[inner_tr], X.iloc[tr[inner_va]], y_tr[inner_va],
+                         params, num_boost_round, early_stopping_rounds)
+        oof[te] = booster.predict(X.iloc[te])
+        folds[te] = fold
+        iters.append(booster.current_iteration())
+        aucs.append(float(roc_auc_score(y[te], oof[te])) if len(np.unique(y[te])) == 2 else float("nan"))
+    return CVResult(oof, folds, tuple(aucs), tuple(iters))

@@ -105,25 +105,31 @@ def run_tags(validated_dir: Path) -> dict[str, str]:
 
 
 class ChurnRiskModel(mlflow.pyfunc.PythonModel):
-    """The served model: raw feature columns in, churn probability out."""
+    """The served model: raw feature columns in, calibrated churn probability out."""
 
     def load_context(self, context: Any) -> None:
         import lightgbm as lgb
 
-        self.booster = lgb.Booster(model_file=context.artifacts["booster"])
+        from models.predict import ChurnModel
+
         with open(context.artifacts["meta"], encoding="utf-8") as fh:
-            self.meta = json.load(fh)
+            meta = json.load(fh)
+        self.model = ChurnModel(lgb.Booster(model_file=context.artifacts["booster"]), meta)
 
     def predict(self, context: Any, model_input: pd.DataFrame, params: dict | None = None) -> np.ndarray:
-        from models.train import matrix
-
-        X, _ = matrix(model_input, self.meta["features"], self.meta["categorical"], self.meta["levels"])
-        return self.booster.predict(X)
+        return self.model.predict_proba(model_input)
 
 
 def log_model(booster_path: Path, meta_path: Path, example: pd.DataFrame, registered_name: str | None = None) -> Any:
-    """Log the booster as a pyfunc model with signature and input example."""
+    """Log the booster and its calibrator as a pyfunc model with signature and input example.
+
+    Returns:
+        MLflow's ``ModelInfo`` (its ``model_uri`` is what the registry registers).
+    """
+    import lightgbm as lgb
     from mlflow.models import infer_signature
+
+    from models.predict import ChurnModel
 
     example = example.copy()
     for col in example.columns:
@@ -132,19 +138,12 @@ def log_model(booster_path: Path, meta_path: Path, example: pd.DataFrame, regist
             example[col] = example[col].astype("float64")
         else:
             example[col] = example[col].astype("string").fillna("").astype(object)
-    model = ChurnRiskModel()
-    import lightgbm as lgb
-
-    booster = lgb.Booster(model_file=str(booster_path))
-    meta = json.loads(Path(meta_path).read_text())
-    from models.train import matrix
-
-    X, _ = matrix(example, meta["features"], meta["categorical"], meta["levels"])
-    signature = infer_signature(example, booster.predict(X))
+    model = ChurnModel(lgb.Booster(model_file=str(booster_path)), json.loads(Path(meta_path).read_text()))
+    signature = infer_signature(example, model.predict_proba(example))
     logging.getLogger("mlflow.pyfunc").setLevel(logging.ERROR)  # the cloudpickle notice is expected here
     return mlflow.pyfunc.log_model(
         name="model",
-        python_model=model,
+        python_model=ChurnRiskModel(),
         artifacts={"booster": str(booster_path), "meta": str(meta_path)},
         signature=signature,
         input_example=example,
