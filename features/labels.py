@@ -1,45 +1,156 @@
 """Churn labels at each fully observed cutoff.
 
-``label.mode: churn_date``: a customer eligible at cutoff T is labelled 1 if
-their ``churn_date`` falls in (T, T + H]. Labels only read what happens after
-T; eligibility only reads what is known at T.
+Two label modes:
+
+- ``churn_date`` (subscription): a customer eligible at cutoff T is labelled 1
+  if their ``churn_date`` falls in (T, T + H].
+- ``inactivity`` (non-subscription, e.g. retail): a customer eligible at T is
+  labelled 1 if they have no event stamped in (T, T + H], i.e. from
+  ``T + 1 day 00:00:00`` up to and including ``T + H 23:59:59``. Eligibility
+  additionally needs at least one event in the ``active_lookback_days`` days
+  up to and including T (stamped in ``[T + 1 day - lookback, T + 1 day)``).
+
+Labels only read what happens after T; eligibility only reads what is known at
+T. The event log is pre-aggregated to one row per customer and day and paired
+with the cutoffs through a small calendar table (an equi-join, no range join),
+as ``features.build`` does.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
+import pandas as pd
+
 from features.build import Dialect
 
+MODES: tuple[str, ...] = ("churn_date", "inactivity")
 
-def eligibility_sql(min_tenure_days: int, d: Dialect = Dialect()) -> str:
-    """SQL predicate over aliases ``c`` (customers) and ``k`` (cutoffs): active at the cutoff.
 
-    Active means signed up on or before T and not churned on or before T, with
-    at least ``min_tenure_days`` of tenure.
+def _check_mode(mode: str) -> None:
+    if mode not in MODES:
+        raise ValueError(f"label.mode must be one of {', '.join(MODES)}, got {mode!r}")
+
+
+def label_calendar(cutoffs: list[dt.date], horizon_days: int, active_lookback_days: int) -> pd.DataFrame:
+    """The calendar ``label_days`` (day, cutoff, offset) the inactivity mode joins on.
+
+    Args:
+        cutoffs: the observation dates.
+        horizon_days: the label horizon H (offsets 1..H are the horizon).
+        active_lookback_days: the eligibility look-back L (offsets -(L-1)..0, 0 = the cutoff day).
+
+    Returns:
+        One row per (day, cutoff) with ``offset`` = days after the cutoff.
     """
-    return (
-        f"c.signup_date <= k.cutoff AND (c.churn_date IS NULL OR c.churn_date > k.cutoff) "
-        f"AND {d.days_between('c.signup_date', 'k.cutoff')} >= {int(min_tenure_days)}"
-    )
+    rows = [(c + dt.timedelta(days=o), c, o) for c in sorted(set(cutoffs))
+            for o in range(1 - int(active_lookback_days), int(horizon_days) + 1)]
+    cal = pd.DataFrame(rows, columns=["day", "cutoff", "offset"])
+    for col in ("day", "cutoff"):
+        cal[col] = pd.to_datetime(cal[col]).dt.date
+    cal["offset"] = cal["offset"].astype("int32")
+    return cal
 
 
-def label_sql(horizon_days: int, min_tenure_days: int, d: Dialect = Dialect()) -> str:
+def active_sql(mode: str = "churn_date", d: Dialect = Dialect()) -> str:
+    """SQL predicate over aliases ``c`` (customers), ``k`` (cutoffs) and, in inactivity mode, ``w`` (see ``_windows``).
+
+    Active means signed up on or before T and not churned on or before T; in
+    inactivity mode also at least one event in the look-back before T.
+    """
+    _check_mode(mode)
+    pred = "c.signup_date <= k.cutoff AND (c.churn_date IS NULL OR c.churn_date > k.cutoff)"
+    if mode == "inactivity":
+        pred += " AND w.events_before > 0"
+    return pred
+
+
+def eligibility_sql(min_tenure_days: int, d: Dialect = Dialect(), mode: str = "churn_date") -> str:
+    """SQL predicate over aliases ``c`` (customers) and ``k`` (cutoffs): eligible at the cutoff.
+
+    Eligible means active at T (``active_sql``) with at least ``min_tenure_days`` of tenure.
+    """
+    return f"{active_sql(mode, d)} AND {d.days_between('c.signup_date', 'k.cutoff')} >= {int(min_tenure_days)}"
+
+
+def _windows(d: Dialect) -> str:
+    """CTEs ``ev_days`` and ``w``: per customer and cutoff, event days in the look-back and in the horizon."""
+    return f"""
+ev_days AS (
+    SELECT customer_id, {d.to_date('timestamp')} AS day FROM events
+    GROUP BY customer_id, {d.to_date('timestamp')}
+),
+w AS (
+    SELECT e.customer_id, ld.cutoff,
+           count(CASE WHEN ld."offset" <= 0 THEN 1 END) AS events_before,
+           count(CASE WHEN ld."offset" > 0 THEN 1 END) AS events_after
+    FROM ev_days e JOIN label_days ld ON e.day = ld.day
+    GROUP BY e.customer_id, ld.cutoff
+)"""
+
+
+def label_sql(horizon_days: int, min_tenure_days: int, d: Dialect = Dialect(), mode: str = "churn_date") -> str:
     """The label query over relations ``customers`` and ``cutoffs`` (only fully labelled cutoffs).
+
+    In inactivity mode it also reads ``events`` and ``label_days`` (``label_calendar``
+    built with the same horizon and the look-back).
 
     Args:
         horizon_days: the label horizon H in days.
         min_tenure_days: eligibility's minimum tenure at the cutoff.
         d: the SQL dialect.
+        mode: ``churn_date`` or ``inactivity``.
 
     Returns:
         SQL returning (customer_id, cutoff, label) sorted by cutoff and customer.
     """
+    _check_mode(mode)
     h = int(horizon_days)
-    return f"""
+    if mode == "churn_date":
+        return f"""
 SELECT c.customer_id, k.cutoff,
        CAST(CASE WHEN c.churn_date > k.cutoff AND c.churn_date <= k.cutoff + INTERVAL {h} DAY
                  THEN 1 ELSE 0 END AS INTEGER) AS label
 FROM customers c CROSS JOIN cutoffs k
-WHERE {eligibility_sql(min_tenure_days, d)}
+WHERE {eligibility_sql(min_tenure_days, d, mode)}
+ORDER BY k.cutoff, c.customer_id
+"""
+    return f"""
+WITH {_windows(d)}
+SELECT c.customer_id, k.cutoff,
+       CAST(CASE WHEN w.events_after = 0 THEN 1 ELSE 0 END AS INTEGER) AS label
+FROM w JOIN cutoffs k ON k.cutoff = w.cutoff
+JOIN customers c ON c.customer_id = w.customer_id
+WHERE {eligibility_sql(min_tenure_days, d, mode)}
+ORDER BY k.cutoff, c.customer_id
+"""
+
+
+def active_customers_sql(mode: str = "churn_date", d: Dialect = Dialect()) -> str:
+    """Customers active at each cutoff of relation ``cutoffs`` under the mode's rule (no tenure filter).
+
+    This is the population to score: in inactivity mode it drops customers
+    without an event in the look-back, whom the feature spine still holds. In
+    inactivity mode it reads ``events`` and ``label_days`` (``label_calendar``;
+    the horizon part is not used, so it works at the scoring date too).
+
+    Returns:
+        SQL returning (customer_id, cutoff) sorted by cutoff and customer.
+    """
+    _check_mode(mode)
+    if mode == "churn_date":
+        return f"""
+SELECT c.customer_id, k.cutoff
+FROM customers c CROSS JOIN cutoffs k
+WHERE {active_sql(mode, d)}
+ORDER BY k.cutoff, c.customer_id
+"""
+    return f"""
+WITH {_windows(d)}
+SELECT c.customer_id, k.cutoff
+FROM w JOIN cutoffs k ON k.cutoff = w.cutoff
+JOIN customers c ON c.customer_id = w.customer_id
+WHERE {active_sql(mode, d)}
 ORDER BY k.cutoff, c.customer_id
 """
 
@@ -52,3 +163,40 @@ SELECT cutoff, count(*) AS eligible, sum(label) AS churned,
        1 - CAST(sum(label) AS DOUBLE) / count(*) AS retention_rate
 FROM labels GROUP BY cutoff ORDER BY cutoff
 """
+
+
+def labels_from_frames(customers: pd.DataFrame, events: pd.DataFrame | None, cutoffs: list[dt.date],
+                       horizon_days: int, min_tenure_days: int = 0, mode: str = "churn_date",
+                       active_lookback_days: int = 90) -> pd.DataFrame:
+    """Compute the labels for in-memory tables (tests, notebooks, small data).
+
+    Args:
+        customers: validated customers (customer_id, signup_date, churn_date).
+        events: validated events (customer_id, timestamp, ...); only read in inactivity mode.
+        cutoffs: fully labelled cutoffs.
+        horizon_days: the label horizon H.
+        min_tenure_days: eligibility's minimum tenure.
+        mode: ``churn_date`` or ``inactivity``.
+        active_lookback_days: inactivity mode's eligibility look-back.
+
+    Returns:
+        (customer_id, cutoff, label) as the label stage writes it.
+    """
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        if "churn_date" not in customers.columns:
+            customers = customers.assign(churn_date=pd.Series([None] * len(customers), dtype="datetime64[ns]",
+                                                              index=customers.index))
+        con.register("customers", customers)
+        if events is None:
+            events = pd.DataFrame({"customer_id": pd.Series(dtype=str), "timestamp": pd.Series(dtype="datetime64[ns]")})
+        con.register("events", events)
+        con.register("cutoffs", pd.DataFrame({"cutoff": sorted(set(cutoffs))}))
+        con.register("label_days", label_calendar(cutoffs, horizon_days, active_lookback_days))
+        out = con.sql(label_sql(horizon_days, min_tenure_days, mode=mode)).df()
+        out["cutoff"] = pd.to_datetime(out["cutoff"]).dt.date
+        return out
+    finally:
+        con.close()

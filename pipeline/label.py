@@ -1,9 +1,13 @@
 """Stage label: churn labels at every cutoff whose whole horizon is in the data.
 
 Reads ``data/interim/validated/`` and ``data/features/features_meta.json``
-(the cutoffs); writes ``data/labels/labels.parquet`` (customer_id, cutoff,
-label) and ``data/labels/label_summary.csv`` (eligible, churned, churn and
-retention rate per cutoff; a DVC plot).
+(the cutoffs and the scoring date); writes ``data/labels/labels.parquet``
+(customer_id, cutoff, label), ``data/labels/label_summary.csv`` (eligible,
+churned, churn and retention rate per cutoff; a DVC plot) and
+``data/labels/active_at_score.parquet`` (customer_id, cutoff): the customers
+active at the scoring date under the label mode's rule, the population the
+explain stage scores (in inactivity mode, only those with an event in the
+``label.active_lookback_days`` before it).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from features.cutoffs import labelled
-from features.labels import label_sql, summary_sql
+from features.labels import active_customers_sql, label_calendar, label_sql, summary_sql
 from pipeline import config
 from pipeline.io import atomic_path, connect_validated, copy_query, read_json, remove_outputs
 
@@ -27,10 +31,12 @@ def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("da
     """Run the label stage from params; return the per-cutoff summary."""
     params = config.load_params(params_path)
     lab = config.section(params, "label", params_path)
-    labels_path, summary_path = out_dir / "labels.parquet", out_dir / "label_summary.csv"
-    remove_outputs(labels_path, summary_path)
+    labels_path, summary_path, active_path = (out_dir / "labels.parquet", out_dir / "label_summary.csv",
+                                              out_dir / "active_at_score.parquet")
+    remove_outputs(labels_path, summary_path, active_path)
     meta = read_json(features_meta)
     as_of = dt.date.fromisoformat(meta["as_of"])
+    score_date = dt.date.fromisoformat(meta["score_date"])
     cutoffs = [dt.date.fromisoformat(c) for c in meta["cutoffs"]]
     done = labelled(cutoffs, as_of, lab.horizon_days)
     if not done:
@@ -39,12 +45,17 @@ def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("da
             f"{cutoffs[0]} and {cutoffs[-1]} has {lab.horizon_days} days of data after it (data ends {as_of})")
     con = connect_validated(validated_dir)
     con.register("cutoffs", pd.DataFrame({"cutoff": done}))
-    copy_query(con, label_sql(lab.horizon_days, lab.min_tenure_days), labels_path)
+    con.register("label_days", label_calendar(done, lab.horizon_days, lab.active_lookback_days))
+    copy_query(con, label_sql(lab.horizon_days, lab.min_tenure_days, mode=lab.mode), labels_path)
     con.execute(f"CREATE VIEW labels AS SELECT * FROM read_parquet('{labels_path}')")
     summary = con.sql(summary_sql()).df()
+    # The scoring date has no horizon yet: only the look-back part of the calendar is read.
+    con.register("cutoffs", pd.DataFrame({"cutoff": [score_date]}))
+    con.register("label_days", label_calendar([score_date], 0, lab.active_lookback_days))
+    copy_query(con, active_customers_sql(lab.mode), active_path)
     con.close()
     summary["cutoff"] = pd.to_datetime(summary["cutoff"]).dt.strftime("%Y-%m-%d")
     with atomic_path(summary_path) as tmp:
         summary.to_csv(tmp, index=False, float_format="%.6f")
-    log.info("labelled %d cutoffs, %d rows", len(done), int(summary["eligible"].sum()))
+    log.info("labelled %d cutoffs, %d rows (mode %s)", len(done), int(summary["eligible"].sum()), lab.mode)
     return summary

@@ -1,0 +1,205 @@
+"""Benchmark the featurize stage: wall time and peak RSS, plus a plain pandas baseline.
+
+Usage::
+
+    python bench/featurize.py                          # 100,000 customers, ~10M events, 12 cutoffs
+    python bench/featurize.py --events 100000000       # 1,000,000 customers: memory scaling
+    python bench/featurize.py --pandas-events 0        # skip the pandas comparison
+
+It generates the synthetic world into a temporary folder (``features.synthetic``),
+runs the validate stage's code on it, then runs the featurize stage's ``main``
+in a child process, so that the child's ``ru_maxrss`` is the peak RSS of
+featurize alone (DuckDB included). The pandas baseline (``bench/pandas_features.py``)
+and the same SQL run on a smaller world of about ``--pandas-events`` events;
+the speed ratio is printed and the values of both are compared on a sample.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import yaml  # noqa: E402
+
+EVENTS_PER_CUSTOMER = 100       # the synthetic world's default over two years
+END = dt.date(2024, 12, 31)
+FIRST_CUTOFF = dt.date(2024, 1, 31)   # month ends 2024-01-31 .. 2024-12-31: 12 cutoffs
+
+
+def _params(path: Path) -> Path:
+    params = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
+    params["cutoffs"] = {"first": FIRST_CUTOFF.isoformat(), "last": None, "frequency": "month_end"}
+    params["score"] = {"as_of": None}
+    path.write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def make_world(root: Path, customers: int, workers: int) -> tuple[dict, float]:
+    """Generate the synthetic tables and validate them; return the summary and the validate wall time."""
+    from features.synthetic import SyntheticConfig, generate
+    from pipeline.validate import validate
+
+    cfg = SyntheticConfig(n_customers=customers, workers=workers, end_date=END)
+    cutoffs = list(pd.date_range(FIRST_CUTOFF, END, freq="ME").date)
+    summary = generate(root / "raw", root / "ground_truth", cfg, cutoffs, 30)
+    t0 = time.perf_counter()
+    validate(root / "raw", root / "validated", root / "rejected", root / "validation_report.json", "strict", None)
+    return summary, time.perf_counter() - t0
+
+
+def featurize_child(root: Path, memory_limit: str | None) -> dict:
+    """Run the featurize stage in a fresh process; return its wall time and peak RSS."""
+    env = {**os.environ}
+    if memory_limit:
+        env["CHURN_DUCKDB_MEMORY_LIMIT"] = memory_limit
+    cmd = [sys.executable, __file__, "--child", str(root)]
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise RuntimeError(f"featurize child failed:\n{out.stderr[-4000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _child(root: Path) -> int:
+    from pipeline.featurize import main
+
+    t0 = time.perf_counter()
+    meta = main(_params(root / "params.yaml"), root / "validated", root / "features")
+    wall = time.perf_counter() - t0
+    rows = sum(meta["rows_per_cutoff"].values())
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(json.dumps({"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_rss_mib": usage.ru_maxrss / 1024,
+                      "rows": rows, "features": len(meta["features"]), "cutoffs": len(meta["cutoffs"])}))
+    return 0
+
+
+def feature_config(validated: Path):
+    """The FeatureConfig the featurize stage resolves from params and data (for the pandas baseline)."""
+    from features.build import FeatureConfig
+    from pipeline import config
+    from pipeline.io import connect_validated, read_json
+
+    params = config.load_params(ROOT / "params.yaml")
+    feat = config.section(params, "featurize")
+    con = connect_validated(validated)
+    event_types = [r[0] for r in con.sql(
+        "SELECT event_type FROM events GROUP BY event_type ORDER BY count(*) DESC, event_type "
+        f"LIMIT {feat.max_event_types}").fetchall()]
+    categories = [r[0] for r in con.sql(
+        "SELECT category FROM tickets GROUP BY category ORDER BY count(*) DESC, category LIMIT 10").fetchall()]
+    con.close()
+    return FeatureConfig(
+        windows=feat.windows, decline_window_days=feat.decline_window_days, event_types=tuple(event_types),
+        value_sum_event_types=feat.value_sum_event_types, passive_event_types=feat.passive_event_types,
+        ticket_categories=tuple(sorted(categories)), slow_resolution_hours=feat.slow_resolution_hours,
+        attributes=tuple(read_json(validated / "manifest.json")["attributes"]),
+    )
+
+
+def compare(sql: pd.DataFrame, pdf: pd.DataFrame, sample: int = 500, seed: int = 0) -> tuple[int, int, list[str]]:
+    """Compare both feature tables on a sample of customers; return (rows compared, values compared, mismatches)."""
+    assert len(sql) == len(pdf), f"row counts differ: SQL {len(sql)}, pandas {len(pdf)}"
+    ids = pd.Series(sql["customer_id"].unique()).sample(min(sample, sql["customer_id"].nunique()), random_state=seed)
+    key = ["customer_id", "cutoff"]
+    a = sql[sql["customer_id"].isin(ids)].sort_values(key).reset_index(drop=True)
+    b = pdf[pdf["customer_id"].isin(ids)].sort_values(key).reset_index(drop=True)
+    b["cutoff"] = pd.to_datetime(b["cutoff"]).dt.date
+    a["cutoff"] = pd.to_datetime(a["cutoff"]).dt.date
+    assert (a[key].to_numpy() == b[key].to_numpy()).all(), "different (customer, cutoff) rows"
+    missing = [c for c in a.columns if c not in b.columns]
+    bad = [f"missing in pandas: {c}" for c in missing]
+    n_values = 0
+    for col in a.columns:
+        if col in key or col in missing:
+            continue
+        x, y = a[col], b[col]
+        if x.dtype == object or pd.api.types.is_string_dtype(x):
+            ok = (x.astype("string").fillna("<NA>") == y.astype("string").fillna("<NA>")).to_numpy()
+        else:
+            ok = np.isclose(x.astype(float).to_numpy(), y.astype(float).to_numpy(), rtol=1e-9, atol=1e-9, equal_nan=True)
+        n_values += len(ok)
+        if not ok.all():
+            i = int(np.flatnonzero(~ok)[0])
+            bad.append(f"{col}: {int((~ok).sum())} differ, e.g. {a.loc[i, 'customer_id']} {a.loc[i, 'cutoff']}: "
+                       f"SQL {x.iloc[i]!r} vs pandas {y.iloc[i]!r}")
+    return len(a), n_values, bad
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--events", type=int, default=10_000_000, help="about this many events (100 per customer)")
+    ap.add_argument("--pandas-events", type=int, default=1_000_000, help="events for the pandas comparison (0: skip)")
+    ap.add_argument("--workers", type=int, default=2, help="generator worker processes")
+    ap.add_argument("--memory-limit", default=None, help="DuckDB memory_limit for featurize (default: pipeline.io's)")
+    ap.add_argument("--tmp", type=Path, default=None, help="parent folder of the temporary data (needs disk space)")
+    ap.add_argument("--child", type=Path, default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child:
+        return _child(args.child)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s")
+    from pandas_features import features_pandas
+
+    figures: dict[str, object] = {}
+    with tempfile.TemporaryDirectory(prefix="featurize-bench-", dir=args.tmp) as tmp:
+        root = Path(tmp) / "big"
+        n_customers = max(1000, args.events // EVENTS_PER_CUSTOMER)
+        t0 = time.perf_counter()
+        summary, validate_s = make_world(root, n_customers, args.workers)
+        print(f"world              {n_customers:,} customers, {summary['n_events']:,} events, "
+              f"{summary['n_tickets']:,} tickets (generated + validated in {time.perf_counter() - t0:.0f} s; "
+              f"validate {validate_s:.0f} s)", flush=True)
+        res = featurize_child(root, args.memory_limit)
+        print(f"featurize wall     {res['wall_s']:.1f} s, CPU {res['cpu_s']:.1f} s  ({res['rows']:,} rows x "
+              f"{res['features']} features, {res['cutoffs']} cutoffs; load average {os.getloadavg()[0]:.1f})",
+              flush=True)
+        print(f"featurize peak RSS {res['peak_rss_mib']:,.0f} MiB", flush=True)
+        figures.update(customers=n_customers, events=summary["n_events"], validate_s=round(validate_s, 1),
+                       featurize_s=round(res["wall_s"], 1), featurize_cpu_s=round(res["cpu_s"], 1),
+                       featurize_peak_rss_mib=round(res["peak_rss_mib"]),
+                       rows=res["rows"], features=res["features"], cutoffs=res["cutoffs"])
+
+        if args.pandas_events:
+            small = Path(tmp) / "small"
+            n_small = max(100, args.pandas_events // EVENTS_PER_CUSTOMER)
+            s_summary, _ = make_world(small, n_small, args.workers)
+            sql_res = featurize_child(small, args.memory_limit)
+            cfg = feature_config(small / "validated")
+            v = small / "validated"
+            cust, ev, tk = (pd.read_parquet(v / f"{n}.parquet") for n in ("customers", "events", "tickets"))
+            cutoffs = [dt.date.fromisoformat(c) for c in
+                       json.loads((small / "features" / "features_meta.json").read_text())["cutoffs"]]
+            t0 = time.perf_counter()
+            pdf = features_pandas(cust, ev, tk, cutoffs, cfg)
+            pandas_s = time.perf_counter() - t0
+            sql = pd.read_parquet(small / "features" / "features.parquet")
+            n_rows, n_values, bad = compare(sql, pdf)
+            ratio = pandas_s / sql_res["wall_s"]
+            print(f"pandas vs SQL      {s_summary['n_events']:,} events: pandas {pandas_s:.1f} s, "
+                  f"SQL {sql_res['wall_s']:.1f} s -> SQL is {ratio:.1f}x faster", flush=True)
+            print(f"same values        {n_values:,} values on {n_rows:,} sampled rows: "
+                  f"{'all equal' if not bad else str(len(bad)) + ' columns differ'}", flush=True)
+            for line in bad:
+                print(f"  MISMATCH {line}")
+            figures.update(pandas_events=s_summary["n_events"], pandas_s=round(pandas_s, 1),
+                           sql_small_s=round(sql_res["wall_s"], 1), speed_ratio=round(ratio, 1),
+                           values_compared=n_values, mismatched_columns=len(bad))
+    print(json.dumps(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
