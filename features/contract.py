@@ -17,14 +17,22 @@ tickets (optional)
 Files are ``<table>.csv`` or ``<table>.parquet`` in one folder. The tables are
 read and type-checked inside DuckDB, never loaded whole into pandas, so the
 same code checks a 100-million-row event log.
+
+CSV files may be UTF-8 (with or without a byte-order mark) or, failing that,
+Latin-1 (the usual encoding of spreadsheet exports in Western Europe); the
+delimiter (comma, semicolon, tab, ...) is sniffed by DuckDB.
 """
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
+import logging
 from pathlib import Path
 
 import duckdb
+
+log = logging.getLogger(__name__)
 
 TABLES: tuple[str, ...] = ("customers", "events", "tickets")
 REQUIRED_TABLES: frozenset[str] = frozenset({"customers", "events"})
@@ -71,6 +79,7 @@ class RawTable:
     columns: tuple[str, ...]
     is_csv: bool
     source_names: tuple[str, ...] = ()
+    encoding: str = "utf-8"
 
     def source(self, column: str) -> str:
         """The column's name as written in the file (a BOM or stray spaces kept)."""
@@ -103,6 +112,31 @@ def find_table(raw_dir: Path, name: str) -> Path | None:
     return None
 
 
+def detect_encoding(path: Path, chunk_bytes: int = 1 << 22) -> str:
+    """Return ``utf-8`` if the whole file decodes as UTF-8, else ``latin-1``.
+
+    The whole file is checked, in chunks, because an export is often ASCII for
+    millions of lines before its first accented name. Latin-1 decodes any
+    byte, so it is the fallback, never a guess that can fail.
+
+    Args:
+        path: a CSV file.
+        chunk_bytes: bytes read at a time.
+
+    Returns:
+        The encoding name as DuckDB's ``read_csv`` spells it.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as fh:
+        try:
+            while chunk := fh.read(chunk_bytes):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "latin-1"
+    return "utf-8"
+
+
 def _sql_str(value: str | Path) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
@@ -114,9 +148,10 @@ def scan_sql(table: RawTable) -> str:
     with examples rather than a parser crash or a silently guessed type.
     """
     if table.is_csv:
+        encoding = "" if table.encoding == "utf-8" else f", encoding = {_sql_str(table.encoding)}"
         return (
             f"read_csv({_sql_str(table.path)}, all_varchar = true, header = true, "
-            f"auto_detect = true, strict_mode = false, null_padding = true)"
+            f"auto_detect = true, strict_mode = false, null_padding = true{encoding})"
         )
     return f"read_parquet({_sql_str(table.path)})"
 
@@ -141,7 +176,11 @@ def open_table(con: duckdb.DuckDBPyConnection, raw_dir: Path, name: str) -> RawT
         return None
     if path.stat().st_size == 0:
         raise ContractError(f"{path}: file is empty (0 bytes); table '{name}' needs a header and rows")
-    probe = RawTable(name, path, (), path.suffix == ".csv")
+    is_csv = path.suffix == ".csv"
+    encoding = detect_encoding(path) if is_csv else "utf-8"
+    if encoding != "utf-8":
+        log.warning("%s: not valid UTF-8; reading it as %s", path, encoding)
+    probe = RawTable(name, path, (), is_csv, encoding=encoding)
     try:
         rel = con.sql(f"SELECT * FROM {scan_sql(probe)} LIMIT 0")
     except duckdb.Error as exc:
@@ -152,7 +191,7 @@ def open_table(con: duckdb.DuckDBPyConnection, raw_dir: Path, name: str) -> RawT
     dupes = sorted({c for c in columns if columns.count(c) > 1})
     if dupes:
         raise ContractError(f"{path}: column(s) {', '.join(dupes)} appear more than once")
-    return RawTable(name, path, columns, probe.is_csv, source_names)
+    return RawTable(name, path, columns, probe.is_csv, source_names, encoding)
 
 
 def check_columns(table: RawTable) -> None:

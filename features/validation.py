@@ -144,7 +144,9 @@ def row_rules(table: str, present: tuple[str, ...]) -> list[Rule]:
 
     Returns:
         The rules; referential ones assume a ``c`` alias joined on customer_id
-        and a ``:as_of_end`` placeholder for the first instant after the as-of date.
+        (the accepted customers), an ``a`` alias (every customer_id in the
+        customers file, accepted or not) and a ``:as_of_end`` placeholder for the
+        first instant after the as-of date.
     """
     rules = _parse_rules(table, present)
     if table == "customers":
@@ -160,7 +162,12 @@ def row_rules(table: str, present: tuple[str, ...]) -> list[Rule]:
         ts = "timestamp" if table == "events" else "opened_at"
         rules += [
             Rule("customer_id", "known_customer", "belong to no customer in the customers table",
-                 "t.customer_id IS NOT NULL AND c.customer_id IS NULL"),
+                 "t.customer_id IS NOT NULL AND c.customer_id IS NULL AND a.customer_id IS NULL"),
+            # A customer row rejected by another rule takes its events and tickets with it;
+            # saying "no such customer" would send the user looking for the wrong problem.
+            Rule("customer_id", "customer_rejected",
+                 "belong to a customer whose own row was rejected (see the customers failures)",
+                 "t.customer_id IS NOT NULL AND c.customer_id IS NULL AND a.customer_id IS NOT NULL"),
             Rule(ts, "not_before_signup", "are stamped before the customer's signup_date",
                  f"t.{_q(ts)} < CAST(c.signup_date AS TIMESTAMP)"),
             Rule(ts, "not_after_as_of", "are stamped after the data's as-of date",
@@ -190,7 +197,8 @@ def _example_sql(rule: Rule, is_csv: bool) -> str:
 
 
 def check_table(
-    con: duckdb.DuckDBPyConnection, table: RawTable, as_of: dt.date, customers_table: str = "customers_ok"
+    con: duckdb.DuckDBPyConnection, table: RawTable, as_of: dt.date, customers_table: str = "customers_ok",
+    all_customers_table: str = "typed_customers",
 ) -> tuple[list[Failure], int]:
     """Evaluate every row rule of a staged table and flag offending rows.
 
@@ -201,6 +209,8 @@ def check_table(
         table: the raw table.
         as_of: the data's as-of date; nothing may be stamped after the end of it.
         customers_table: the table of accepted customers for referential checks.
+        all_customers_table: every customer row read, accepted or not (tells an
+            unknown customer from a rejected one).
 
     Returns:
         The failures and the number of rows read.
@@ -208,7 +218,9 @@ def check_table(
     rules = row_rules(table.name, table.columns)
     as_of_end = f"TIMESTAMP '{as_of + dt.timedelta(days=1)} 00:00:00'"
     preds = [r.predicate.replace(":as_of_end", as_of_end) for r in rules]
-    join = "" if table.name == "customers" else f"LEFT JOIN {customers_table} AS c USING (customer_id)"
+    join = "" if table.name == "customers" else (
+        f"LEFT JOIN {customers_table} AS c USING (customer_id) "
+        f"LEFT JOIN (SELECT DISTINCT customer_id FROM {all_customers_table}) AS a ON a.customer_id = t.customer_id")
     flag_cols = ", ".join(f"COALESCE({p}, false) AS f{i}" for i, p in enumerate(preds))
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE rule_hits_{table.name} AS "

@@ -1,9 +1,11 @@
-"""Stage generate: the built-in synthetic customer world.
+"""Stage generate: the built-in synthetic customer world, or IBM's Telco sample adapted to the contract.
 
 With ``data.source: synthetic`` it writes the contract tables to
 ``data/raw/`` and the generator's ground truth to ``data/ground_truth/`` (a
-folder the model stages never read). With any other source it writes only a
-note in each folder, so the stage stays cheap and its outputs exist.
+folder the model stages never read). With ``data.source: telco`` it maps
+``telco.path`` onto the contract (``features/telco.py``) and writes the tables
+to ``data/raw/``. With ``dir`` it writes only a note in each folder, so the
+stage stays cheap and its outputs exist.
 """
 
 from __future__ import annotations
@@ -11,10 +13,13 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from features.cutoffs import schedule
+import pandas as pd
+
+from features import telco
+from features.cutoffs import labelled, schedule
 from features.synthetic import SyntheticConfig, generate
 from pipeline import config
-from pipeline.io import atomic_dir
+from pipeline.io import atomic_dir, write_parquet
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +32,8 @@ def main(params_path: Path = Path("params.yaml"), raw_dir: Path = Path("data/raw
     gen = config.section(params, "generate", params_path)
     cut = config.section(params, "cutoffs", params_path)
     lab = config.section(params, "label", params_path)
+    if data.source == "telco":
+        return _telco(params, params_path, data, cut, lab, raw_dir, ground_truth_dir)
     if data.source != "synthetic":
         if Path(data.raw_dir).resolve() == raw_dir.resolve():
             raise config.ParamsError(
@@ -42,4 +49,44 @@ def main(params_path: Path = Path("params.yaml"), raw_dir: Path = Path("data/raw
     with atomic_dir(raw_dir) as raw_tmp, atomic_dir(ground_truth_dir) as gt_tmp:
         summary = generate(raw_tmp, gt_tmp, cfg, cutoffs, lab.horizon_days)
     log.info("generated %s", summary)
+    return summary
+
+
+def _telco(params: dict, params_path: Path, data, cut, lab, raw_dir: Path, ground_truth_dir: Path) -> dict:
+    """Adapt the Telco sample, after checking the params give it exactly one labelled cutoff."""
+    tel = config.section(params, "telco", params_path)
+    snapshot, horizon = tel.snapshot_date, lab.horizon_days
+    as_of = telco.as_of_date(snapshot, horizon)
+    if Path(data.raw_dir).resolve() != raw_dir.resolve():
+        raise config.ParamsError(
+            f"data.source is 'telco', which writes the adapted tables to {raw_dir}; set data.raw_dir: {raw_dir} "
+            f"(it is {data.raw_dir})")
+    if data.as_of != as_of:
+        raise config.ParamsError(
+            f"data.source 'telco' needs data.as_of: {as_of} (telco.snapshot_date {snapshot} + label.horizon_days "
+            f"{horizon}) so that the snapshot is the one cutoff with a full label horizon; it is {data.as_of}")
+    cutoffs = schedule(cut.first, min(cut.last or as_of, as_of), cut.frequency, cut.every_days)
+    done = labelled(cutoffs, as_of, horizon)
+    if done != [snapshot]:
+        raise config.ParamsError(
+            f"data.source 'telco' has one labelled cutoff, the snapshot {snapshot}; set cutoffs.first: {snapshot} "
+            f"(the schedule from {cut.first} labels {', '.join(map(str, done)) or 'no cutoff'})")
+    path = Path(tel.path)
+    if not path.is_file():
+        raise config.ParamsError(f"telco.path {path} does not exist (the sample ships in data/external/telco/)")
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    try:
+        tables = telco.adapt(raw, snapshot, horizon)
+    except telco.TelcoError as exc:
+        raise telco.TelcoError(f"{path}: {exc}") from None
+    with atomic_dir(raw_dir) as raw_tmp, atomic_dir(ground_truth_dir) as gt_tmp:
+        for name, frame in tables.items():
+            write_parquet(frame, raw_tmp / f"{name}.parquet")
+        (gt_tmp / "SOURCE.txt").write_text(
+            f"data.source is 'telco': {path} adapted by features/telco.py (snapshot {snapshot}, horizon {horizon} "
+            "days); the label is the sample's Churn column, so there is no separate ground truth.\n")
+    customers = tables["customers"]
+    summary = {"source": "telco", "customers": len(customers), "churners": int(customers["churn_date"].notna().sum()),
+               "events": len(tables["events"]), "snapshot_date": snapshot.isoformat(), "as_of": as_of.isoformat()}
+    log.info("adapted the Telco sample: %s", summary)
     return summary

@@ -97,6 +97,8 @@ def validate(raw_dir: Path, validated_dir: Path, rejected_dir: Path, report_path
                 raise empty
             failures += fails
             results[name] = {"file": str(table.path), "rows_read": n_read}
+            if table.is_csv:
+                results[name]["encoding"] = table.encoding
             if name == "customers":
                 con.execute("CREATE OR REPLACE TEMP TABLE customers_ok AS SELECT t.* FROM typed_customers t "
                             "JOIN flags_customers f USING (_row) WHERE f._reasons IS NULL")

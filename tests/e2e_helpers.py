@@ -65,3 +65,35 @@ def dvc(repo: Path, *args: str, check: bool = True, timeout: int = 900) -> subpr
     if check and proc.returncode != 0:
         raise AssertionError(f"dvc {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
     return proc
+
+
+def stage_outputs(repo: Path) -> list[str]:
+    """Every path listed under ``outs`` or ``metrics`` of a stage in the copy's dvc.yaml."""
+    stages = yaml.safe_load((repo / "dvc.yaml").read_text())["stages"]
+    paths = []
+    for stage in stages.values():
+        for key in ("outs", "metrics", "plots"):
+            for entry in stage.get(key, []) or []:
+                paths.append(next(iter(entry)) if isinstance(entry, dict) else str(entry))
+    return paths
+
+
+def drop_outputs(repo: Path) -> list[str]:
+    """Remove stage outputs that reached the copy as plain files (e.g. left untracked in the working tree).
+
+    DVC refuses to write an output that git tracks, so a copy made while such a
+    file lies in the working tree could not run. Returns the paths removed.
+    """
+    removed = []
+    for rel in stage_outputs(repo):
+        path = repo / rel
+        if path.is_file():
+            path.unlink()
+            removed.append(rel)
+        elif path.is_dir():
+            shutil.rmtree(path)
+            removed.append(rel)
+    if removed:
+        git(repo, "rm", "-r", "-q", "--cached", "--ignore-unmatch", *removed)
+        git(repo, "commit", "-qm", "drop stage outputs copied as plain files")
+    return removed
