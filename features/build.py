@@ -168,7 +168,7 @@ def feature_sql(cfg: FeatureConfig, d: Dialect = Dialect()) -> tuple[str, list[F
                 f"events_{s}_count_{w}d", f"Number of '{t}' events in the last {w} days", f"{w}d", "events")
         if t in cfg.value_sum_event_types:
             for w in windows:
-                add(ev_cols, f"sum(CASE WHEN event_type = {_lit(t)} AND age < {w} THEN v ELSE 0 END)",
+                add(ev_cols, f"CAST(sum(CASE WHEN event_type = {_lit(t)} AND age < {w} THEN v ELSE 0 END) AS DOUBLE)",
                     f"events_{s}_value_sum_{w}d", f"Total value of '{t}' events in the last {w} days", f"{w}d", "value units")
     for w in windows:
         add(ev_cols, f"sum(CASE WHEN {active_pred} AND age < {w} THEN n ELSE 0 END)",
@@ -286,7 +286,10 @@ WITH spine AS (
     WHERE c.signup_date <= k.cutoff AND (c.churn_date IS NULL OR c.churn_date > k.cutoff)
 ),
 daily AS (
-    SELECT customer_id, {d.to_date('timestamp')} AS day, event_type, count(*) AS n, sum(value) AS v
+    SELECT customer_id, {d.to_date('timestamp')} AS day, event_type, count(*) AS n,
+           -- Exact decimal sums: a parallel sum of doubles depends on thread order in its last bits,
+           -- which would change LightGBM's bin edges and break bit-for-bit reruns.
+           sum(CAST(value AS DECIMAL(38, 9))) AS v
     FROM events
     GROUP BY customer_id, {d.to_date('timestamp')}, event_type
 ),

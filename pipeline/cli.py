@@ -19,7 +19,7 @@ from rich.logging import RichHandler
 app = typer.Typer(add_completion=False, help="Customer churn pipeline stages (run them all with `dvc repro`).")
 console = Console(stderr=True)
 
-STAGES = ("generate", "validate", "featurize", "label", "train", "evaluate", "explain", "score")
+STAGES = ("generate", "validate", "featurize", "label", "train", "evaluate", "explain", "score", "report")
 
 
 def _run(stage: str, **kwargs: object) -> None:
@@ -65,6 +65,7 @@ def summary() -> None:
     out = Console(soft_wrap=True)
     out.print("[bold]Churn pipeline finished[/]")
     out.print(f"  scored list : {root / 'data/scored/at_risk_customers.csv'}")
+    out.print(f"  report      : {root / 'data/reports/retention_report.html'}  (open it in a browser)")
     if metrics_path.exists():
         m = read_json(metrics_path)
         out.print(f"  metrics     : {metrics_path}  (test ROC-AUC {m['roc_auc']:.3f}, "

@@ -24,9 +24,16 @@ class _Section(BaseModel):
 
 
 class DataParams(_Section):
-    source: Literal["synthetic", "dir"] = "synthetic"
+    source: Literal["synthetic", "dir", "telco"] = "synthetic"
     raw_dir: str = "data/raw"
     as_of: dt.date | None = None
+
+
+class TelcoParams(_Section):
+    """IBM's Telco sample (``data.source: telco``), placed in time by ``features/telco.py``."""
+
+    path: str = "data/external/telco/WA_Fn-UseC_-Telco-Customer-Churn.csv"
+    snapshot_date: dt.date = dt.date(2024, 12, 31)
 
 
 class GenerateParams(_Section):
@@ -52,9 +59,10 @@ class CutoffParams(_Section):
 
 
 class LabelParams(_Section):
-    mode: Literal["churn_date"] = "churn_date"
+    mode: Literal["churn_date", "inactivity"] = "churn_date"
     horizon_days: int = Field(30, gt=0)
     min_tenure_days: int = Field(0, ge=0)
+    active_lookback_days: int = Field(90, gt=0)   # inactivity mode: eligible only with an event in the last N days
 
 
 class ValidateParams(_Section):
@@ -89,15 +97,60 @@ class TrainParams(_Section):
     num_boost_round: int = Field(2000, gt=0)
     early_stopping_rounds: int = Field(100, gt=0)
     num_threads: int = Field(2, gt=0)
+    calibration: Literal["isotonic", "platt", "none"] = "isotonic"
+    refit: bool = False
+    cv_folds: int = Field(5, ge=2)
+    optuna_trials: int = Field(0, ge=0)
+
+
+class EvaluateParams(_Section):
+    precision_at_k: tuple[int, ...] = (100, 500)
+    segments: tuple[str, ...] = ("plan", "region", "contract")
+    contact_cost: float = Field(1.0, ge=0)
+    offer_acceptance_rate: float = Field(0.3, ge=0, le=1)
+    customer_value: float | None = Field(None, ge=0)
+    value_horizon_months: float = Field(12, gt=0)
+    gate_margin: float = Field(0.0, ge=0)
+    model_name: str = "churn-risk"
+
+    @field_validator("precision_at_k")
+    @classmethod
+    def _positive_k(cls, v: tuple[int, ...]) -> tuple[int, ...]:
+        if any(k <= 0 for k in v):
+            raise ValueError(f"precision_at_k must be positive row counts, got {list(v)}")
+        return tuple(sorted(set(v)))
 
 
 class ExplainParams(_Section):
     top_k: int = Field(3, ge=1, le=10)
-    language: Literal["en", "ja"] = "en"
+
+
+class TierParams(_Section):
+    method: Literal["threshold", "top_share"] = "top_share"
+    high: float = Field(0.05, ge=0, le=1)
+    medium: float = Field(0.20, ge=0, le=1)
 
 
 class ScoreParams(_Section):
     as_of: dt.date | None = None
+    rank_by: Literal["churn_probability", "value_at_risk"] = "churn_probability"
+    revenue_column: str = "monthly_fee"
+    tiers: TierParams = TierParams()
+    drift_psi_threshold: float = Field(0.2, gt=0)
+
+
+class ReportParams(_Section):
+    language: Literal["en", "ja"] = "en"
+    top_n: int = Field(100, gt=0)
+    currency: str = "USD"
+
+
+class PlaybookParams(_Section):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    families: dict[str, str]
+    default: str = "ACCOUNT_REVIEW"
+    segment_rules: tuple[dict[str, Any], ...] = ()
+    actions: dict[str, dict[str, str]] = {}
 
 
 class MlflowParams(_Section):
@@ -108,13 +161,17 @@ class MlflowParams(_Section):
 SECTIONS: dict[str, type[_Section]] = {
     "data": DataParams,
     "generate": GenerateParams,
+    "telco": TelcoParams,
     "cutoffs": CutoffParams,
     "label": LabelParams,
     "validate": ValidateParams,
     "featurize": FeaturizeParams,
     "train": TrainParams,
+    "evaluate": EvaluateParams,
     "explain": ExplainParams,
     "score": ScoreParams,
+    "report": ReportParams,
+    "playbook": PlaybookParams,
     "mlflow": MlflowParams,
 }
 

@@ -3,7 +3,10 @@
 Reads the features at the scoring date and the model; writes
 ``data/explain/scoring_population.parquet`` (customer_id, churn_probability,
 reasons, reason codes, driver family, scored_at, the segment columns),
-``shap_values.parquet`` and ``driver_importance.csv``.
+``shap_values.parquet`` and ``driver_importance.csv``. On synthetic data it
+also checks the reasons against the generator's ground truth: for customers
+who churned after the test cutoff, how often the top reason's family is the
+family that drove their churn (``data/metrics/explain_metrics.json``).
 """
 
 from __future__ import annotations
@@ -17,38 +20,84 @@ import mlflow
 import pandas as pd
 
 from models.explain import family_importance, shap_contributions
+from models.predict import ChurnModel
 from models.reasons import top_reasons
 from models.train import matrix
 from pipeline import config, tracking
-from pipeline.io import atomic_path, read_json, remove_outputs, write_parquet
+from pipeline.io import atomic_path, read_json, remove_outputs, write_json, write_parquet
 
 log = logging.getLogger(__name__)
 
 
-def scoring_rows(features_dir: Path) -> tuple[pd.DataFrame, dt.date]:
-    """The feature rows at the scoring date (customers active then)."""
+def scoring_rows(features_dir: Path, active_path: Path) -> tuple[pd.DataFrame, dt.date]:
+    """The feature rows at the scoring date, for customers active then under the label mode's rule.
+
+    In ``churn_date`` mode that is every customer in the feature spine; in
+    ``inactivity`` mode only those with an event inside the look-back.
+    """
     fmeta = read_json(features_dir / "features_meta.json")
     score_date = dt.date.fromisoformat(fmeta["score_date"])
     rows = pd.read_parquet(features_dir / "features.parquet", filters=[("cutoff", "==", score_date)])
+    active = pd.read_parquet(active_path, columns=["customer_id"])
+    rows = rows.merge(active, on="customer_id", how="inner")
     return rows.sort_values("customer_id", kind="stable").reset_index(drop=True), score_date
 
 
+def driver_match(features_dir: Path, labels_path: Path, drivers_path: Path, booster: lgb.Booster, meta: dict,
+                 language: str) -> dict | None:
+    """Share of test-cutoff churners whose top reason's family is their ground-truth driver family.
+
+    Returns:
+        Overall and per-family match rates with counts, or None without ground truth.
+    """
+    test = meta.get("split", {}).get("test")
+    if not drivers_path.exists() or test is None:
+        return None
+    drivers = pd.read_parquet(drivers_path)
+    if drivers.empty:
+        return None
+    test_cutoff = dt.date.fromisoformat(test)
+    labels = pd.read_parquet(labels_path, filters=[("cutoff", "==", test_cutoff)])
+    churners = labels.loc[labels["label"] == 1, ["customer_id"]].merge(drivers, on="customer_id")
+    if churners.empty:
+        return None
+    rows = pd.read_parquet(features_dir / "features.parquet", filters=[("cutoff", "==", test_cutoff)])
+    rows = rows.merge(churners, on="customer_id").sort_values("customer_id", kind="stable").reset_index(drop=True)
+    X, _ = matrix(rows, meta["features"], meta["categorical"], meta["levels"])
+    contributions, _ = shap_contributions(booster, X)
+    top = top_reasons(rows[meta["features"]], contributions, meta["features"], language=language, top_k=1)
+    hit = top["driver_family"].to_numpy() == rows["dominant_driver"].to_numpy()
+    per_family = {
+        fam: {"n": int((rows["dominant_driver"] == fam).sum()),
+              "match_rate": float(hit[(rows["dominant_driver"] == fam).to_numpy()].mean())}
+        for fam in sorted(rows["dominant_driver"].unique())
+    }
+    return {"driver_match_rate": float(hit.mean()), "n_churners": int(len(rows)), "test_cutoff": test,
+            "per_family": per_family}
+
+
 def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("data/features"),
-         model_dir: Path = Path("data/models"), out_dir: Path = Path("data/explain")) -> pd.DataFrame:
+         model_dir: Path = Path("data/models"), out_dir: Path = Path("data/explain"),
+         labels_path: Path = Path("data/labels/labels.parquet"),
+         active_path: Path = Path("data/labels/active_at_score.parquet"),
+         drivers_path: Path = Path("data/ground_truth/drivers.parquet"),
+         metrics_path: Path = Path("data/metrics/explain_metrics.json")) -> pd.DataFrame:
     """Run the explain stage from params."""
     params = config.load_params(params_path)
     ep = config.section(params, "explain", params_path)
+    rp = config.section(params, "report", params_path)
     mp = config.section(params, "mlflow", params_path)
     pop_path, shap_path, imp_path = (out_dir / "scoring_population.parquet", out_dir / "shap_values.parquet",
                                      out_dir / "driver_importance.csv")
-    remove_outputs(pop_path, shap_path, imp_path)
+    remove_outputs(pop_path, shap_path, imp_path, metrics_path)
     meta = read_json(model_dir / "model_meta.json")
     booster = lgb.Booster(model_file=str(model_dir / "model.txt"))
-    rows, score_date = scoring_rows(features_dir)
+    rows, score_date = scoring_rows(features_dir, active_path)
     X, _ = matrix(rows, meta["features"], meta["categorical"], meta["levels"])
     contributions, base = shap_contributions(booster, X)
-    reasons = top_reasons(rows[meta["features"]], contributions, meta["features"], language=ep.language, top_k=ep.top_k)
-    pop = pd.concat([rows[["customer_id"]], pd.Series(booster.predict(X), name="churn_probability"), reasons], axis=1)
+    reasons = top_reasons(rows[meta["features"]], contributions, meta["features"], language=rp.language, top_k=ep.top_k)
+    proba = ChurnModel(booster, meta).predict_proba(rows)  # calibrated; SHAP above stays on the raw score
+    pop = pd.concat([rows[["customer_id"]], pd.Series(proba, name="churn_probability"), reasons], axis=1)
     pop["scored_at"] = score_date.isoformat()
     write_parquet(pop, pop_path)
     shap_frame = pd.DataFrame(contributions, columns=meta["features"])
@@ -57,9 +106,16 @@ def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("dat
     importance = family_importance(contributions, meta["features"])
     with atomic_path(imp_path) as tmp:
         importance.to_csv(tmp, index=False, float_format="%.6f")
+    match = driver_match(features_dir, labels_path, drivers_path, booster, meta, rp.language)
+    write_json(match or {"driver_match_rate": None, "note": "no ground truth for this data source"}, metrics_path)
     tracking.setup(mp)
     with mlflow.start_run(run_id=read_json(model_dir / "mlflow_run.json")["run_id"]):
         mlflow.log_artifact(str(imp_path), artifact_path="explain")
         mlflow.log_metric("n_scored", len(pop))
+        if match:
+            mlflow.log_metric("driver_match_rate", match["driver_match_rate"])
+            mlflow.log_metrics({f"driver_match_rate_{f}": v["match_rate"] for f, v in match["per_family"].items()})
+            log.info("top reason matches the true churn driver for %.1f%% of %d churners at %s",
+                     100 * match["driver_match_rate"], match["n_churners"], match["test_cutoff"])
     log.info("explained %d customers at %s (base log-odds %.3f)", len(pop), score_date, base)
     return pop

@@ -19,6 +19,15 @@ from typing import Any
 import pandas as pd
 
 
+def _sweep_stale(path: Path) -> None:
+    """Remove temporaries that a killed earlier run left beside ``path`` (never the output itself)."""
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        if stale.is_dir():
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            stale.unlink(missing_ok=True)
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` on success.
@@ -31,6 +40,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    _sweep_stale(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     tmp_path = Path(tmp)
@@ -54,6 +64,7 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    _sweep_stale(path)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     try:
         yield tmp
@@ -123,12 +134,18 @@ def repo_root(start: str | Path | None = None) -> Path:
     return here
 
 
-def connect_validated(validated_dir: str | Path, threads: int | None = None):
+DEFAULT_MEMORY_LIMIT = "4GB"
+
+
+def connect_validated(validated_dir: str | Path, threads: int | None = None, memory_limit: str | None = None):
     """A DuckDB connection with views ``customers``, ``events`` and ``tickets`` over the validated tables.
 
     Args:
         validated_dir: the validate stage's output folder.
         threads: DuckDB worker threads (None: DuckDB's default).
+        memory_limit: DuckDB's memory_limit, e.g. ``"4GB"``; beyond it DuckDB spills to the temp
+            directory. None: env ``CHURN_DUCKDB_MEMORY_LIMIT``, else ``DEFAULT_MEMORY_LIMIT`` (DuckDB's own
+            default, 80% of RAM, lets a 100M-event log take most of a shared machine).
 
     Returns:
         The connection; the tables stay on disk and are scanned lazily.
@@ -138,6 +155,8 @@ def connect_validated(validated_dir: str | Path, threads: int | None = None):
     validated_dir = Path(validated_dir)
     con = duckdb.connect()
     con.execute(f"SET temp_directory = '{tempfile.gettempdir()}/churn-duckdb'")
+    limit = memory_limit or os.environ.get("CHURN_DUCKDB_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT
+    con.execute(f"SET memory_limit = '{str(limit).replace(chr(39), '')}'")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     for name in ("customers", "events", "tickets"):
