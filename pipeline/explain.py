@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import tempfile
 from pathlib import Path
 
 import lightgbm as lgb
 import mlflow
 import pandas as pd
+from mlflow.exceptions import MlflowException
+from mlflow.tracking import MlflowClient
 
 from models.explain import family_importance, shap_contributions
 from models.predict import ChurnModel
@@ -41,6 +44,41 @@ def scoring_rows(features_dir: Path, active_path: Path) -> tuple[pd.DataFrame, d
     active = pd.read_parquet(active_path, columns=["customer_id"])
     rows = rows.merge(active, on="customer_id", how="inner")
     return rows.sort_values("customer_id", kind="stable").reset_index(drop=True), score_date
+
+
+def scoring_model(model_dir: Path) -> tuple[lgb.Booster, dict, dict]:
+    """The model that scores: the registry's champion, else the newest version (this run's).
+
+    When this run's version did not pass the gate, the champion's booster and
+    metadata are downloaded from the MLflow registry, so the retention team is
+    never handed a list from a model that failed the gate while a champion exists.
+
+    Returns:
+        The booster, its model metadata, and a note (version, alias, why).
+    """
+    reg = read_json(model_dir / "registry.json")
+    name, version = reg["model_name"], str(reg["version"])
+    local = (lgb.Booster(model_file=str(model_dir / "model.txt")), read_json(model_dir / "model_meta.json"))
+    if reg.get("alias") == "champion":
+        return (*local, {"model_name": name, "version": version, "alias": "champion",
+                         "note": "this run's model is the champion"})
+    client = MlflowClient()
+    try:
+        champion = client.get_model_version_by_alias(name, "champion")
+    except MlflowException:
+        log.warning("no champion for model %s yet: scoring with the newest version v%s", name, version)
+        return (*local, {"model_name": name, "version": version, "alias": reg.get("alias", ""),
+                         "note": "no champion yet; newest version used"})
+    with tempfile.TemporaryDirectory(prefix="champion-") as tmp:
+        path = Path(mlflow.artifacts.download_artifacts(f"models:/{name}@champion", dst_path=tmp))
+        booster_file = next(path.rglob("model.txt"))
+        meta_file = next(path.rglob("model_meta.json"))
+        booster = lgb.Booster(model_file=str(booster_file))
+        meta = read_json(meta_file)
+    log.warning("this run's version v%s is a challenger (%s); scoring with champion v%s",
+                version, reg.get("reason", ""), champion.version)
+    return booster, meta, {"model_name": name, "version": str(champion.version), "alias": "champion",
+                           "note": f"this run's v{version} did not pass the gate"}
 
 
 def driver_match(features_dir: Path, labels_path: Path, drivers_path: Path, booster: lgb.Booster, meta: dict,
@@ -87,11 +125,14 @@ def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("dat
     ep = config.section(params, "explain", params_path)
     rp = config.section(params, "report", params_path)
     mp = config.section(params, "mlflow", params_path)
-    pop_path, shap_path, imp_path = (out_dir / "scoring_population.parquet", out_dir / "shap_values.parquet",
-                                     out_dir / "driver_importance.csv")
-    remove_outputs(pop_path, shap_path, imp_path, metrics_path)
-    meta = read_json(model_dir / "model_meta.json")
-    booster = lgb.Booster(model_file=str(model_dir / "model.txt"))
+    pop_path, shap_path, imp_path, used_path = (out_dir / "scoring_population.parquet", out_dir / "shap_values.parquet",
+                                                out_dir / "driver_importance.csv", out_dir / "scoring_model.json")
+    remove_outputs(pop_path, shap_path, imp_path, metrics_path, used_path)
+    run_booster = lgb.Booster(model_file=str(model_dir / "model.txt"))
+    run_meta = read_json(model_dir / "model_meta.json")
+    tracking.setup(mp)
+    booster, meta, used = scoring_model(model_dir)
+    write_json(used, used_path)
     rows, score_date = scoring_rows(features_dir, active_path)
     X, _ = matrix(rows, meta["features"], meta["categorical"], meta["levels"])
     contributions, base = shap_contributions(booster, X)
@@ -106,9 +147,9 @@ def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("dat
     importance = family_importance(contributions, meta["features"])
     with atomic_path(imp_path) as tmp:
         importance.to_csv(tmp, index=False, float_format="%.6f")
-    match = driver_match(features_dir, labels_path, drivers_path, booster, meta, rp.language)
+    # The ground-truth check judges this run's model, whichever model scores.
+    match = driver_match(features_dir, labels_path, drivers_path, run_booster, run_meta, rp.language)
     write_json(match or {"driver_match_rate": None, "note": "no ground truth for this data source"}, metrics_path)
-    tracking.setup(mp)
     with mlflow.start_run(run_id=read_json(model_dir / "mlflow_run.json")["run_id"]):
         mlflow.log_artifact(str(imp_path), artifact_path="explain")
         mlflow.log_metric("n_scored", len(pop))

@@ -31,13 +31,9 @@ COLUMNS = ("rank", "customer_id", "churn_probability", "risk_tier", "value_at_ri
            "model_version")
 
 
-def model_version(model_dir: Path) -> str:
-    """The registry version of the model that scored, or a plain note when it was not registered."""
-    path = model_dir / "registry.json"
-    if path.exists():
-        entry = read_json(path)
-        return str(entry.get("version", "unregistered"))
-    return "unregistered"
+def model_version(explain_dir: Path) -> str:
+    """The registry version of the model that scored (the champion, see pipeline/explain.py)."""
+    return str(read_json(explain_dir / "scoring_model.json")["version"])
 
 
 def main(params_path: Path = Path("params.yaml"), explain_dir: Path = Path("data/explain"),
@@ -76,7 +72,7 @@ def main(params_path: Path = Path("params.yaml"), explain_dir: Path = Path("data
         segments = segments.assign(monthly_fee=segments[sp.revenue_column])
     actions = recommend_actions(scored["driver_family"].fillna(""), segments, playbook, rp.language)
     scored = pd.concat([scored, actions], axis=1)
-    scored["model_version"] = model_version(model_dir)
+    scored["model_version"] = model_version(explain_dir)
 
     key = sp.rank_by
     scored = scored.sort_values([key, "customer_id"], ascending=[False, True], kind="stable", na_position="last")

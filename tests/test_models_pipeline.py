@@ -233,3 +233,32 @@ def test_served_pyfunc_and_churn_model_return_the_calibrated_probability(store):
     served = mlflow.pyfunc.load_model(info.model_uri).predict(rows[meta["features"]])
     np.testing.assert_allclose(served, expected, rtol=1e-9)
     assert not np.allclose(served, raw)
+
+
+def test_scoring_uses_the_champion_when_this_run_is_a_challenger(store):
+    from pipeline import config, tracking
+    from pipeline.explain import scoring_model
+
+    world = _world(store, MONTHS, n=1500)
+    # A non-linear truth (an interaction the logistic baseline cannot draw), so the first model beats it.
+    feats = pd.read_parquet(world["features_dir"] / "features.parquet")
+    rng = np.random.default_rng(3)
+    p = np.where((feats["contract"] == "monthly") ^ (feats["tenure_days"] > 450), 0.35, 0.03)
+    labels = feats[["customer_id", "cutoff"]].assign(label=(rng.random(len(feats)) < p).astype("int32"))
+    labels.to_parquet(world["labels_path"], index=False)
+    _, first, out_a = _run(store, world, _params(store), "a")
+    assert json.loads((out_a / "models/registry.json").read_text())["alias"] == "champion", first
+    weak = _params(store, learning_rate=0.001, num_boost_round=2, early_stopping_rounds=1)
+    _, second, out_b = _run(store, world, weak, "b")
+    reg_b = json.loads((out_b / "models/registry.json").read_text())
+    assert reg_b["alias"] == "challenger" and reg_b["version"] == "2", reg_b
+
+    tracking.setup(config.section(config.load_params(weak), "mlflow"))
+    booster, meta, used = scoring_model(out_b / "models")
+    assert used["version"] == "1" and used["alias"] == "champion"
+    champion_text = (out_a / "models/model.txt").read_text()
+    assert booster.model_to_string().split("parameters:")[0].strip() == champion_text.split("parameters:")[0].strip()
+
+    booster_a, _, used_a = scoring_model(out_a / "models")
+    assert used_a == {"model_name": "churn-risk", "version": "1", "alias": "champion",
+                      "note": "this run's model is the champion"}
