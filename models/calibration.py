@@ -114,7 +114,7 @@ def cross_fitted(p: np.ndarray, y: np.ndarray, folds: np.ndarray, method: str) -
 
 
 def select(p: np.ndarray, y: np.ndarray, method: str, folds: np.ndarray | None = None, n_folds: int = 5,
-           seed: int = 0) -> tuple[Calibrator, np.ndarray, dict[str, float]]:
+           seed: int = 0, min_gain: float = 0.0) -> tuple[Calibrator, np.ndarray, dict[str, float]]:
     """Fit a calibrator, keeping it only if it lowers the cross-fitted Brier score on the calibration rows.
 
     A calibrator always improves the Brier score on the rows it was fitted on,
@@ -129,6 +129,9 @@ def select(p: np.ndarray, y: np.ndarray, method: str, folds: np.ndarray | None =
         folds: fold ids (the CV folds on single-snapshot data); None draws stratified folds.
         n_folds: folds drawn when ``folds`` is None.
         seed: seed of the drawn folds.
+        min_gain: the relative Brier reduction the cross-fitted calibrator must reach to be kept
+            (0.01 = 1%); a smaller gain is within the noise of the calibration rows and, measured
+            on a later cutoff, can turn into a loss.
 
     Returns:
         The calibrator (fitted on all rows, or the identity), the cross-fitted
@@ -149,7 +152,7 @@ def select(p: np.ndarray, y: np.ndarray, method: str, folds: np.ndarray | None =
             folds[te] = i
     crossed = cross_fitted(p, y, folds, method)
     stats["brier_cross_fitted"] = float(brier_score_loss(y, crossed))
-    if stats["brier_cross_fitted"] <= raw_brier:
+    if stats["brier_cross_fitted"] <= raw_brier * (1.0 - min_gain):
         stats["kept"] = 1.0
         return Calibrator(method).fit(p, y), crossed, stats
     cal = Calibrator("none").fit(p, y)

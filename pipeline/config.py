@@ -98,6 +98,7 @@ class TrainParams(_Section):
     early_stopping_rounds: int = Field(100, gt=0)
     num_threads: int = Field(2, gt=0)
     calibration: Literal["isotonic", "platt", "none"] = "isotonic"
+    calibration_min_gain: float = Field(0.01, ge=0, lt=1)
     refit: bool = False
     cv_folds: int = Field(5, ge=2)
     optuna_trials: int = Field(0, ge=0)

@@ -103,7 +103,7 @@ def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("dat
             rounds = int(np.median(cv.best_iterations))
             booster = fit_rounds(X, y, lgb_params, rounds)
             raw = cv.oof
-            calibrator, calibrated, cal_stats = select(raw, y, tp.calibration, folds=cv.folds)
+            calibrator, calibrated, cal_stats = select(raw, y, tp.calibration, folds=cv.folds, min_gain=tp.calibration_min_gain)
             cal_rows = frame
             fold = cv.folds
             split_meta = {"mode": "cv", "train": [str(cutoff)], "valid": None, "test": str(cutoff), "purged": [],
@@ -129,7 +129,7 @@ def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("dat
             rounds = booster.current_iteration()
             # The calibrator is fitted on the early-stopped model's validation scores: rows it never trained on.
             raw = booster.predict(X_va)
-            calibrator, _, cal_stats = select(raw, y_va, tp.calibration, seed=tp.seed)
+            calibrator, _, cal_stats = select(raw, y_va, tp.calibration, seed=tp.seed, min_gain=tp.calibration_min_gain)
             calibrated = calibrator.predict(raw)
             cal_rows, fold, y = valid_rows, np.full(len(valid_rows), -1), y_va
             refit = refit_cutoffs(labelled, lab.horizon_days, split.test) if tp.refit else ()

@@ -165,3 +165,17 @@ def test_health_score_ignores_recency_that_only_restates_tenure():
     frame = pd.DataFrame({"days_since_last_event": tenure, "tenure_days": tenure})
     assert health_signals_used(frame) == ["tenure_days"]
     assert health_score(frame).argmax() == 0          # the newest customer is the riskiest
+
+
+def test_calibrator_needs_a_real_gain_to_be_kept():
+    from models.calibration import select
+
+    rng = np.random.default_rng(0)
+    p = rng.uniform(0.01, 0.2, 20_000)
+    y = (rng.random(20_000) < p).astype(int)          # already calibrated: any gain is noise
+    _, _, loose = select(p, y, "isotonic", seed=1, min_gain=-1.0)
+    _, _, strict = select(p, y, "isotonic", seed=1, min_gain=0.01)
+    assert loose["kept"] == 1.0 and strict["kept"] == 0.0
+    skewed = np.clip(p * 2.5, 0, 0.99)                 # badly calibrated: a large gain is kept
+    cal, _, stats = select(skewed, y, "isotonic", seed=1, min_gain=0.01)
+    assert stats["kept"] == 1.0 and stats["brier_cross_fitted"] < 0.99 * stats["brier_raw"]
