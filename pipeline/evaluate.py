@@ -178,7 +178,7 @@ def _render(plots: dict[str, pd.DataFrame], folder: Path, baselines_roc: dict[st
 
 
 def _shap_beeswarm(model, test: pd.DataFrame, folder: Path, seed: int, n: int = 2000) -> None:
-    """SHAP beeswarm of the booster's raw score on a sample of test rows (an MLflow artifact only)."""
+    """SHAP beeswarm of the booster's raw score on a sample of test rows (DVC image plot and MLflow artifact)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -209,7 +209,7 @@ def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("dat
     data = config.section(params, "data", params_path)
     seed = config.section(params, "train", params_path).seed
     plot_paths = [plots_dir / f for f in PLOT_FILES]
-    remove_outputs(predictions_path, metrics_path, registry_path, *plot_paths)
+    remove_outputs(predictions_path, metrics_path, registry_path, *plot_paths, plots_dir / "shap_beeswarm.png")
     model = load_model(model_dir)
     meta = model.meta
     run_info = read_json(model_dir / "mlflow_run.json")
@@ -262,9 +262,12 @@ def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("dat
             baselines_roc = {f"baseline {n}": pd.DataFrame(M.roc_points(y, s)) for n, s in baselines.items()}
             try:
                 _render(plots, tmp_dir, baselines_roc)
-                _shap_beeswarm(model, test, tmp_dir, seed)
             except Exception as exc:  # a plot must never fail the stage; the CSVs are the record
                 log.warning("plot rendering failed: %s", exc)
+            # The beeswarm is a DVC image plot as well, so it must exist: a failure here is a real error.
+            _shap_beeswarm(model, test, tmp_dir, seed)
+            with atomic_path(plots_dir / "shap_beeswarm.png") as png:
+                png.write_bytes((tmp_dir / "shap_beeswarm.png").read_bytes())
             mlflow.log_artifacts(str(tmp_dir), artifact_path="plots")
         baseline_aucs = {n: metrics[f"baseline_{n}_roc_auc"] for n in baselines}
         gate = registry.register_and_gate(run_info.get("model_uri", f"runs:/{run_id}/model"), run_id, ev.model_name,

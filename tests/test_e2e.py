@@ -173,6 +173,8 @@ def test_model_quality_outputs_baselines_plots_and_gate(repo):
     roc = plots["ROC (test)"][0]["content"]["data"]["values"]
     assert len(roc) > 10 and {"fpr", "tpr"} <= set(roc[0])
     assert "Campaign profit by share contacted" in plots and "Feature importance (gain)" in plots
+    assert (repo / "data/plots/shap_beeswarm.png").read_bytes().startswith(b"\x89PNG")
+    assert "data/plots/shap_beeswarm.png" in plots
 
 
 def test_model_review_notebook_executes(repo, monkeypatch):
