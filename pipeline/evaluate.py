@@ -191,8 +191,15 @@ def _shap_beeswarm(model, test: pd.DataFrame, folder: Path, seed: int, n: int = 
     shown = X.copy()
     for col in model.meta["categorical"]:
         shown[col] = shown[col].cat.codes.astype(float).where(shown[col].notna())
-    shap.summary_plot(contrib, shown, show=False, max_display=20)
-    plt.gcf().savefig(folder / "shap_beeswarm.png", dpi=90, bbox_inches="tight")
+    # shap jitters and shuffles the dots with numpy's global generator: seed it for this plot only,
+    # so equal inputs give an equal PNG.
+    state = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        shap.summary_plot(contrib, shown, show=False, max_display=20)
+    finally:
+        np.random.set_state(state)
+    plt.gcf().savefig(folder / "shap_beeswarm.png", dpi=90, bbox_inches="tight", metadata={"Software": None})
     plt.close("all")
 
 
