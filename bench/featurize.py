@@ -89,25 +89,16 @@ def _child(root: Path) -> int:
 
 def feature_config(validated: Path):
     """The FeatureConfig the featurize stage resolves from params and data (for the pandas baseline)."""
-    from features.build import FeatureConfig
     from pipeline import config
+    from pipeline.featurize import feature_config as resolve
     from pipeline.io import connect_validated, read_json
 
-    params = config.load_params(ROOT / "params.yaml")
-    feat = config.section(params, "featurize")
+    feat = config.section(config.load_params(ROOT / "params.yaml"), "featurize")
     con = connect_validated(validated)
-    event_types = [r[0] for r in con.sql(
-        "SELECT event_type FROM events GROUP BY event_type ORDER BY count(*) DESC, event_type "
-        f"LIMIT {feat.max_event_types}").fetchall()]
-    categories = [r[0] for r in con.sql(
-        "SELECT category FROM tickets GROUP BY category ORDER BY count(*) DESC, category LIMIT 10").fetchall()]
-    con.close()
-    return FeatureConfig(
-        windows=feat.windows, decline_window_days=feat.decline_window_days, event_types=tuple(event_types),
-        value_sum_event_types=feat.value_sum_event_types, passive_event_types=feat.passive_event_types,
-        ticket_categories=tuple(sorted(categories)), slow_resolution_hours=feat.slow_resolution_hours,
-        attributes=tuple(read_json(validated / "manifest.json")["attributes"]),
-    )
+    try:
+        return resolve(con, feat, tuple(read_json(validated / "manifest.json")["attributes"]))
+    finally:
+        con.close()
 
 
 def compare(sql: pd.DataFrame, pdf: pd.DataFrame, sample: int = 500, seed: int = 0) -> tuple[int, int, list[str]]:

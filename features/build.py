@@ -134,16 +134,36 @@ def calendar_tables(cutoffs: list[dt.date], first_day: dt.date, lookback_days: i
     return day_cutoff, day_bucket
 
 
-def feature_sql(cfg: FeatureConfig, d: Dialect = Dialect()) -> tuple[str, list[FeatureInfo]]:
+def customer_range_predicate(column: str, lower: str | None, upper: str | None) -> str:
+    """SQL for ``lower <= column < upper`` on customer ids (either bound may be open)."""
+    parts = ([f"{column} >= {_lit(lower)}"] if lower is not None else []) + \
+            ([f"{column} < {_lit(upper)}"] if upper is not None else [])
+    return " AND ".join(parts) or "TRUE"
+
+
+def chunk_count(n_events: int, n_customers: int, chunk_events: int) -> int:
+    """How many customer ranges to build separately so that each holds about ``chunk_events`` events."""
+    if n_customers <= 1 or n_events <= chunk_events:
+        return 1
+    return min(n_customers, -(-n_events // chunk_events))
+
+
+def feature_sql(cfg: FeatureConfig, d: Dialect = Dialect(),
+                customer_range: tuple[str | None, str | None] = (None, None)) -> tuple[str, list[FeatureInfo]]:
     """Build the feature query and its dictionary.
 
     The query reads relations ``customers``, ``events``, ``tickets``,
     ``cutoffs`` (cutoff), ``day_cutoff`` and ``day_bucket`` (see
     ``calendar_tables``) and returns one row per active (customer, cutoff).
+    Every feature of a customer depends on that customer's rows only, so the
+    query can run on ranges of customer ids one at a time (bounded memory on
+    any data size) and the results concatenate to the same table.
 
     Args:
         cfg: what to compute.
         d: the SQL dialect.
+        customer_range: ``(lower, upper)``: only customers with ``lower <= customer_id < upper``
+            (None: open bound).
 
     Returns:
         The SQL text and the feature dictionary in column order.
@@ -278,12 +298,15 @@ def feature_sql(cfg: FeatureConfig, d: Dialect = Dialect()) -> tuple[str, list[F
         return [f"COALESCE({alias}.{n}, 0) AS {n}" if n in zero_fill and not re.search(r"_change_\d+d_vs_prev_", n) else f"{alias}.{n}" for n in names]
 
     big_lookback = cfg.lookback_days
+    def in_range(column: str) -> str:
+        return customer_range_predicate(column, *customer_range)
     rare_types = "(" + ", ".join(_lit(t) for t in (*cfg.fee_event_types, cfg.nps_event_type)) + ")"
     sql = f"""
 WITH spine AS (
     SELECT c.customer_id, k.cutoff, c.signup_date, {d.end_of_day('k.cutoff')} AS cutoff_end
     FROM customers c CROSS JOIN cutoffs k
     WHERE c.signup_date <= k.cutoff AND (c.churn_date IS NULL OR c.churn_date > k.cutoff)
+      AND {in_range('c.customer_id')}
 ),
 daily AS (
     SELECT customer_id, {d.to_date('timestamp')} AS day, event_type, count(*) AS n,
@@ -291,6 +314,7 @@ daily AS (
            -- which would change LightGBM's bin edges and break bit-for-bit reruns.
            sum(CAST(value AS DECIMAL(38, 9))) AS v
     FROM events
+    WHERE {in_range('customer_id')}
     GROUP BY customer_id, {d.to_date('timestamp')}, event_type
 ),
 ev AS (
@@ -330,7 +354,7 @@ rare AS (
     SELECT e.customer_id, e.timestamp, e.event_type, e.value, s.cutoff, s.cutoff_end
     FROM events e JOIN spine s ON e.customer_id = s.customer_id
     WHERE e.event_type IN {rare_types}
-      AND e.timestamp < s.cutoff_end
+      AND e.timestamp < s.cutoff_end AND {in_range('e.customer_id')}
 ),
 fee AS (
     SELECT customer_id, cutoff,
@@ -363,7 +387,7 @@ tk AS (
     SELECT t.customer_id, s.cutoff, s.cutoff_end, t.category, t.opened_at, t.resolved_at, t.satisfaction,
            {d.days_between(d.to_date('t.opened_at'), 's.cutoff')} AS age
     FROM tickets t JOIN spine s ON t.customer_id = s.customer_id
-    WHERE t.opened_at < s.cutoff_end
+    WHERE t.opened_at < s.cutoff_end AND {in_range('t.customer_id')}
 ),
 tk_agg AS (
     SELECT customer_id, cutoff, {', '.join(tk_cols)}

@@ -1,17 +1,25 @@
 """Stage featurize: point-in-time features at every cutoff and at the scoring date.
 
 Reads ``data/interim/validated/``; writes ``data/features/features.parquet``
-(one row per active customer and cutoff), ``feature_dictionary.csv`` and
-``features_meta.json`` (cutoffs, scoring date, feature and categorical columns).
+(one row per active customer and cutoff, ordered by cutoff then customer),
+``feature_dictionary.csv`` and ``features_meta.json`` (cutoffs, scoring date,
+feature and categorical columns).
+
+Memory stays bounded on any event log: customers are split into id ranges of
+about ``featurize.chunk_events`` events, DuckDB builds each range into a part
+file, and the parts are stitched into cutoff-major order with fixed row groups,
+so the output is the same bytes whatever the number of ranges.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import shutil
+import tempfile
 from pathlib import Path
 
-from features.build import FeatureConfig, calendar_tables, dictionary_frame, feature_sql
+from features.build import FeatureConfig, calendar_tables, chunk_count, dictionary_frame, feature_sql
 from features.cutoffs import schedule
 from pipeline import config
 from pipeline.io import (atomic_path, column_types, connect_validated, copy_query, read_json, remove_outputs,
@@ -20,6 +28,95 @@ from pipeline.io import (atomic_path, column_types, connect_validated, copy_quer
 log = logging.getLogger(__name__)
 
 SPECIAL = {"customer_id", "signup_date", "churn_date"}
+ROW_GROUP_ROWS = 122_880   # DuckDB's default row group size
+
+
+def feature_config(con, feat: config.FeaturizeParams, attributes: tuple[str, ...]) -> FeatureConfig:
+    """What to compute: the featurize params plus the event types and ticket categories found in the data.
+
+    Args:
+        con: a connection with the ``events`` and ``tickets`` views.
+        feat: the featurize params.
+        attributes: the customers table's attribute columns (from the validate manifest).
+
+    Returns:
+        The feature config; the ``featurize.max_event_types`` most frequent event types get their own features.
+    """
+    event_types = [r[0] for r in con.sql(
+        "SELECT event_type FROM events GROUP BY event_type ORDER BY count(*) DESC, event_type "
+        f"LIMIT {feat.max_event_types}").fetchall()]
+    categories = [r[0] for r in con.sql(
+        "SELECT category FROM tickets GROUP BY category ORDER BY count(*) DESC, category LIMIT 10").fetchall()]
+    return FeatureConfig(
+        windows=feat.windows, decline_window_days=feat.decline_window_days, event_types=tuple(event_types),
+        value_sum_event_types=feat.value_sum_event_types, passive_event_types=feat.passive_event_types,
+        ticket_categories=tuple(sorted(categories)), slow_resolution_hours=feat.slow_resolution_hours,
+        attributes=attributes,
+    )
+
+
+def customer_ranges(con, n_chunks: int) -> list[tuple[str | None, str | None]]:
+    """Split the customers into ``n_chunks`` contiguous id ranges of (nearly) equal size.
+
+    Args:
+        con: a connection with the ``customers`` view.
+        n_chunks: how many ranges.
+
+    Returns:
+        ``(lower, upper)`` bounds, ``lower <= customer_id < upper``, None for an open end.
+    """
+    if n_chunks <= 1:
+        return [(None, None)]
+    bounds = [r[0] for r in con.sql(
+        "SELECT customer_id FROM (SELECT customer_id, row_number() OVER (ORDER BY customer_id) - 1 AS i "
+        f"FROM customers) WHERE i > 0 AND i % ceil((SELECT count(*) FROM customers) / {int(n_chunks)}) = 0 "
+        "ORDER BY customer_id").fetchall()]
+    edges: list[str | None] = [None, *bounds, None]
+    return list(zip(edges[:-1], edges[1:]))
+
+
+def stitch(parts: list[Path], cutoffs: list[dt.date], path: Path) -> None:
+    """Write the customer-range parts as one table ordered by cutoff, then customer.
+
+    Each part holds a contiguous customer range, ordered by (cutoff, customer_id),
+    and the parts come in customer order; so for each cutoff, the parts' rows in
+    turn are in order and nothing is sorted. Row groups have a fixed size, so the
+    bytes do not depend on how the customers were split.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    files = [pq.ParquetFile(p) for p in parts]
+    schema = files[0].schema_arrow
+    buffer: list[pa.Table] = []
+    buffered = 0
+    with atomic_path(path) as tmp, pq.ParquetWriter(tmp, schema, compression="snappy") as writer:
+        def flush(final: bool) -> None:
+            nonlocal buffer, buffered
+            if not buffer:
+                return
+            table = pa.concat_tables(buffer)
+            keep = table.num_rows if final else table.num_rows - table.num_rows % ROW_GROUP_ROWS
+            if keep:
+                writer.write_table(table.slice(0, keep), row_group_size=ROW_GROUP_ROWS)
+            rest = table.slice(keep)
+            buffer, buffered = ([rest], rest.num_rows) if rest.num_rows else ([], 0)
+
+        for cutoff in cutoffs:
+            for f in files:
+                for i in range(f.num_row_groups):
+                    stats = f.metadata.row_group(i).column(schema.get_field_index("cutoff")).statistics
+                    if stats is not None and stats.has_min_max and not (stats.min <= cutoff <= stats.max):
+                        continue
+                    group = f.read_row_group(i)
+                    group = group.filter(pc.equal(group["cutoff"], pa.scalar(cutoff, pa.date32())))
+                    if group.num_rows:
+                        buffer.append(group)
+                        buffered += group.num_rows
+                if buffered >= ROW_GROUP_ROWS:
+                    flush(final=False)
+        flush(final=True)
 
 
 def resolve_dates(cut: config.CutoffParams, as_of: dt.date, score_as_of: dt.date | None) -> tuple[list[dt.date], dt.date]:
@@ -56,26 +153,28 @@ def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("da
     cutoffs, score_date = resolve_dates(cut, as_of, score.as_of)
 
     con = connect_validated(validated_dir)
-    event_types = [r[0] for r in con.sql(
-        "SELECT event_type FROM events GROUP BY event_type ORDER BY count(*) DESC, event_type "
-        f"LIMIT {feat.max_event_types}").fetchall()]
-    categories = [r[0] for r in con.sql(
-        "SELECT category FROM tickets GROUP BY category ORDER BY count(*) DESC, category LIMIT 10").fetchall()]
     first_day = con.sql("SELECT min(signup_date) FROM customers").fetchall()[0][0]
-    attributes = tuple(manifest["attributes"])
-    cfg = FeatureConfig(
-        windows=feat.windows, decline_window_days=feat.decline_window_days, event_types=tuple(event_types),
-        value_sum_event_types=feat.value_sum_event_types, passive_event_types=feat.passive_event_types,
-        ticket_categories=tuple(sorted(categories)), slow_resolution_hours=feat.slow_resolution_hours,
-        attributes=attributes,
-    )
+    cfg = feature_config(con, feat, tuple(manifest["attributes"]))
     day_cutoff, day_bucket = calendar_tables(cutoffs, first_day, cfg.lookback_days)
     con.register("cutoffs", day_bucket[["cutoff"]].drop_duplicates().reset_index(drop=True))
     con.register("day_cutoff", day_cutoff)
     con.register("day_bucket", day_bucket)
-    sql, info = feature_sql(cfg)
-    log.info("building %d features at %d cutoffs", len(info), len(cutoffs))
-    copy_query(con, sql, features_path)
+    n_events = con.sql("SELECT count(*) FROM events").fetchall()[0][0]
+    n_customers = con.sql("SELECT count(*) FROM customers").fetchall()[0][0]
+    ranges = customer_ranges(con, chunk_count(n_events, n_customers, feat.chunk_events))
+    _, info = feature_sql(cfg)
+    log.info("building %d features at %d cutoffs for %d customers in %d range(s)",
+             len(info), len(cutoffs), n_customers, len(ranges))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for stale in out_dir.glob(".featurize-parts-*"):   # left by a killed run
+        shutil.rmtree(stale, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix=".featurize-parts-", dir=out_dir) as parts_dir:
+        parts = []
+        for i, rng in enumerate(ranges):
+            part = Path(parts_dir) / f"part-{i:05d}.parquet"
+            copy_query(con, feature_sql(cfg, customer_range=rng)[0], part)
+            parts.append(part)
+        stitch(parts, cutoffs, features_path)
 
     types = column_types(con, f"SELECT * FROM read_parquet('{features_path}')")
     feature_cols = [f.name for f in info if f.name in types]

@@ -134,7 +134,7 @@ def repo_root(start: str | Path | None = None) -> Path:
     return here
 
 
-DEFAULT_MEMORY_LIMIT = "3GB"
+DEFAULT_MEMORY_LIMIT = "2GB"
 
 
 def connect_validated(validated_dir: str | Path, threads: int | None = None, memory_limit: str | None = None):
