@@ -7,6 +7,7 @@ may execute in a copy under ``.dvc/tmp/exps/``, resolve to the same store.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -15,6 +16,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import filelock
 import mlflow
 import numpy as np
 import pandas as pd
@@ -38,18 +40,34 @@ def tracking_uri(params: MlflowParams, root: Path | None = None) -> str:
     return f"sqlite:///{root / 'mlflow.db'}"
 
 
+def _store_lock(uri: str) -> contextlib.AbstractContextManager:
+    """A lock beside a local SQLite store (``<file>.lock``); no lock for other stores.
+
+    MLflow creates and migrates a new SQLite store's schema on first use, and two
+    processes doing that at once (``dvc queue start -j 2`` on a fresh clone) break
+    each other's migrations. Holding this lock while the store is first opened
+    and the experiment is created serialises exactly that step.
+    """
+    if not uri.startswith("sqlite:///"):
+        return contextlib.nullcontext()
+    path = Path(uri[len("sqlite:///"):])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return filelock.FileLock(str(path) + ".lock", timeout=600)
+
+
 def setup(params: MlflowParams) -> str:
     """Point MLflow at the store and make sure the experiment exists; return its id."""
     root = repo_root()
-    mlflow.set_tracking_uri(tracking_uri(params, root))
-    exp = mlflow.get_experiment_by_name(params.experiment)
-    if exp is None:
-        artifacts = (root / "mlartifacts").resolve()
-        try:
-            mlflow.create_experiment(params.experiment, artifact_location=artifacts.as_uri())
-        except mlflow.exceptions.MlflowException:
-            pass  # another process created it first (parallel experiments)
-        exp = mlflow.get_experiment_by_name(params.experiment)
+    uri = tracking_uri(params, root)
+    mlflow.set_tracking_uri(uri)
+    with _store_lock(uri):
+        client = mlflow.MlflowClient()
+        client.search_registered_models(max_results=1)   # creates or migrates the schema, under the lock
+        exp = client.get_experiment_by_name(params.experiment)
+        if exp is None:
+            artifacts = (root / "mlartifacts").resolve()
+            client.create_experiment(params.experiment, artifact_location=artifacts.as_uri())
+            exp = client.get_experiment_by_name(params.experiment)
     mlflow.set_experiment(experiment_id=exp.experiment_id)
     return exp.experiment_id
 

@@ -262,3 +262,37 @@ def test_scoring_uses_the_champion_when_this_run_is_a_challenger(store):
     booster_a, _, used_a = scoring_model(out_a / "models")
     assert used_a == {"model_name": "churn-risk", "version": "1", "alias": "champion",
                       "note": "this run's model is the champion"}
+
+
+_FIRST_USE = """
+import sys, time
+import mlflow
+from pipeline import tracking
+from pipeline.config import MlflowParams
+start = float(sys.argv[2])
+while time.time() < start:
+    time.sleep(0.001)
+tracking.setup(MlflowParams(tracking_uri=f"sqlite:///{sys.argv[1]}/mlflow.db", experiment="churn"))
+with mlflow.start_run():
+    mlflow.log_metric("x", 1.0)
+"""
+
+
+def test_processes_starting_at_once_on_a_new_store_all_succeed(tmp_path):
+    """Two parallel experiments on a fresh clone both create the SQLite schema; neither may break the other."""
+    import subprocess
+    import sys
+    import time
+
+    repo = Path(__file__).resolve().parents[1]
+    script = tmp_path / "first_use.py"
+    script.write_text(_FIRST_USE)
+    start = time.time() + 8
+    procs = [subprocess.Popen([sys.executable, str(script), str(tmp_path), repr(start)], cwd=repo,
+                              env={**__import__("os").environ, "PYTHONPATH": str(repo)},
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(4)]
+    outs = [p.communicate(timeout=300)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], "\n".join(o[-1500:] for o in outs)
+    client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    exp = client.get_experiment_by_name("churn")
+    assert len(client.search_runs([exp.experiment_id])) == 4
