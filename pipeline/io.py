@@ -137,15 +137,28 @@ def repo_root(start: str | Path | None = None) -> Path:
 DEFAULT_MEMORY_LIMIT = "2GB"
 
 
+def configure_duckdb(con, memory_limit: str | None = None, temp_directory: str | Path | None = None) -> None:
+    """Bound a DuckDB connection's memory: beyond ``memory_limit`` it spills to ``temp_directory``.
+
+    Args:
+        con: the connection.
+        memory_limit: e.g. ``"4GB"``. None: env ``CHURN_DUCKDB_MEMORY_LIMIT``, else ``DEFAULT_MEMORY_LIMIT``
+            (DuckDB's own default, 80% of RAM, lets a 100M-event log take most of a shared machine).
+        temp_directory: where to spill; None: ``<system temp>/churn-duckdb``.
+    """
+    limit = memory_limit or os.environ.get("CHURN_DUCKDB_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT
+    spill = str(temp_directory or Path(tempfile.gettempdir()) / "churn-duckdb")
+    con.execute(f"SET temp_directory = '{spill.replace(chr(39), chr(39) * 2)}'")
+    con.execute(f"SET memory_limit = '{str(limit).replace(chr(39), '')}'")
+
+
 def connect_validated(validated_dir: str | Path, threads: int | None = None, memory_limit: str | None = None):
     """A DuckDB connection with views ``customers``, ``events`` and ``tickets`` over the validated tables.
 
     Args:
         validated_dir: the validate stage's output folder.
         threads: DuckDB worker threads (None: DuckDB's default).
-        memory_limit: DuckDB's memory_limit, e.g. ``"4GB"``; beyond it DuckDB spills to the temp
-            directory. None: env ``CHURN_DUCKDB_MEMORY_LIMIT``, else ``DEFAULT_MEMORY_LIMIT`` (DuckDB's own
-            default, 80% of RAM, lets a 100M-event log take most of a shared machine).
+        memory_limit: DuckDB's memory_limit (see ``configure_duckdb``).
 
     Returns:
         The connection; the tables stay on disk and are scanned lazily.
@@ -154,9 +167,7 @@ def connect_validated(validated_dir: str | Path, threads: int | None = None, mem
 
     validated_dir = Path(validated_dir)
     con = duckdb.connect()
-    con.execute(f"SET temp_directory = '{tempfile.gettempdir()}/churn-duckdb'")
-    limit = memory_limit or os.environ.get("CHURN_DUCKDB_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT
-    con.execute(f"SET memory_limit = '{str(limit).replace(chr(39), '')}'")
+    configure_duckdb(con, memory_limit)
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     for name in ("customers", "events", "tickets"):

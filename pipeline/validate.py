@@ -18,7 +18,7 @@ import duckdb
 from features.contract import TABLES, ContractError, RawTable, attribute_columns, open_table
 from features.validation import check_table, empty_table_failure, stage_table
 from pipeline import config
-from pipeline.io import atomic_dir, column_types, remove_outputs, write_json
+from pipeline.io import atomic_dir, column_types, configure_duckdb, remove_outputs, write_json
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ def validate(raw_dir: Path, validated_dir: Path, rejected_dir: Path, report_path
         raise ContractError(f"{raw_dir}: raw data folder does not exist (set data.raw_dir in params.yaml)")
     with tempfile.TemporaryDirectory(prefix="validate-") as tmp:
         con = duckdb.connect(str(Path(tmp) / "validate.duckdb"))
-        con.execute(f"SET temp_directory = '{tmp}'")
+        configure_duckdb(con, temp_directory=tmp)
         con.execute("SET preserve_insertion_order = true")
         present: dict[str, RawTable] = {}
         for name in TABLES:
