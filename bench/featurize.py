@@ -7,9 +7,9 @@ Usage::
     python bench/featurize.py --pandas-events 0        # skip the pandas comparison
 
 It generates the synthetic world into a temporary folder (``features.synthetic``),
-runs the validate stage's code on it, then runs the featurize stage's ``main``
-in a child process, so that the child's ``ru_maxrss`` is the peak RSS of
-featurize alone (DuckDB included). The pandas baseline (``bench/pandas_features.py``)
+runs the validate stage's code on it in a child process and then the
+featurize stage's ``main`` in another, so that each child's ``ru_maxrss`` is the
+peak RSS of that stage alone (DuckDB included). The pandas baseline (``bench/pandas_features.py``)
 and the same SQL run on a smaller world of about ``--pandas-events`` events;
 the speed ratio is printed and the values of both are compared on a sample.
 """
@@ -49,29 +49,46 @@ def _params(path: Path) -> Path:
     return path
 
 
-def make_world(root: Path, customers: int, workers: int) -> tuple[dict, float]:
-    """Generate the synthetic tables and validate them; return the summary and the validate wall time."""
+def make_world(root: Path, customers: int, workers: int) -> tuple[dict, dict]:
+    """Generate the synthetic tables and validate them (in a child process); return the summary and validate's figures."""
     from features.synthetic import SyntheticConfig, generate
-    from pipeline.validate import validate
 
     cfg = SyntheticConfig(n_customers=customers, workers=workers, end_date=END)
     cutoffs = list(pd.date_range(FIRST_CUTOFF, END, freq="ME").date)
     summary = generate(root / "raw", root / "ground_truth", cfg, cutoffs, 30)
+    return summary, _run_child("--validate-child", root, None)
+
+
+def _validate_child(root: Path) -> int:
+    from pipeline.validate import validate
+
     t0 = time.perf_counter()
     validate(root / "raw", root / "validated", root / "rejected", root / "validation_report.json", "strict", None)
-    return summary, time.perf_counter() - t0
+    _print_figures(time.perf_counter() - t0, {})
+    return 0
+
+
+def _print_figures(wall: float, extra: dict) -> None:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(json.dumps({"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_rss_mib": usage.ru_maxrss / 1024,
+                      **extra}))
+
+
+def _run_child(flag: str, root: Path, memory_limit: str | None) -> dict:
+    """Run one stage in a fresh process, so that its ``ru_maxrss`` is that stage's peak RSS (DuckDB included)."""
+    env = {**os.environ}
+    if memory_limit:
+        env["CHURN_DUCKDB_MEMORY_LIMIT"] = memory_limit
+    out = subprocess.run([sys.executable, __file__, flag, str(root)], env=env, capture_output=True, text=True,
+                         check=False)
+    if out.returncode != 0:
+        raise RuntimeError(f"{flag} failed:\n{out.stderr[-4000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def featurize_child(root: Path, memory_limit: str | None) -> dict:
     """Run the featurize stage in a fresh process; return its wall time and peak RSS."""
-    env = {**os.environ}
-    if memory_limit:
-        env["CHURN_DUCKDB_MEMORY_LIMIT"] = memory_limit
-    cmd = [sys.executable, __file__, "--child", str(root)]
-    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
-    if out.returncode != 0:
-        raise RuntimeError(f"featurize child failed:\n{out.stderr[-4000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return _run_child("--child", root, memory_limit)
 
 
 def _child(root: Path) -> int:
@@ -79,11 +96,8 @@ def _child(root: Path) -> int:
 
     t0 = time.perf_counter()
     meta = main(_params(root / "params.yaml"), root / "validated", root / "features")
-    wall = time.perf_counter() - t0
-    rows = sum(meta["rows_per_cutoff"].values())
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    print(json.dumps({"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_rss_mib": usage.ru_maxrss / 1024,
-                      "rows": rows, "features": len(meta["features"]), "cutoffs": len(meta["cutoffs"])}))
+    _print_figures(time.perf_counter() - t0, {"rows": sum(meta["rows_per_cutoff"].values()),
+                                              "features": len(meta["features"]), "cutoffs": len(meta["cutoffs"])})
     return 0
 
 
@@ -138,9 +152,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--memory-limit", default=None, help="DuckDB memory_limit for featurize (default: pipeline.io's)")
     ap.add_argument("--tmp", type=Path, default=None, help="parent folder of the temporary data (needs disk space)")
     ap.add_argument("--child", type=Path, default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--validate-child", type=Path, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
         return _child(args.child)
+    if args.validate_child:
+        return _validate_child(args.validate_child)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s")
     from pandas_features import features_pandas
 
@@ -149,16 +166,19 @@ def main(argv: list[str] | None = None) -> int:
         root = Path(tmp) / "big"
         n_customers = max(1000, args.events // EVENTS_PER_CUSTOMER)
         t0 = time.perf_counter()
-        summary, validate_s = make_world(root, n_customers, args.workers)
+        summary, val = make_world(root, n_customers, args.workers)
+        validate_s = val["wall_s"]
         print(f"world              {n_customers:,} customers, {summary['n_events']:,} events, "
-              f"{summary['n_tickets']:,} tickets (generated + validated in {time.perf_counter() - t0:.0f} s; "
-              f"validate {validate_s:.0f} s)", flush=True)
+              f"{summary['n_tickets']:,} tickets (generated + validated in {time.perf_counter() - t0:.0f} s)",
+              flush=True)
+        print(f"validate           {validate_s:.1f} s, peak RSS {val['peak_rss_mib']:,.0f} MiB", flush=True)
         res = featurize_child(root, args.memory_limit)
         print(f"featurize wall     {res['wall_s']:.1f} s, CPU {res['cpu_s']:.1f} s  ({res['rows']:,} rows x "
               f"{res['features']} features, {res['cutoffs']} cutoffs; load average {os.getloadavg()[0]:.1f})",
               flush=True)
         print(f"featurize peak RSS {res['peak_rss_mib']:,.0f} MiB", flush=True)
         figures.update(customers=n_customers, events=summary["n_events"], validate_s=round(validate_s, 1),
+                       validate_peak_rss_mib=round(val["peak_rss_mib"]),
                        featurize_s=round(res["wall_s"], 1), featurize_cpu_s=round(res["cpu_s"], 1),
                        featurize_peak_rss_mib=round(res["peak_rss_mib"]),
                        rows=res["rows"], features=res["features"], cutoffs=res["cutoffs"])
