@@ -125,6 +125,12 @@ class EvaluateParams(_Section):
 
 class ExplainParams(_Section):
     top_k: int = Field(3, ge=1, le=10)
+    # interventional: exact TreeSHAP against reference customers (below) | tree_path: LightGBM's pred_contrib
+    method: Literal["interventional", "tree_path"] = "interventional"
+    reference_segment: str | None = "contract"        # compare with customers of the same value of this column
+    reference_quantile: float = Field(1.0, gt=0, le=1)  # < 1: only the lowest-risk share of them ("healthy")
+    reference_size: int = Field(1000, ge=1)           # at most this many reference customers per segment
+    driver: Literal["family", "feature"] = "family"   # family: largest sum of risk-raising contributions
 
 
 class TierParams(_Section):

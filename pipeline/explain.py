@@ -2,11 +2,25 @@
 
 Reads the features at the scoring date and the model; writes
 ``data/explain/scoring_population.parquet`` (customer_id, churn_probability,
-reasons, reason codes, driver family, scored_at, the segment columns),
+reasons, reason codes, driver family, reason_reference and reference_log_odds (who the
+reasons compare the customer with), scored_at, the segment columns),
 ``shap_values.parquet`` and ``driver_importance.csv``. On synthetic data it
 also checks the reasons against the generator's ground truth: for customers
 who churned after the test cutoff, how often the top reason's family is the
 family that drove their churn (``data/metrics/explain_metrics.json``).
+
+How customers are explained (``explain:`` params): by default each customer is
+explained against the customers of the same ``reference_segment`` (the
+contract) scored on the same date, with exact interventional TreeSHAP
+(``models.explain.segment_contributions``); the contributions then add up to
+the customer's log-odds minus the mean log-odds of those peers, so the reasons
+say what sets the customer apart from customers on the same contract instead
+of restating the contract ("renewal in 12 days" for every monthly customer).
+The driver family is the family whose risk-raising contributions add up to the
+most, and reason 1 is that family's strongest feature (``driver: family``).
+``method: tree_path`` and ``driver: feature`` give the earlier behaviour:
+LightGBM's path-dependent TreeSHAP against the training population, driver =
+family of the single strongest feature.
 """
 
 from __future__ import annotations
@@ -14,15 +28,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import tempfile
+import time
 from pathlib import Path
 
 import lightgbm as lgb
 import mlflow
+import numpy as np
 import pandas as pd
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
-from models.explain import family_importance, shap_contributions
+from models.explain import driver_first, family_importance, segment_contributions, shap_contributions
 from models.predict import ChurnModel
 from models.reasons import top_reasons
 from models.train import matrix
@@ -81,13 +97,55 @@ def scoring_model(model_dir: Path) -> tuple[lgb.Booster, dict, dict]:
                            "note": f"this run's v{version} did not pass the gate"}
 
 
-def driver_match(features_dir: Path, labels_path: Path, drivers_path: Path, booster: lgb.Booster, meta: dict,
-                 language: str) -> dict | None:
-    """Share of test-cutoff churners whose top reason's family is their ground-truth driver family.
+def explain_rows(booster: lgb.Booster, meta: dict, rows: pd.DataFrame, reference_rows: pd.DataFrame, ep,
+                 language: str) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
+    """Reasons and contributions for ``rows`` as the ``explain:`` params ask.
+
+    Args:
+        booster, meta: the model and its metadata.
+        rows: the customers to explain (feature rows).
+        reference_rows: the customers they are compared with (``method: interventional``),
+            normally everybody scored on the same date, ``rows`` included.
+        ep: the validated ``explain`` params.
+        language: language of the reasons.
 
     Returns:
-        Overall and per-family match rates with counts, or None without ground truth.
+        ``(reasons, contributions, reference_log_odds, reference)``: the frame of
+        :func:`models.reasons.top_reasons`, the ``(n, n_features)`` contributions
+        (booster feature order), per customer the log-odds its contributions
+        start from, and the segment value it was compared with ("" = everybody).
     """
+    X, _ = matrix(rows, meta["features"], meta["categorical"], meta["levels"])
+    if ep.method == "tree_path":
+        contributions, base = shap_contributions(booster, X)
+        reference_log_odds, reference = np.full(len(rows), base), np.full(len(rows), "", dtype=object)
+    else:
+        column = ep.reference_segment
+        if column is not None and (column not in rows.columns or column not in reference_rows.columns):
+            log.warning("explain.reference_segment '%s' is not a column of the features: every customer is "
+                        "explained against all scored customers", column)
+            column = None
+        ref_X, _ = matrix(reference_rows, meta["features"], meta["categorical"], meta["levels"])
+        contributions, reference_log_odds, reference = segment_contributions(
+            booster, X, rows[column] if column else None, ref_X, reference_rows[column] if column else None,
+            quantile=ep.reference_quantile, size=ep.reference_size)
+    ranking = driver_first(contributions, meta["features"]) if ep.driver == "family" else contributions
+    reasons = top_reasons(rows[meta["features"]], ranking, meta["features"], language=language, top_k=ep.top_k)
+    return reasons, contributions, reference_log_odds, reference
+
+
+def driver_match(features_dir: Path, labels_path: Path, drivers_path: Path, booster: lgb.Booster, meta: dict,
+                 language: str, ep=None) -> dict | None:
+    """Share of test-cutoff churners whose top reason's family is their ground-truth driver family.
+
+    The churners are explained exactly as the scoring population is: against the
+    customers labelled at the test cutoff (the population the model was tested on).
+
+    Returns:
+        Overall and per-family match rates with counts, the explained family of
+        the mismatches per true family, or None without ground truth.
+    """
+    ep = ep if ep is not None else config.ExplainParams()
     test = meta.get("split", {}).get("test")
     if not drivers_path.exists() or test is None:
         return None
@@ -99,19 +157,25 @@ def driver_match(features_dir: Path, labels_path: Path, drivers_path: Path, boos
     churners = labels.loc[labels["label"] == 1, ["customer_id"]].merge(drivers, on="customer_id")
     if churners.empty:
         return None
-    rows = pd.read_parquet(features_dir / "features.parquet", filters=[("cutoff", "==", test_cutoff)])
-    rows = rows.merge(churners, on="customer_id").sort_values("customer_id", kind="stable").reset_index(drop=True)
-    X, _ = matrix(rows, meta["features"], meta["categorical"], meta["levels"])
-    contributions, _ = shap_contributions(booster, X)
-    top = top_reasons(rows[meta["features"]], contributions, meta["features"], language=language, top_k=1)
-    hit = top["driver_family"].to_numpy() == rows["dominant_driver"].to_numpy()
+    population = pd.read_parquet(features_dir / "features.parquet", filters=[("cutoff", "==", test_cutoff)])
+    population = population.merge(labels[["customer_id"]], on="customer_id")
+    population = population.sort_values("customer_id", kind="stable").reset_index(drop=True)
+    rows = population.merge(churners, on="customer_id").sort_values("customer_id", kind="stable").reset_index(drop=True)
+    top, _, _, _ = explain_rows(booster, meta, rows, population, ep.model_copy(update={"top_k": 1}), language)
+    explained = top["driver_family"].to_numpy()
+    truth = rows["dominant_driver"].to_numpy()
+    hit = explained == truth
     per_family = {
-        fam: {"n": int((rows["dominant_driver"] == fam).sum()),
-              "match_rate": float(hit[(rows["dominant_driver"] == fam).to_numpy()].mean())}
-        for fam in sorted(rows["dominant_driver"].unique())
+        fam: {"n": int((truth == fam).sum()),
+              "match_rate": float(hit[truth == fam].mean()),
+              "explained_as": {str(k): int(v) for k, v in
+                               pd.Series(explained[truth == fam]).replace("", "none").value_counts().sort_index().items()}}
+        for fam in sorted(pd.unique(truth))
     }
     return {"driver_match_rate": float(hit.mean()), "n_churners": int(len(rows)), "test_cutoff": test,
-            "per_family": per_family}
+            "per_family": per_family,
+            "method": {"method": ep.method, "driver": ep.driver, "reference_segment": ep.reference_segment,
+                       "reference_quantile": ep.reference_quantile, "reference_size": ep.reference_size}}
 
 
 def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("data/features"),
@@ -134,11 +198,13 @@ def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("dat
     booster, meta, used = scoring_model(model_dir)
     write_json(used, used_path)
     rows, score_date = scoring_rows(features_dir, active_path)
-    X, _ = matrix(rows, meta["features"], meta["categorical"], meta["levels"])
-    contributions, base = shap_contributions(booster, X)
-    reasons = top_reasons(rows[meta["features"]], contributions, meta["features"], language=rp.language, top_k=ep.top_k)
+    t0 = time.perf_counter()
+    reasons, contributions, reference_log_odds, reference = explain_rows(booster, meta, rows, rows, ep, rp.language)
+    elapsed = time.perf_counter() - t0
     proba = ChurnModel(booster, meta).predict_proba(rows)  # calibrated; SHAP above stays on the raw score
     pop = pd.concat([rows[["customer_id"]], pd.Series(proba, name="churn_probability"), reasons], axis=1)
+    pop["reason_reference"] = reference  # the segment value the reasons compare the customer with ("" = everybody)
+    pop["reference_log_odds"] = reference_log_odds  # contributions add up to log-odds minus this
     pop["scored_at"] = score_date.isoformat()
     write_parquet(pop, pop_path)
     shap_frame = pd.DataFrame(contributions, columns=meta["features"])
@@ -148,7 +214,7 @@ def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("dat
     with atomic_path(imp_path) as tmp:
         importance.to_csv(tmp, index=False, float_format="%.6f")
     # The ground-truth check judges this run's model, whichever model scores.
-    match = driver_match(features_dir, labels_path, drivers_path, run_booster, run_meta, rp.language)
+    match = driver_match(features_dir, labels_path, drivers_path, run_booster, run_meta, rp.language, ep)
     write_json(match or {"driver_match_rate": None, "note": "no ground truth for this data source"}, metrics_path)
     with mlflow.start_run(run_id=read_json(model_dir / "mlflow_run.json")["run_id"]):
         mlflow.log_artifact(str(imp_path), artifact_path="explain")
@@ -158,5 +224,8 @@ def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("dat
             mlflow.log_metrics({f"driver_match_rate_{f}": v["match_rate"] for f, v in match["per_family"].items()})
             log.info("top reason matches the true churn driver for %.1f%% of %d churners at %s",
                      100 * match["driver_match_rate"], match["n_churners"], match["test_cutoff"])
-    log.info("explained %d customers at %s (base log-odds %.3f)", len(pop), score_date, base)
+    log.info("explained %d customers at %s in %.1f s (%s, driver by %s; reference log-odds %.3f to %.3f)",
+             len(pop), score_date, elapsed, ep.method, ep.driver,
+             float(reference_log_odds.min()) if len(pop) else float("nan"),
+             float(reference_log_odds.max()) if len(pop) else float("nan"))
     return pop

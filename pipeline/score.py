@@ -1,6 +1,9 @@
 """Stage score: the ranked list of customers at risk at the scoring date.
 
-Reads the explained scoring population, the features at the scoring date and
+Reads the explained scoring population (reasons, driver family and, with
+``explain.method: interventional``, ``reason_reference``: the segment value,
+e.g. the contract, whose customers the reasons compare the customer with; empty
+when compared with every scored customer), the features at the scoring date and
 on the training cutoffs, and the model's registry entry; writes
 ``data/scored/at_risk_customers.csv`` (spreadsheet-safe) and ``.parquet``, and
 ``data/scored/drift.csv`` (PSI per feature, scored vs training population).
@@ -82,6 +85,8 @@ def main(params_path: Path = Path("params.yaml"), explain_dir: Path = Path("data
     columns = [c for c in COLUMNS if c in scored.columns or c in reason_cols]
     columns += [c for c in reason_cols if c not in columns]
     columns += ["action_code", "risk_tier_code", *[c for c in extra if c not in columns]]
+    if "reason_reference" in scored.columns:  # who the reasons compare the customer with (explain.reference_segment)
+        columns.append("reason_reference")
     out = scored[columns].reset_index(drop=True)
     write_parquet(out, parquet_path)
     write_csv_for_spreadsheet(neutralise_formulas(out), csv_path)
