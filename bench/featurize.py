@@ -68,9 +68,26 @@ def _validate_child(root: Path) -> int:
     return 0
 
 
+def peak_rss_mib() -> float:
+    """This process's peak RSS: ``VmHWM`` on Linux, else ``ru_maxrss``.
+
+    ``ru_maxrss`` survives ``exec`` on Linux, so a child started by a parent with
+    a large RSS would report the parent's peak; ``VmHWM`` belongs to the child's
+    own address space.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _print_figures(wall: float, extra: dict) -> None:
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    print(json.dumps({"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_rss_mib": usage.ru_maxrss / 1024,
+    print(json.dumps({"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_rss_mib": peak_rss_mib(),
                       **extra}))
 
 
