@@ -280,6 +280,7 @@ with mlflow.start_run():
 
 def test_processes_starting_at_once_on_a_new_store_all_succeed(tmp_path):
     """Two parallel experiments on a fresh clone both create the SQLite schema; neither may break the other."""
+    import os
     import subprocess
     import sys
     import time
@@ -288,8 +289,10 @@ def test_processes_starting_at_once_on_a_new_store_all_succeed(tmp_path):
     script = tmp_path / "first_use.py"
     script.write_text(_FIRST_USE)
     start = time.time() + 8
-    procs = [subprocess.Popen([sys.executable, str(script), str(tmp_path), repr(start)], cwd=repo,
-                              env={**__import__("os").environ, "PYTHONPATH": str(repo)},
+    # mlflow.set_tracking_uri() in earlier tests exports MLFLOW_TRACKING_URI, which would win over the params.
+    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
+    env["PYTHONPATH"] = str(repo)
+    procs = [subprocess.Popen([sys.executable, str(script), str(tmp_path), repr(start)], cwd=tmp_path, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(4)]
     outs = [p.communicate(timeout=300)[0] for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0, 0], "\n".join(o[-1500:] for o in outs)
