@@ -117,6 +117,11 @@ def stitch(parts: list[Path], cutoffs: list[dt.date], path: Path) -> None:
                 if buffered >= ROW_GROUP_ROWS:
                     flush(final=False)
         flush(final=True)
+    expected = sum(f.metadata.num_rows for f in files)
+    written = pq.ParquetFile(path).metadata.num_rows
+    if written != expected:  # a cutoff in the parts that is not in ``cutoffs`` would be lost: never silently
+        path.unlink(missing_ok=True)
+        raise RuntimeError(f"{path}: stitched {written} rows but the customer-range parts hold {expected}")
 
 
 def resolve_dates(cut: config.CutoffParams, as_of: dt.date, score_as_of: dt.date | None) -> tuple[list[dt.date], dt.date]:

@@ -101,3 +101,19 @@ def test_the_stitched_file_equals_one_query_over_everyone(validated, tmp_path):
     once["cutoff"] = pd.to_datetime(once["cutoff"]).dt.date
     stitched["cutoff"] = pd.to_datetime(stitched["cutoff"]).dt.date
     pd.testing.assert_frame_equal(stitched, once, check_dtype=False)
+
+
+def test_stitch_refuses_to_lose_rows(tmp_path):
+    """Rows of a cutoff the stitcher was not told about are an error, not a silent drop."""
+    parts = []
+    for i, ids in enumerate((["A", "B"], ["C"])):
+        frame = pd.DataFrame({"customer_id": ids * 2, "cutoff": [dt.date(2024, 1, 31)] * len(ids) +
+                              [dt.date(2024, 2, 29)] * len(ids), "x": range(2 * len(ids))})
+        parts.append(tmp_path / f"part-{i}.parquet")
+        frame.to_parquet(parts[-1], index=False)
+    featurize.stitch(parts, [dt.date(2024, 1, 31), dt.date(2024, 2, 29)], tmp_path / "all.parquet")
+    out = pd.read_parquet(tmp_path / "all.parquet")
+    assert out["customer_id"].tolist() == ["A", "B", "C", "A", "B", "C"]
+    with pytest.raises(RuntimeError, match="stitched 3 rows but the customer-range parts hold 6"):
+        featurize.stitch(parts, [dt.date(2024, 1, 31)], tmp_path / "lost.parquet")
+    assert not (tmp_path / "lost.parquet").exists()
