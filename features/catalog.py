@@ -18,13 +18,14 @@ engagement
     ``longest_gap_days_{w}d``, ``weeks_active_share_{w}d``, ``nps_last_score``,
     ``days_since_last_nps``
 tenure
-    ``tenure_days``, ``days_to_renewal``, ``plan_changes_count``
+    ``tenure_days``, ``days_to_renewal``, ``plan_changes_count``, ``events_plan_change_count_{w}d``,
+    ``events_signup_count_{w}d`` (a signup in the window: a new customer)
 complaints
     ``tickets_count_{w}d``, ``tickets_{c}_count_{w}d``, ``days_since_last_ticket``,
     ``tickets_open_count``, ``satisfaction_mean_{w}d``, ``satisfaction_min_{w}d``,
     ``tickets_slow_resolution_count_{w}d``, ``complaints_repeat_count_{w}d``
 billing
-    ``monthly_fee``, ``price_change_pct_{w}d`` (ratio: 0.12 = +12%), ``payment_failed_count_{w}d``
+    ``monthly_fee``, ``price_change_pct_{w}d`` (ratio: 0.12 = +12%), ``payment_failed_count_{w}d``, ``events_price_change_count_{w}d``
 attributes
     every static column of the customers table, under its own name.
 """
@@ -39,9 +40,9 @@ FAMILIES: tuple[str, ...] = ("usage", "engagement", "tenure", "complaints", "bil
 # patterns come before the generic ``events_`` usage pattern because some of
 # their features are counted from the event log too (payment failures, NPS).
 _FAMILY_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("billing", re.compile(r"^(monthly_fee$|price_change_|payment_failed_|events_payment_failed_)")),
+    ("billing", re.compile(r"^(monthly_fee$|price_change_|payment_failed_|events_payment_failed_|events_price_change_)")),
     ("engagement", re.compile(r"^(active_days_|distinct_event_types_|days_since_last_event$|longest_gap_days_|weeks_active_share_|nps_|days_since_last_nps$|events_nps_)")),
-    ("tenure", re.compile(r"^(tenure_days$|days_to_renewal$|plan_changes_count$|events_plan_change_|events_price_change_)")),
+    ("tenure", re.compile(r"^(tenure_days$|days_to_renewal$|plan_changes_count$|events_plan_change_|events_signup_)")),
     ("complaints", re.compile(r"^(tickets_|days_since_last_ticket$|satisfaction_|complaints_)")),
     ("usage", re.compile(r"^(events_|usage_)")),
 )

@@ -309,7 +309,9 @@ RULES: tuple[ReasonRule, ...] = (
     _rule(rf"^price_change_pct_{_W}$", "price_change",
           {"*": "BILLING_PRICE_CHANGE", "rise": "BILLING_PRICE_RISE"}, _r_price),
     _rule(r"^monthly_fee$", "monthly_fee", "BILLING_FEE", _r_money),
-    # tenure counted from the event log
+    # a signup event in the window says how new the customer is, not how much they use the product
+    _rule(rf"^events_signup_count_{_W}$", "signup_recent", "TENURE_RECENT_SIGNUP", _r_count),
+    # plan changes (tenure) and price changes (billing) counted from the event log
     _rule(rf"^events_(?P<event>plan_change|price_change)_count_{_W}$", "event_changes",
           "{FAMILY}_RECENT_{EVENT}", _r_count),
     # usage (also events of other families, e.g. NPS responses)

@@ -91,6 +91,8 @@ def test_feature_names_map_to_families():
     assert family_of("tenure_days") == "tenure"
     assert family_of("tickets_complaint_count_90d") == "complaints"
     assert family_of("events_payment_failed_count_30d") == "billing"
+    assert family_of("events_price_change_count_90d") == "billing", "a price increase is a billing driver"
+    assert family_of("events_plan_change_count_90d") == "tenure"
     assert family_of("region") == "attributes"
     assert slug("Feature Use!") == "feature_use"
 

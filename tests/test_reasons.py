@@ -128,6 +128,8 @@ def test_every_rule_has_both_languages_with_matching_placeholders():
     ("weeks_active_share_90d", "ENGAGEMENT_FEW_ACTIVE_WEEKS"),
     ("days_to_renewal", "TENURE_RENEWAL_SOON"),
     ("region", "ATTRIBUTES_REGION"),
+    ("events_price_change_count_90d", "BILLING_RECENT_PRICE_CHANGE"),
+    ("events_signup_count_90d", "TENURE_RECENT_SIGNUP"),
 ])
 def test_catalog_patterns_have_rules(feature, code):
     df = pd.DataFrame({feature: [-2.0 if "slope" in feature else 0.4 if "share" in feature else 5.0]})
@@ -137,6 +139,14 @@ def test_catalog_patterns_have_rules(feature, code):
         sentences, codes = render_feature(df, feature, np.array([0]), lang)
         assert codes[0] == code
         assert sentences[0] and "_" not in sentences[0]
+
+
+def test_a_signup_in_the_window_reads_as_a_new_customer():
+    df = pd.DataFrame({"events_signup_count_90d": [1.0, 0.0]})
+    en, _ = render_feature(df, "events_signup_count_90d", np.array([0, 1]), "en")
+    ja, _ = render_feature(df, "events_signup_count_90d", np.array([0, 1]), "ja")
+    assert list(en) == ["Joined in the last 90 days", "Joined more than 90 days ago"]
+    assert list(ja) == ["直近90日以内に加入しました", "加入から90日以上たっています"]
 
 
 def test_feature_label_prettifies():
