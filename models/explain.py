@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from features.catalog import FAMILIES, family_of
+from models.linear import LinearPart, blend
 
 LOGGER = logging.getLogger(__name__)
 
@@ -405,6 +406,8 @@ def segment_contributions(
     reference_segment: pd.Series | None,
     quantile: float = 1.0,
     size: int | None = 1000,
+    linear: LinearPart | None = None,
+    linear_weight: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Interventional TreeSHAP of every customer against reference customers of its own segment.
 
@@ -418,6 +421,8 @@ def segment_contributions(
         reference_X: the candidate reference customers (model matrix), e.g. the scored population.
         reference_segment: their segment values (None: no segments).
         quantile, size: see :func:`reference_groups`.
+        linear, linear_weight: the model's linear part and its blend weight (``train.linear_blend``);
+            its exact SHAP values against the same reference customers are blended in.
 
     Returns:
         ``(contributions, reference_value, reference)``: contributions in log-odds
@@ -430,6 +435,8 @@ def segment_contributions(
     if len(reference_X) == 0:
         raise ValueError("no reference customers")
     risk = booster.predict(reference_X, raw_score=True)
+    if linear is not None and linear_weight:
+        risk = blend(risk, linear.raw(reference_X), linear_weight)
     everybody = reference_groups(None, risk, quantile, size)[""]
     if segment is None or reference_segment is None:
         groups: dict[str, np.ndarray] = {}
@@ -445,8 +452,30 @@ def segment_contributions(
     for key in pd.unique(keys):
         rows = np.flatnonzero(keys == key)
         c, b = interventional_contributions(booster, X.iloc[rows], reference_X.iloc[groups[key]])
-        contrib[rows], base[rows] = c, b
+        contrib[rows], base[rows] = blend_contributions(c, b, linear, linear_weight, X.iloc[rows],
+                                                        reference_X.iloc[groups[key]])
     return contrib, base, keys
+
+
+def blend_contributions(contrib: np.ndarray, base, linear: LinearPart | None, weight: float, X: pd.DataFrame,
+                        reference: pd.DataFrame | None = None) -> tuple[np.ndarray, np.ndarray | float]:
+    """The booster's contributions blended with the linear part's, for a model with ``train.linear_blend``.
+
+    Args:
+        contrib, base: the booster's contributions (booster feature order) and base value(s).
+        linear, weight: the linear part and its weight (None or 0: returned unchanged).
+        X: the explained rows (model matrix, booster feature order).
+        reference: the rows the booster was explained against (None: its training population).
+
+    Returns:
+        ``(contributions, base)`` of the blended log-odds, still adding up to it.
+    """
+    if linear is None or not weight:
+        return contrib, base
+    if list(linear.features) != list(X.columns):
+        raise ValueError("the linear part's features differ from the booster's")
+    lin, lin_base = linear.contributions(X, reference)
+    return (1.0 - weight) * np.asarray(contrib) + weight * lin, (1.0 - weight) * np.asarray(base) + weight * lin_base
 
 
 def family_scores(contributions: np.ndarray, feature_names: list[str]) -> np.ndarray:

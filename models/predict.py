@@ -1,8 +1,9 @@
 """The trained model as every later stage uses it: booster, category levels and calibrator.
 
 ``predict_proba`` returns the calibrated churn probability, the number every
-stage after training reports and ranks by. ``raw_score`` is the booster's
-log-odds, which SHAP contributions add up to.
+stage after training reports and ranks by. ``raw_score`` is the model's
+log-odds, which SHAP contributions add up to: the booster's, or with
+``train.linear_blend`` = w, ``(1 - w) * booster + w * linear part`` (``models/linear.py``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,23 @@ import numpy as np
 import pandas as pd
 
 from models.calibration import Calibrator
+from models.linear import LinearPart, blend, sigmoid
 from models.train import matrix
+
+
+def blended_proba(booster: lgb.Booster, linear: LinearPart | None, weight: float, X: pd.DataFrame) -> np.ndarray:
+    """Uncalibrated churn probability of a model matrix: the booster's, or its log-odds blend with the linear part."""
+    if linear is None or not weight:
+        return booster.predict(X)
+    return sigmoid(blend(booster.predict(X, raw_score=True), linear.raw(X), weight))
+
+
+def linear_part(meta: dict[str, Any]) -> tuple[LinearPart | None, float]:
+    """The linear part and its blend weight from ``model_meta.json`` (None, 0.0 for a booster alone)."""
+    spec = meta.get("linear")
+    if not spec:
+        return None, 0.0
+    return LinearPart.from_dict(spec), float(spec["weight"])
 
 
 class ChurnModel:
@@ -31,6 +48,7 @@ class ChurnModel:
         self.booster = booster
         self.meta = meta
         self.calibrator = Calibrator.from_dict(meta.get("calibration"))
+        self.linear, self.linear_weight = linear_part(meta)
 
     def matrix(self, frame: pd.DataFrame) -> pd.DataFrame:
         """The model matrix for ``frame`` (fixed feature order and category levels)."""
@@ -42,16 +60,26 @@ class ChurnModel:
         return X
 
     def uncalibrated_proba(self, frame: pd.DataFrame) -> np.ndarray:
-        """The booster's own probability, before calibration."""
-        return self.booster.predict(self.matrix(frame))
+        """The model's own probability, before calibration."""
+        return blended_proba(self.booster, self.linear, self.linear_weight, self.matrix(frame))
 
     def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
         """Calibrated churn probability per row of ``frame``."""
         return self.calibrator.predict(self.uncalibrated_proba(frame))
 
     def raw_score(self, frame: pd.DataFrame) -> np.ndarray:
-        """The booster's log-odds per row (what SHAP contributions sum to)."""
-        return self.booster.predict(self.matrix(frame), raw_score=True)
+        """The model's log-odds per row (what SHAP contributions sum to)."""
+        X = self.matrix(frame)
+        linear = None if self.linear is None else self.linear.raw(X)
+        return blend(self.booster.predict(X, raw_score=True), linear, self.linear_weight)
+
+    def contributions(self, frame: pd.DataFrame) -> tuple[np.ndarray, float]:
+        """Path-dependent SHAP values against the training population (model feature order) and the base value."""
+        from models.explain import blend_contributions, shap_contributions
+
+        X = self.matrix(frame)
+        contrib, base = shap_contributions(self.booster, X)
+        return blend_contributions(contrib, base, self.linear, self.linear_weight, X)
 
 
 def load_model(model_dir: str | Path) -> ChurnModel:

@@ -16,6 +16,8 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
+from models.linear import blend, fit_linear, sigmoid
+
 
 class SplitError(ValueError):
     """Not enough fully labelled cutoffs for an out-of-time split."""
@@ -150,7 +152,8 @@ class CVResult:
 
 
 def cross_validate(X: pd.DataFrame, y: np.ndarray, params: dict, num_boost_round: int,
-                   early_stopping_rounds: int, n_folds: int, seed: int) -> CVResult:
+                   early_stopping_rounds: int, n_folds: int, seed: int, linear_blend: float = 0.0,
+                   categorical: Sequence[str] = ()) -> CVResult:
     """Stratified K-fold with out-of-fold predictions, for data with a single labelled cutoff.
 
     Early stopping in each fold uses a stratified slice of that fold's training
@@ -164,6 +167,10 @@ def cross_validate(X: pd.DataFrame, y: np.ndarray, params: dict, num_boost_round
         early_stopping_rounds: patience on the inner validation slice.
         n_folds: number of folds (reduced to the minority class count when smaller).
         seed: fold shuffling seed.
+        linear_blend: weight w of the linear part (:mod:`models.linear`), fitted on each
+            fold's training rows; the out-of-fold score is ``(1 - w) * booster + w * linear``
+            in log-odds. 0 scores with the booster alone.
+        categorical: the text features (for the linear part).
 
     Returns:
         Out-of-fold probabilities, fold ids, per-fold AUC and best iterations.
@@ -186,7 +193,11 @@ def cross_validate(X: pd.DataFrame, y: np.ndarray, params: dict, num_boost_round
         inner_tr, inner_va = train_test_split(np.arange(len(tr)), test_size=0.2, random_state=seed, stratify=strat)
         booster, _ = fit(X.iloc[tr[inner_tr]], y_tr[inner_tr], X.iloc[tr[inner_va]], y_tr[inner_va],
                          params, num_boost_round, early_stopping_rounds)
-        oof[te] = booster.predict(X.iloc[te])
+        if linear_blend:
+            part = fit_linear(X.iloc[tr], y_tr, categorical)
+            oof[te] = sigmoid(blend(booster.predict(X.iloc[te], raw_score=True), part.raw(X.iloc[te]), linear_blend))
+        else:
+            oof[te] = booster.predict(X.iloc[te])
         folds[te] = fold
         iters.append(booster.current_iteration())
         aucs.append(float(roc_auc_score(y[te], oof[te])) if len(np.unique(y[te])) == 2 else float("nan"))

@@ -103,6 +103,7 @@ class TrainParams(_Section):
     refit: bool = False
     cv_folds: int = Field(5, ge=2)
     optuna_trials: int = Field(0, ge=0)
+    linear_blend: float = Field(0.0, ge=0, lt=1)
 
 
 class EvaluateParams(_Section):

@@ -178,7 +178,7 @@ def _render(plots: dict[str, pd.DataFrame], folder: Path, baselines_roc: dict[st
 
 
 def _shap_beeswarm(model, test: pd.DataFrame, folder: Path, seed: int, n: int = 2000) -> None:
-    """SHAP beeswarm of the booster's raw score on a sample of test rows (DVC image plot and MLflow artifact)."""
+    """SHAP beeswarm of the model's raw score on a sample of test rows (DVC image plot and MLflow artifact)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -187,7 +187,7 @@ def _shap_beeswarm(model, test: pd.DataFrame, folder: Path, seed: int, n: int = 
 
     sample = test.sample(n=min(n, len(test)), random_state=seed)
     X = model.matrix(sample)
-    contrib = model.booster.predict(X, pred_contrib=True)[:, :-1]
+    contrib, _ = model.contributions(sample)
     shown = X.copy()
     for col in model.meta["categorical"]:
         shown[col] = shown[col].cat.codes.astype(float).where(shown[col].notna())

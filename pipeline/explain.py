@@ -38,8 +38,9 @@ import pandas as pd
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
-from models.explain import driver_first, family_importance, segment_contributions, shap_contributions
-from models.predict import ChurnModel
+from models.explain import (blend_contributions, driver_first, family_importance, segment_contributions,
+                            shap_contributions)
+from models.predict import ChurnModel, linear_part
 from models.reasons import top_reasons
 from models.train import matrix
 from pipeline import config, tracking
@@ -116,8 +117,9 @@ def explain_rows(booster: lgb.Booster, meta: dict, rows: pd.DataFrame, reference
         start from, and the segment value it was compared with ("" = everybody).
     """
     X, _ = matrix(rows, meta["features"], meta["categorical"], meta["levels"])
+    linear, weight = linear_part(meta)
     if ep.method == "tree_path":
-        contributions, base = shap_contributions(booster, X)
+        contributions, base = blend_contributions(*shap_contributions(booster, X), linear, weight, X)
         reference_log_odds, reference = np.full(len(rows), base), np.full(len(rows), "", dtype=object)
     else:
         column = ep.reference_segment
@@ -128,7 +130,7 @@ def explain_rows(booster: lgb.Booster, meta: dict, rows: pd.DataFrame, reference
         ref_X, _ = matrix(reference_rows, meta["features"], meta["categorical"], meta["levels"])
         contributions, reference_log_odds, reference = segment_contributions(
             booster, X, rows[column] if column else None, ref_X, reference_rows[column] if column else None,
-            quantile=ep.reference_quantile, size=ep.reference_size)
+            quantile=ep.reference_quantile, size=ep.reference_size, linear=linear, linear_weight=weight)
     ranking = driver_first(contributions, meta["features"]) if ep.driver == "family" else contributions
     reasons = top_reasons(rows[meta["features"]], ranking, meta["features"], language=language, top_k=ep.top_k)
     return reasons, contributions, reference_log_odds, reference

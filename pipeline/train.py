@@ -23,6 +23,8 @@ import pandas as pd
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from models.calibration import select
+from models.linear import fit_linear
+from models.predict import blended_proba
 from models.train import (cross_validate, fit, fit_rounds, lgbm_params, matrix, refit_cutoffs, split_cutoffs)
 from pipeline import config, tracking
 from pipeline.io import atomic_path, read_json, remove_outputs, write_json, write_parquet
@@ -99,9 +101,11 @@ def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("dat
             cutoff = labelled[0]
             y = frame["label"].to_numpy()
             X, levels = matrix(frame, features, categorical)
-            cv = cross_validate(X, y, lgb_params, tp.num_boost_round, tp.early_stopping_rounds, tp.cv_folds, tp.seed)
+            cv = cross_validate(X, y, lgb_params, tp.num_boost_round, tp.early_stopping_rounds, tp.cv_folds, tp.seed,
+                                linear_blend=tp.linear_blend, categorical=categorical)
             rounds = int(np.median(cv.best_iterations))
             booster = fit_rounds(X, y, lgb_params, rounds)
+            linear = fit_linear(X, y, categorical) if tp.linear_blend else None
             raw = cv.oof
             calibrator, calibrated, cal_stats = select(raw, y, tp.calibration, folds=cv.folds, min_gain=tp.calibration_min_gain)
             cal_rows = frame
@@ -127,8 +131,9 @@ def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("dat
                 lgb_params = _tune(tp, X_tr, y_tr, X_va, y_va, lgb_params)
             booster, history = fit(X_tr, y_tr, X_va, y_va, lgb_params, tp.num_boost_round, tp.early_stopping_rounds)
             rounds = booster.current_iteration()
+            linear = fit_linear(X_tr, y_tr, categorical) if tp.linear_blend else None
             # The calibrator is fitted on the early-stopped model's validation scores: rows it never trained on.
-            raw = booster.predict(X_va)
+            raw = blended_proba(booster, linear, tp.linear_blend, X_va)
             calibrator, _, cal_stats = select(raw, y_va, tp.calibration, seed=tp.seed, min_gain=tp.calibration_min_gain)
             calibrated = calibrator.predict(raw)
             cal_rows, fold, y = valid_rows, np.full(len(valid_rows), -1), y_va
@@ -137,6 +142,8 @@ def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("dat
                 refit_rows = frame[frame["cutoff"].isin(refit)]
                 X_rf, levels = matrix(refit_rows, features, categorical)
                 booster = fit_rounds(X_rf, refit_rows["label"].to_numpy(), lgb_params, rounds)
+                if linear is not None:
+                    linear = fit_linear(X_rf, refit_rows["label"].to_numpy(), categorical)
                 log.info("refit on %d cutoffs (%d rows) for %d rounds; calibrator kept from the validation cutoff",
                          len(refit), len(refit_rows), rounds)
             split_meta = {"mode": "out_of_time", "train": [str(c) for c in split.train], "valid": str(split.valid),
@@ -159,6 +166,7 @@ def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("dat
             "rows": rows,
             "horizon_days": lab.horizon_days,
             "calibration": calibrator.to_dict(),
+            "linear": None if linear is None else {"weight": tp.linear_blend, **linear.to_dict()},
             "cv": {k: v for k, v in run_metrics.items() if k.startswith(("cv_", "oof_"))},
         }
         write_json(meta, meta_path)
