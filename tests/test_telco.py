@@ -175,7 +175,11 @@ def test_telco_cross_validated_auc_meets_the_floor(telco_repo):
 
 
 @pytest.mark.e2e
-def test_telco_reasons_add_up_to_the_blended_model(telco_repo):
+def test_telco_reasons_add_up_to_the_blended_model(telco_repo, monkeypatch):
+    import json
+
+    import mlflow
+
     from models.predict import load_model
     from pipeline.explain import scoring_rows
 
@@ -188,3 +192,18 @@ def test_telco_reasons_add_up_to_the_blended_model(telco_repo):
     np.testing.assert_allclose(total, model.raw_score(rows), atol=1e-6)
     linear_only = {f for f, terms in model.meta["linear"]["categorical"].items() if terms}
     assert linear_only, "the linear part has categorical terms the reasons can come from"
+    np.testing.assert_allclose(pop["churn_probability"], model.predict_proba(rows), rtol=1e-12)
+
+    # The model served from the MLflow store scores with the same blend.
+    previous = mlflow.get_tracking_uri()
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{telco_repo / 'mlflow.db'}")
+    mlflow.set_tracking_uri(f"sqlite:///{telco_repo / 'mlflow.db'}")
+    try:
+        uri = json.loads((telco_repo / "data/models/mlflow_run.json").read_text())["model_uri"]
+        # The signature declares numeric features as doubles; MLflow will not cast int64 to double by itself.
+        served_rows = rows[model.meta["features"]].head(50)
+        served_rows = served_rows.astype({c: "float64" for c in served_rows.select_dtypes("number").columns})
+        served = mlflow.pyfunc.load_model(uri).predict(served_rows)
+    finally:
+        mlflow.set_tracking_uri(previous)
+    np.testing.assert_allclose(served, model.predict_proba(rows.head(50)), rtol=1e-9)
