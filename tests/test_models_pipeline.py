@@ -299,3 +299,25 @@ def test_processes_starting_at_once_on_a_new_store_all_succeed(tmp_path):
     client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
     exp = client.get_experiment_by_name("churn")
     assert len(client.search_runs([exp.experiment_id])) == 4
+
+
+def test_linear_blend_out_of_time_is_saved_and_scored_as_trained(store):
+    from models.predict import load_model
+
+    world = _world(store, MONTHS, n=600)
+    params = _params(store, linear_blend=0.4)
+    meta, metrics, out = _run(store, world, params, "blend")
+    assert meta["mode"] == "out_of_time" and meta["linear"]["weight"] == 0.4
+    assert set(meta["linear"]["categorical"]) == set(CATEGORICAL)
+    # The validation scores the calibrator was fitted on are the saved model's own blended scores.
+    valid = pd.read_parquet(out / "models/validation_predictions.parquet")
+    feats = pd.read_parquet(world["features_dir"] / "features.parquet")
+    rows = valid[["customer_id", "cutoff"]].merge(feats, on=["customer_id", "cutoff"], how="left", validate="one_to_one")
+    model = load_model(out / "models")
+    np.testing.assert_allclose(model.uncalibrated_proba(rows), valid["uncalibrated_probability"], rtol=1e-12)
+    booster_only = load_model(out / "models").booster.predict(model.matrix(rows))
+    assert not np.allclose(booster_only, valid["uncalibrated_probability"]), "the linear part takes part"
+    written = json.loads((out / "metrics/metrics.json").read_text())
+    run = mlflow.tracking.MlflowClient().get_run(written["mlflow_run_id"])
+    assert run.data.params["train.linear_blend"] == "0.4"
+    assert metrics["roc_auc"] > 0.7
