@@ -17,7 +17,9 @@ the customer's log-odds minus the mean log-odds of those peers, so the reasons
 say what sets the customer apart from customers on the same contract instead
 of restating the contract ("renewal in 12 days" for every monthly customer).
 The driver family is the family whose risk-raising contributions add up to the
-most, and reason 1 is that family's strongest feature (``driver: family``).
+most, and reason 1 is that family's strongest feature (``driver: family``); the
+risk from a usage or engagement window longer than the customer's tenure counts
+for tenure (who joined 20 days ago has few events in 90 days for being new).
 ``method: tree_path`` and ``driver: feature`` give the earlier behaviour:
 LightGBM's path-dependent TreeSHAP against the training population, driver =
 family of the single strongest feature.
@@ -131,7 +133,8 @@ def explain_rows(booster: lgb.Booster, meta: dict, rows: pd.DataFrame, reference
         contributions, reference_log_odds, reference = segment_contributions(
             booster, X, rows[column] if column else None, ref_X, reference_rows[column] if column else None,
             quantile=ep.reference_quantile, size=ep.reference_size, linear=linear, linear_weight=weight)
-    ranking = driver_first(contributions, meta["features"]) if ep.driver == "family" else contributions
+    tenure = rows["tenure_days"].to_numpy(dtype=float) if "tenure_days" in rows.columns else None
+    ranking = driver_first(contributions, meta["features"], tenure) if ep.driver == "family" else contributions
     reasons = top_reasons(rows[meta["features"]], ranking, meta["features"], language=language, top_k=ep.top_k)
     return reasons, contributions, reference_log_odds, reference
 
