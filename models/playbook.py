@@ -6,7 +6,8 @@ The playbook is plain data (it comes from ``params.yaml``)::
     default:         action code when no driver stands out
     segment_rules:   rules that override the family action, first match wins;
                      each has an action, an action_reason message key and
-                     conditions on segment columns
+                     conditions on segment columns, or on the customer's
+                     ``driver_family`` and ``reason_code_1``
                      (op one of >=, >, <=, <, ==, !=, in, top_share)
     actions:         optional {CODE: {en: text, ja: text}} for custom actions
 
@@ -52,7 +53,13 @@ DEFAULT_PLAYBOOK: dict[str, Any] = {
                 {"column": "tenure_days", "op": ">=", "value": 730},
                 {"column": "monthly_fee", "op": "top_share", "value": 0.2},
             ],
-        }
+        },
+        {
+            "name": "renewal_due",
+            "action": "RENEWAL_CALL",
+            "action_reason": "action_reasons.renewal_due",
+            "conditions": [{"column": "reason_code_1", "op": "==", "value": "TENURE_RENEWAL_SOON"}],
+        },
     ],
 }
 

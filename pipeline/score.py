@@ -70,7 +70,9 @@ def main(params_path: Path = Path("params.yaml"), explain_dir: Path = Path("data
     tiers = assign_tiers(scored["churn_probability"], sp.tiers.method, sp.tiers.high, sp.tiers.medium)
     scored["risk_tier_code"] = tiers.to_numpy()
     scored["risk_tier"] = tier_labels(tiers, rp.language).to_numpy()
-    segments = scored[[c for c in (*SEGMENTS, sp.revenue_column) if c in scored.columns]]
+    # Rules may also match the customer's driver family or first reason (e.g. a renewal that is due).
+    segments = scored[[c for c in dict.fromkeys((*SEGMENTS, sp.revenue_column, "driver_family", "reason_code_1"))
+                       if c in scored.columns]]
     if sp.revenue_column in segments.columns and sp.revenue_column != "monthly_fee":
         segments = segments.assign(monthly_fee=segments[sp.revenue_column])
     actions = recommend_actions(scored["driver_family"].fillna(""), segments, playbook, rp.language)

@@ -111,3 +111,25 @@ def test_write_csv_for_spreadsheet(tmp_path):
     back = pd.read_csv(path, encoding="utf-8-sig")
     assert list(back["reason_1"]) == ["ログインが減少", "Plan: basic"]
     assert [p.name for p in path.parent.iterdir()] == ["at_risk_customers.csv"]  # no temp file left
+
+
+def test_a_renewal_that_is_due_gets_a_renewal_call_not_onboarding_help():
+    segments = pd.DataFrame({
+        "tenure_days": [354, 20, 1200, 360],
+        "monthly_fee": [30.0, 30.0, 500.0, 30.0],
+        "driver_family": ["tenure", "tenure", "tenure", "complaints"],
+        "reason_code_1": ["TENURE_RENEWAL_SOON", "TENURE_SHORT", "TENURE_RENEWAL_SOON", "COMPLAINTS_RECENT"],
+    })
+    out = recommend_actions(segments["driver_family"], segments, DEFAULT_PLAYBOOK, "en")
+    assert list(out["action_code"]) == ["RENEWAL_CALL", "ONBOARDING_HELP", "LOYALTY_RECOGNITION", "SERVICE_RECOVERY_CALL"]
+    assert out.loc[0, "action_reason"] == "Contract renewal is due"
+    assert out.loc[0, "recommended_action"].startswith("Renewal call")
+    ja = recommend_actions(segments["driver_family"], segments, DEFAULT_PLAYBOOK, "ja")
+    assert ja.loc[0, "action_reason"] == "契約更新が近づいています" and ja.loc[0, "recommended_action"].startswith("更新前の連絡")
+
+
+def test_params_playbook_is_the_documented_default():
+    from pathlib import Path
+
+    params = yaml.safe_load((Path(__file__).resolve().parents[1] / "params.yaml").read_text())
+    assert params["playbook"] == DEFAULT_PLAYBOOK
