@@ -133,7 +133,8 @@ def explain_rows(booster: lgb.Booster, meta: dict, rows: pd.DataFrame, reference
         contributions, reference_log_odds, reference = segment_contributions(
             booster, X, rows[column] if column else None, ref_X, reference_rows[column] if column else None,
             quantile=ep.reference_quantile, size=ep.reference_size, linear=linear, linear_weight=weight)
-    tenure = rows["tenure_days"].to_numpy(dtype=float) if "tenure_days" in rows.columns else None
+    tenure = (pd.to_numeric(rows["tenure_days"], errors="coerce").astype("float64").to_numpy()
+              if "tenure_days" in rows.columns else None)
     ranking = driver_first(contributions, meta["features"], tenure) if ep.driver == "family" else contributions
     reasons = top_reasons(rows[meta["features"]], ranking, meta["features"], language=language, top_k=ep.top_k)
     return reasons, contributions, reference_log_odds, reference
