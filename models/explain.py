@@ -524,9 +524,13 @@ def family_scores(contributions: np.ndarray, feature_names: list[str],
     With ``tenure_days`` (per customer), the risk-raising contributions of usage and engagement
     features whose window is longer than the customer's tenure count for tenure (see :func:`history_days`).
     """
+    return _family_sums(_effective(contributions, list(feature_names), tenure_days), feature_names)
+
+
+def _family_sums(values: np.ndarray, feature_names: list[str]) -> np.ndarray:
+    """Per row and family (``FAMILIES`` order): the sum of ``values`` over the family's features."""
     families = np.array([family_of(f) for f in feature_names])
-    positive = _effective(contributions, list(feature_names), tenure_days)
-    return np.stack([positive[:, families == fam].sum(axis=1) for fam in FAMILIES], axis=1)
+    return np.stack([values[:, families == fam].sum(axis=1) for fam in FAMILIES], axis=1)
 
 
 def driver_first(contributions: np.ndarray, feature_names: list[str],
@@ -559,8 +563,7 @@ def driver_first(contributions: np.ndarray, feature_names: list[str],
         return ranking
     effective = _effective(contrib, list(feature_names), tenure_days)
     families = np.array([family_of(f) for f in feature_names])
-    scores = np.stack([effective[:, families == fam].sum(axis=1) for fam in FAMILIES], axis=1)
-    driver = np.array(FAMILIES)[scores.argmax(axis=1)]
+    driver = np.array(FAMILIES)[_family_sums(effective, feature_names).argmax(axis=1)]
     in_driver = families[None, :] == driver[:, None]
     # Only a feature that itself raises the risk may lead: one that lowers it is never a reason for it.
     masked = np.where(in_driver & (contrib > 0), effective, -np.inf)

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from models.calibration import Calibrator
+from models.explain import blend_contributions, shap_contributions
 from models.linear import LinearPart, blend, sigmoid
 from models.train import matrix
 
@@ -75,8 +76,6 @@ class ChurnModel:
 
     def contributions(self, frame: pd.DataFrame) -> tuple[np.ndarray, float]:
         """Path-dependent SHAP values against the training population (model feature order) and the base value."""
-        from models.explain import blend_contributions, shap_contributions
-
         X = self.matrix(frame)
         contrib, base = shap_contributions(self.booster, X)
         return blend_contributions(contrib, base, self.linear, self.linear_weight, X)
