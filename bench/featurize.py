@@ -51,11 +51,12 @@ def _params(path: Path) -> Path:
 
 def make_world(root: Path, customers: int, workers: int) -> tuple[dict, dict]:
     """Generate the synthetic tables and validate them (in a child process); return the summary and validate's figures."""
-    from features.synthetic import SyntheticConfig, generate
+    from features.synthetic import SyntheticConfig
+    from pipeline.generate import write_world
 
     cfg = SyntheticConfig(n_customers=customers, workers=workers, end_date=END)
     cutoffs = list(pd.date_range(FIRST_CUTOFF, END, freq="ME").date)
-    summary = generate(root / "raw", root / "ground_truth", cfg, cutoffs, 30)
+    summary = write_world(root / "raw", root / "ground_truth", cfg, cutoffs, 30)
     return summary, _run_child("--validate-child", root, None)
 
 

@@ -23,7 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from features.synthetic import SyntheticConfig, generate  # noqa: E402
+from features.synthetic import SyntheticConfig
+from pipeline.generate import write_world  # noqa: E402
 
 
 def _month_ends(first: date, last: date) -> list[date]:
@@ -56,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="synthetic-bench-") as tmp:
         root = args.keep or Path(tmp)
         t0 = time.perf_counter()
-        summary = generate(root / "raw", root / "ground_truth", cfg, cutoffs, args.horizon)
+        summary = write_world(root / "raw", root / "ground_truth", cfg, cutoffs, args.horizon)
         wall = time.perf_counter() - t0
         size = _dir_bytes(root)
     self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB -> MiB on Linux

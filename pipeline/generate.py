@@ -17,9 +17,9 @@ import pandas as pd
 
 from features import telco
 from features.cutoffs import labelled, schedule
-from features.synthetic import SyntheticConfig, generate
+from features.synthetic import RAW_TABLES, ROWS_PER_GROUP, SCHEMAS, Simulation, SyntheticConfig
 from pipeline import config
-from pipeline.io import atomic_dir, write_parquet
+from pipeline.io import atomic_dir, write_parquet, write_parquet_streams
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +47,29 @@ def main(params_path: Path = Path("params.yaml"), raw_dir: Path = Path("data/raw
     cfg = SyntheticConfig(n_customers=gen.n_customers, start_date=gen.start_date, end_date=gen.end_date, seed=gen.seed)
     cutoffs = schedule(cut.first, min(cut.last or gen.end_date, gen.end_date), cut.frequency, cut.every_days)
     with atomic_dir(raw_dir) as raw_tmp, atomic_dir(ground_truth_dir) as gt_tmp:
-        summary = generate(raw_tmp, gt_tmp, cfg, cutoffs, lab.horizon_days)
+        summary = write_world(raw_tmp, gt_tmp, cfg, cutoffs, lab.horizon_days)
     log.info("generated %s", summary)
+    return summary
+
+
+def write_world(raw_dir: Path, ground_truth_dir: Path, cfg: SyntheticConfig, cutoffs: list, horizon_days: int) -> dict:
+    """Simulate the synthetic world and write its tables: the contract tables and the ground truth.
+
+    Args:
+        raw_dir: folder for ``customers``, ``events`` and ``tickets`` (created if missing).
+        ground_truth_dir: folder for ``oracle`` and ``drivers`` (created if missing).
+        cfg: the world's knobs.
+        cutoffs: the oracle's observation dates.
+        horizon_days: the oracle's label horizon.
+
+    Returns:
+        The simulation's summary, with the files written.
+    """
+    sim = Simulation(cfg, cutoffs, horizon_days)
+    paths = {name: Path(raw_dir if name in RAW_TABLES else ground_truth_dir) / f"{name}.parquet" for name in SCHEMAS}
+    write_parquet_streams(sim.tables(), paths, SCHEMAS, ROWS_PER_GROUP)
+    summary = {**sim.summary(), "files": {k: str(p) for k, p in paths.items()}}
+    log.info("synthetic world written: %s", {k: v for k, v in summary.items() if k != "files"})
     return summary
 
 

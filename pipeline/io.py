@@ -12,7 +12,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +80,43 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)
+
+
+def write_parquet_streams(tables: Iterable[tuple[str, Any]], paths: dict[str, Path], schemas: dict[str, Any],
+                          row_group_size: int, compression: str = "zstd") -> dict[str, int]:
+    """Stream ``(name, Arrow table)`` pairs into one Parquet file per name, all or nothing.
+
+    Every file is written under a temporary name and renamed into place only
+    when the whole stream has been written, so an error part-way leaves none of
+    them (and no temporaries). A name that receives no rows still gets a file
+    with its schema.
+
+    Args:
+        tables: the rows to write, in order, e.g. a generator of chunks.
+        paths: table name -> final file.
+        schemas: table name -> Arrow schema.
+        row_group_size: rows per Parquet row group.
+        compression: Parquet codec.
+
+    Returns:
+        Rows written per table.
+    """
+    import pyarrow.parquet as pq
+
+    rows = {name: 0 for name in paths}
+    with contextlib.ExitStack() as stack:
+        tmps = {name: stack.enter_context(atomic_path(path)) for name, path in paths.items()}
+        writers = {name: pq.ParquetWriter(tmps[name], schemas[name], compression=compression, write_statistics=True)
+                   for name in paths}
+        try:
+            for name, table in tables:
+                if table.num_rows:
+                    writers[name].write_table(table, row_group_size=row_group_size)
+                    rows[name] += table.num_rows
+        finally:
+            for writer in writers.values():
+                writer.close()
+    return rows
 
 
 def write_parquet(df: pd.DataFrame, path: str | Path) -> None:

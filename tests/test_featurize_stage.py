@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 from features.build import chunk_count
-from features.synthetic import SyntheticConfig, generate
+from features.synthetic import SyntheticConfig
+from pipeline.generate import write_world
 from pipeline import featurize
 from pipeline.validate import validate
 
@@ -23,7 +24,7 @@ END = dt.date(2024, 6, 30)
 def validated(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("world")
     cfg = SyntheticConfig(n_customers=600, start_date=dt.date(2023, 6, 1), end_date=END, seed=7, workers=1)
-    generate(root / "raw", root / "ground_truth", cfg, [dt.date(2024, 3, 31)], 30)
+    write_world(root / "raw", root / "ground_truth", cfg, [dt.date(2024, 3, 31)], 30)
     validate(root / "raw", root / "validated", root / "rejected", root / "report.json", "strict", None)
     return root / "validated"
 

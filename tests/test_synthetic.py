@@ -14,7 +14,8 @@ import pytest
 from scipy.stats import chi2_contingency, mannwhitneyu
 
 from features.catalog import FAMILIES
-from features.synthetic import EVENT_TYPES, TICKET_CATEGORIES, SyntheticConfig, generate
+from features.synthetic import EVENT_TYPES, TICKET_CATEGORIES, SyntheticConfig
+from pipeline.generate import write_world
 
 RAW_FILES = ("customers.parquet", "events.parquet", "tickets.parquet")
 TRUTH_FILES = ("oracle.parquet", "drivers.parquet")
@@ -38,7 +39,7 @@ CUTOFFS = _month_ends(date(2023, 6, 1), END) + [date(2025, 3, 31)]
 
 
 def _run(root: Path, cfg: SyntheticConfig, cutoffs=CUTOFFS, horizon=H) -> dict:
-    return generate(root / "raw", root / "truth", cfg, cutoffs, horizon)
+    return write_world(root / "raw", root / "truth", cfg, cutoffs, horizon)
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,129 @@
+"""The weekly loop over one chunk of customers, and the chunks in order (in parallel if asked).
+
+A week runs the hazard (from what happened before it), the churn draw, the
+oracle for the cutoffs that fall in it, then the week's activity. A new kind
+of business or a campaign effect is a new step, or a new term in the hazard,
+called from :func:`simulate_week`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
+
+import numpy as np
+
+from features.synthetic import activity
+from features.synthetic.activity import Activity, Batches
+from features.synthetic.config import SyntheticConfig
+from features.synthetic.hazard import Week, draw_churn, hazard, oracle
+from features.synthetic.state import EMPTY_TICKETS, CustomerState
+from features.synthetic.world import World
+
+EVENT_DTYPES = {"cust": np.int32, "sec": np.int64, "type": np.int8, "value": np.float64}
+TICKET_DTYPES = {"cust": np.int32, "open": np.int64, "cat": np.int8, "resolved": np.int64, "sat": np.int8}
+ORACLE_DTYPES = {"cust": np.int32, "cutoff": np.int32, "prob": np.float64}
+
+
+class ChunkOutput:
+    """What one chunk emits, as column arrays per table."""
+
+    def __init__(self) -> None:
+        self.events = Batches(tuple(EVENT_DTYPES))
+        self.tickets = Batches(tuple(TICKET_DTYPES))
+        self.oracle = Batches(tuple(ORACLE_DTYPES))
+
+
+def simulate_week(cfg: SyntheticConfig, world: World, state: CustomerState, w: int, out: ChunkOutput,
+                  cutoffs_in_week: tuple[int, ...], horizon_days: int, rng: np.random.Generator) -> None:
+    """One week of the chunk: hazard, churn, the oracle at this week's cutoffs, then what customers do."""
+    w0 = 7 * w
+    w_last = min(w0 + 6, world.end_day)
+    P = np.flatnonzero((state.signup_day <= w_last) & (state.churn_day < 0))
+    if P.size == 0:
+        state.remember_tickets(EMPTY_TICKETS)
+        return
+    week = Week(w, w0, w_last, P, np.maximum(0, w0 - state.signup_day[P]))
+    hz = hazard(state, week)
+    churns, churn_day = draw_churn(state, week, hz, rng)
+    for cd in cutoffs_in_week:
+        customers, prob = oracle(state, world, week, hz, cd, horizon_days)
+        if customers.size:
+            out.oracle.add(cust=customers.astype(np.int32), cutoff=np.full(customers.size, cd, dtype=np.int32),
+                           prob=prob)
+    if w0 > world.end_day:  # only there for a cutoff on the last day; nothing happens
+        return
+    act = Activity.start(state, week, churns, churn_day, out.events)
+    activity.step_engagement(act, hz, rng)
+    activity.step_usage(act, cfg, world, rng)
+    activity.step_price_increases(act, world, rng)
+    activity.step_billing(act, hz, world, rng)
+    activity.step_plan_changes(act, hz, world, rng)
+    activity.step_nps(act, hz, cfg, rng)
+    activity.step_tickets(act, hz, cfg, world, rng, out.tickets)
+    state.last_event_day[P] = np.maximum(state.last_event_day[P], act.week_last_event)
+    state.advance_renewals(world, P, w_last)
+
+
+def simulate_chunk(cfg: SyntheticConfig, world: World, chunk_index: int, signup_day: np.ndarray,
+                   cutoff_days: tuple[int, ...], horizon_days: int) -> dict[str, Any]:
+    """Simulate one chunk of customers; returns column arrays of every table."""
+    rng = np.random.default_rng([cfg.seed, chunk_index])
+    state = CustomerState.draw(cfg, world, rng, signup_day)
+    out = ChunkOutput()
+    cutoffs_by_week: dict[int, list[int]] = {}
+    for cd in cutoff_days:
+        cutoffs_by_week.setdefault((cd + 1) // 7, []).append(cd)
+    for w in range(int(signup_day.min()) // 7, world.n_weeks):
+        simulate_week(cfg, world, state, w, out, tuple(cutoffs_by_week.get(w, ())), horizon_days, rng)
+    return {
+        "customers": {
+            "signup_day": state.signup_day,
+            "churn_day": state.churn_day,
+            "plan": state.plan0,
+            "fee": state.fee0,
+            "contract": state.contract,
+            "channel": state.channel,
+            "region": state.region,
+            "colour": state.colour,
+            "driver": state.driver,
+        },
+        "events": out.events.concat(EVENT_DTYPES),
+        "tickets": out.tickets.concat(TICKET_DTYPES),
+        "oracle": out.oracle.concat(ORACLE_DTYPES),
+    }
+
+
+def _chunk_task(args: tuple) -> dict[str, Any]:
+    return simulate_chunk(*args)
+
+
+def chunk_results(cfg: SyntheticConfig, world: World, signups: np.ndarray, cutoff_days: tuple[int, ...],
+                  horizon_days: int) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield (first customer index, chunk result) in chunk order; in parallel processes if asked.
+
+    Chunk ``i`` draws from ``default_rng([seed, i])``, so the result does not
+    depend on the number of workers.
+    """
+    bounds = [(s, min(s + cfg.chunk_customers, cfg.n_customers)) for s in range(0, cfg.n_customers, cfg.chunk_customers)]
+    tasks = [(cfg, world, i, signups[a:b], cutoff_days, horizon_days) for i, (a, b) in enumerate(bounds)]
+    workers = min(cfg.workers or min(4, os.cpu_count() or 1), len(tasks))
+    if workers <= 1:
+        for (a, _), t in zip(bounds, tasks):
+            yield a, _chunk_task(t)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        pending: list[tuple[int, Future]] = []
+        it = iter(zip(bounds, tasks))
+        for (a, _), t in it:
+            pending.append((a, pool.submit(_chunk_task, t)))
+            if len(pending) >= workers + 1:
+                break
+        for (a, _), t in it:
+            first, fut = pending.pop(0)
+            yield first, fut.result()
+            pending.append((a, pool.submit(_chunk_task, t)))
+        for first, fut in pending:
+            yield first, fut.result()
