@@ -32,6 +32,8 @@ from pathlib import Path
 
 import duckdb
 
+from features.sql import literal
+
 log = logging.getLogger(__name__)
 
 TABLES: tuple[str, ...] = ("customers", "events", "tickets")
@@ -137,10 +139,6 @@ def detect_encoding(path: Path, chunk_bytes: int = 1 << 22) -> str:
     return "utf-8"
 
 
-def _sql_str(value: str | Path) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
-
-
 def scan_sql(table: RawTable) -> str:
     """Return a DuckDB table expression that scans the file as it is.
 
@@ -148,12 +146,12 @@ def scan_sql(table: RawTable) -> str:
     with examples rather than a parser crash or a silently guessed type.
     """
     if table.is_csv:
-        encoding = "" if table.encoding == "utf-8" else f", encoding = {_sql_str(table.encoding)}"
+        encoding = "" if table.encoding == "utf-8" else f", encoding = {literal(table.encoding)}"
         return (
-            f"read_csv({_sql_str(table.path)}, all_varchar = true, header = true, "
+            f"read_csv({literal(table.path)}, all_varchar = true, header = true, "
             f"auto_detect = true, strict_mode = false, null_padding = true{encoding})"
         )
-    return f"read_parquet({_sql_str(table.path)})"
+    return f"read_parquet({literal(table.path)})"
 
 
 def open_table(con: duckdb.DuckDBPyConnection, raw_dir: Path, name: str) -> RawTable | None:

@@ -22,7 +22,7 @@ import datetime as dt
 
 import pandas as pd
 
-from features.build import Dialect
+from features.sql import Dialect
 
 MODES: tuple[str, ...] = ("churn_date", "inactivity")
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 
 from features.contract import COLUMNS, DEFAULTS, ContractError, RawTable, attribute_columns, check_columns, scan_sql
+from features.sql import ident
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,13 +66,9 @@ class TableResult:
     failures: list[Failure]
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _typed_expr(column: str, target: str, source_type: str) -> str:
     """Cast a raw column to its contract type; NULL where it does not parse."""
-    raw = f"src.{_q(column)}"
+    raw = f"src.{ident(column)}"
     if source_type == target:
         return raw
     text = f"NULLIF(trim(CAST({raw} AS VARCHAR)), '')"
@@ -85,7 +82,7 @@ def _typed_expr(column: str, target: str, source_type: str) -> str:
 
 
 def _raw_text(column: str) -> str:
-    return f"NULLIF(trim(CAST(src.{_q(column)} AS VARCHAR)), '')"
+    return f"NULLIF(trim(CAST(src.{ident(column)} AS VARCHAR)), '')"
 
 
 def _source_types(con: duckdb.DuckDBPyConnection, table: RawTable) -> dict[str, str]:
@@ -100,7 +97,7 @@ def stage_table(con: duckdb.DuckDBPyConnection, table: RawTable) -> None:
     (1-based data row), and for each cast column its text as read, for examples.
     """
     check_columns(table)
-    select = ", ".join(f"{_q(table.source(c))} AS {_q(c)}" for c in table.columns)
+    select = ", ".join(f"{ident(table.source(c))} AS {ident(c)}" for c in table.columns)
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW src_{table.name} AS "
         f"SELECT row_number() OVER () AS _row, {select} FROM {scan_sql(table)}"
@@ -109,15 +106,15 @@ def stage_table(con: duckdb.DuckDBPyConnection, table: RawTable) -> None:
     parts = ["src._row AS _row"]
     for column, (target, _) in COLUMNS[table.name].items():
         if column in table.columns:
-            parts.append(f"{_typed_expr(column, target, types[column])} AS {_q(column)}")
-            parts.append(f"{_raw_text(column)} AS {_q(column + '__raw')}")
+            parts.append(f"{_typed_expr(column, target, types[column])} AS {ident(column)}")
+            parts.append(f"{_raw_text(column)} AS {ident(column + '__raw')}")
         else:
             default = DEFAULTS.get((table.name, column), "NULL")
-            parts.append(f"CAST({default} AS {target}) AS {_q(column)}")
-            parts.append(f"CAST(NULL AS VARCHAR) AS {_q(column + '__raw')}")
+            parts.append(f"CAST({default} AS {target}) AS {ident(column)}")
+            parts.append(f"CAST(NULL AS VARCHAR) AS {ident(column + '__raw')}")
     if table.name == "customers":
         for column in attribute_columns(table):
-            parts.append(f"src.{_q(column)} AS {_q(column)}")
+            parts.append(f"src.{ident(column)} AS {ident(column)}")
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE typed_{table.name} AS SELECT {', '.join(parts)} FROM src_{table.name} AS src"
     )
@@ -126,7 +123,7 @@ def stage_table(con: duckdb.DuckDBPyConnection, table: RawTable) -> None:
 def _parse_rules(table: str, present: tuple[str, ...]) -> list[Rule]:
     rules = []
     for column, (target, required) in COLUMNS[table].items():
-        col, raw = _q(column), _q(column + "__raw")
+        col, raw = ident(column), ident(column + "__raw")
         if required:
             rules.append(Rule(column, "required", "are empty", f"t.{raw} IS NULL AND t.{col} IS NULL"))
         if column in present and target != "VARCHAR":
@@ -169,9 +166,9 @@ def row_rules(table: str, present: tuple[str, ...]) -> list[Rule]:
                  "belong to a customer whose own row was rejected (see the customers failures)",
                  "t.customer_id IS NOT NULL AND c.customer_id IS NULL AND a.customer_id IS NOT NULL"),
             Rule(ts, "not_before_signup", "are stamped before the customer's signup_date",
-                 f"t.{_q(ts)} < CAST(c.signup_date AS TIMESTAMP)"),
+                 f"t.{ident(ts)} < CAST(c.signup_date AS TIMESTAMP)"),
             Rule(ts, "not_after_as_of", "are stamped after the data's as-of date",
-                 f"t.{_q(ts)} >= :as_of_end"),
+                 f"t.{ident(ts)} >= :as_of_end"),
         ]
     if table == "events":
         rules.append(Rule("value", "finite", "are NaN or infinite", "NOT isfinite(t.value)"))
@@ -189,10 +186,10 @@ def row_rules(table: str, present: tuple[str, ...]) -> list[Rule]:
 
 def _example_sql(rule: Rule, is_csv: bool) -> str:
     row = "t._row + 1" if is_csv else "t._row"
-    raw = f"t.{_q(rule.column + '__raw')}"
+    raw = f"t.{ident(rule.column + '__raw')}"
     return (
         f"CAST({row} AS VARCHAR) || ': ' || COALESCE('''' || {raw} || '''', "
-        f"CAST(t.{_q(rule.column)} AS VARCHAR), 'empty')"
+        f"CAST(t.{ident(rule.column)} AS VARCHAR), 'empty')"
     )
 
 

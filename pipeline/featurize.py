@@ -19,7 +19,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from features.build import FeatureConfig, calendar_tables, chunk_count, dictionary_frame, feature_sql
+from features.build import calendar_tables, chunk_count, dictionary_frame, feature_sql
+from features.columns import FeatureConfig
 from features.cutoffs import schedule
 from pipeline import config
 from pipeline.io import (atomic_path, column_types, connect_validated, copy_query, read_json, remove_outputs,

@@ -16,15 +16,12 @@ from pathlib import Path
 import duckdb
 
 from features.contract import TABLES, ContractError, RawTable, attribute_columns, open_table
+from features.sql import ident
 from features.validation import check_table, empty_table_failure, stage_table
 from pipeline import config
 from pipeline.io import atomic_dir, column_types, configure_duckdb, remove_outputs, write_json
 
 log = logging.getLogger(__name__)
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _as_of(con: duckdb.DuckDBPyConnection, present: dict[str, RawTable], given: dt.date | None) -> dt.date:
@@ -45,7 +42,7 @@ def _attribute_sql(con: duckdb.DuckDBPyConnection, table: RawTable) -> list[str]
     out = []
     types = column_types(con, "SELECT * FROM typed_customers")
     for column in attribute_columns(table):
-        q = _q(column)
+        q = ident(column)
         src_type = str(types[column])
         if src_type in {"DOUBLE", "FLOAT", "INTEGER", "BIGINT", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT", "UINTEGER"} or src_type.startswith("DECIMAL"):
             out.append(f"CAST({q} AS DOUBLE) AS {q}")

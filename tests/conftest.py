@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from features.build import FeatureConfig
+from features.columns import FeatureConfig
 
 
 def ts(s: str) -> pd.Timestamp:

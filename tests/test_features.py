@@ -9,7 +9,8 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from features.build import FeatureConfig, calendar_tables, features_from_frames, slug
+from features.build import calendar_tables, features_from_frames
+from features.columns import FeatureConfig, slug
 from features.catalog import family_of
 from features.cutoffs import labelled, schedule
 

@@ -1,0 +1,264 @@
+"""The feature columns: each one's name, meaning, window, unit and SQL aggregate, family by family.
+
+A column is data (:class:`Column`): the query in ``features/build.py`` puts
+each into the aggregate it reads from and selects it by name, and the feature
+dictionary is the same list. Nothing parses names back out of SQL text.
+
+Point-in-time rule: every aggregate reads only rows stamped before the end of
+the cutoff day (events, ticket openings), and ticket facts that arrive later
+(resolution, satisfaction) only once they were known at the cutoff.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from features.catalog import family_of
+from features.sql import Dialect, ident, literal
+
+
+@dataclasses.dataclass(frozen=True)
+class FeatureConfig:
+    """What to compute; event types and categories are resolved from the data."""
+
+    windows: tuple[int, ...] = (7, 30, 90)
+    decline_window_days: int = 30
+    event_types: tuple[str, ...] = ()
+    value_sum_event_types: tuple[str, ...] = ("session",)
+    passive_event_types: tuple[str, ...] = ("payment_failed", "plan_change", "price_change", "nps")
+    fee_event_types: tuple[str, ...] = ("plan_change", "price_change")
+    nps_event_type: str = "nps"
+    ticket_categories: tuple[str, ...] = ()
+    complaint_category: str = "complaint"
+    slow_resolution_hours: float = 72.0
+    slope_weeks: int = 8
+    attributes: tuple[str, ...] = ()
+    fee_attribute: str | None = "monthly_fee"
+    contract_attribute: str | None = "contract"
+
+    @property
+    def lookback_days(self) -> int:
+        """How far back any windowed feature reads."""
+        return max(max(self.windows), 2 * self.decline_window_days, 7 * self.slope_weeks)
+
+    @property
+    def big_window(self) -> int:
+        return max(self.windows)
+
+    @property
+    def active_types(self) -> list[str]:
+        """Event types that count as activity (every type but the passive ones)."""
+        return [t for t in self.event_types if t not in self.passive_event_types]
+
+    @property
+    def active_predicate(self) -> str:
+        """SQL: the row's ``event_type`` counts as activity."""
+        if not self.passive_event_types:
+            return "TRUE"
+        return "event_type NOT IN (" + ", ".join(literal(t) for t in self.passive_event_types) + ")"
+
+
+@dataclasses.dataclass(frozen=True)
+class FeatureInfo:
+    """One row of the feature dictionary."""
+
+    name: str
+    meaning: str
+    window: str
+    unit: str
+
+    @property
+    def family(self) -> str:
+        return family_of(self.name)
+
+
+# Where a column's aggregate lives: one of the query's per-(customer, cutoff) aggregates, or the final select.
+EVENTS, ACTIVE_DAYS, ACTIVE_TYPES, TICKETS, SELECT = "e", "da", "ta", "tka", None
+
+
+@dataclasses.dataclass(frozen=True)
+class Column:
+    """A feature: its dictionary entry and the SQL that computes it.
+
+    Attributes:
+        info: the dictionary entry (its ``name`` is the output column).
+        expr: the SQL expression, evaluated in ``source``.
+        source: the aggregate it belongs to (``EVENTS``, ``ACTIVE_DAYS``, ``ACTIVE_TYPES``,
+            ``TICKETS``), or ``SELECT`` for an expression of the final select.
+        zero_fill: a customer with no rows in ``source`` has 0, not NULL.
+    """
+
+    info: FeatureInfo
+    expr: str
+    source: str | None
+    zero_fill: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+
+def slug(value: str) -> str:
+    """A column-name-safe version of an event type or category."""
+    s = re.sub(r"[^0-9a-z]+", "_", str(value).lower()).strip("_")
+    return s or "blank"
+
+
+def _col(expr: str, name: str, meaning: str, window: str, unit: str, source: str | None,
+         zero_fill: bool = False) -> Column:
+    return Column(FeatureInfo(name, meaning, window, unit), expr, source, zero_fill)
+
+
+def usage_columns(cfg: FeatureConfig) -> list[Column]:
+    """Events per type and window, value sums, change against the previous window, and the weekly trend."""
+    cols: list[Column] = []
+    windows, dw, active = cfg.windows, cfg.decline_window_days, cfg.active_predicate
+    for t in cfg.event_types:
+        s = slug(t)
+        for w in windows:
+            cols.append(_col(f"sum(CASE WHEN event_type = {literal(t)} AND age < {w} THEN n ELSE 0 END)",
+                             f"events_{s}_count_{w}d", f"Number of '{t}' events in the last {w} days", f"{w}d",
+                             "events", EVENTS, True))
+        if t in cfg.value_sum_event_types:
+            for w in windows:
+                cols.append(_col(
+                    f"CAST(sum(CASE WHEN event_type = {literal(t)} AND age < {w} THEN v ELSE 0 END) AS DOUBLE)",
+                    f"events_{s}_value_sum_{w}d", f"Total value of '{t}' events in the last {w} days", f"{w}d",
+                    "value units", EVENTS, True))
+    for w in windows:
+        cols.append(_col(f"sum(CASE WHEN {active} AND age < {w} THEN n ELSE 0 END)", f"events_total_count_{w}d",
+                         f"Number of activity events (all types) in the last {w} days", f"{w}d", "events", EVENTS, True))
+    change_types = [(slug(t), f"event_type = {literal(t)}") for t in cfg.active_types] + [("total", active)]
+    for s, pred in change_types:
+        last = f"sum(CASE WHEN {pred} AND age < {dw} THEN n ELSE 0 END)"
+        prev = f"sum(CASE WHEN {pred} AND age >= {dw} AND age < {2 * dw} THEN n ELSE 0 END)"
+        # a ratio stays NULL without a previous window: "no change" and "nothing to compare" differ
+        cols.append(_col(f"CAST({last} - {prev} AS DOUBLE) / NULLIF({prev}, 0)",
+                         f"events_{s}_change_{dw}d_vs_prev_{dw}d",
+                         f"Relative change of '{s}' events, last {dw} days vs the {dw} before (-1 = stopped, 0 = flat)",
+                         f"{dw}d vs prev {dw}d", "ratio", EVENTS))
+        cols.append(_col(f"{last} - {prev}", f"events_{s}_diff_{dw}d_vs_prev_{dw}d",
+                         f"'{s}' events in the last {dw} days minus those in the {dw} before", f"{dw}d vs prev {dw}d",
+                         "events", EVENTS, True))
+    k = cfg.slope_weeks
+    xbar = (k - 1) / 2.0
+    sxx = sum((i - xbar) ** 2 for i in range(k))
+    cols.append(_col(
+        f"sum(CASE WHEN {active} AND age < {7 * k} THEN ({k - 1} - floor(age / 7) - {xbar}) * n ELSE 0 END) / {sxx}",
+        f"usage_weekly_slope_{7 * k}d",
+        f"Trend of weekly activity over the last {k} weeks (events per week, per week; negative = declining)",
+        f"{7 * k}d", "events/week per week", EVENTS, True))
+    return cols
+
+
+def activity_columns(cfg: FeatureConfig, d: Dialect) -> list[Column]:
+    """Engagement: active days, distinct activity types, share of active weeks, longest gap, days since last activity.
+
+    Distinct counts come from pre-deduplicated rows (one per active day, one per
+    activity type): ``count(DISTINCT)`` inside the wide aggregate is several times slower.
+    """
+    cols: list[Column] = []
+    big = cfg.big_window
+    for w in cfg.windows:
+        cols.append(_col(f"count(CASE WHEN age < {w} THEN 1 END)", f"active_days_{w}d",
+                         f"Days with any activity in the last {w} days", f"{w}d", "days", ACTIVE_DAYS, True))
+        cols.append(_col(f"count(CASE WHEN first_age < {w} THEN 1 END)", f"distinct_event_types_{w}d",
+                         f"Different kinds of activity used in the last {w} days", f"{w}d", "types", ACTIVE_TYPES, True))
+    weeks = max(1, big // 7)
+    cols.append(_col(f"CAST(count(DISTINCT CASE WHEN age < {7 * weeks} THEN floor(age / 7) END) AS DOUBLE) / {weeks}",
+                     f"weeks_active_share_{7 * weeks}d", f"Share of the last {weeks} weeks with any activity",
+                     f"{7 * weeks}d", "share 0-1", ACTIVE_DAYS, True))
+    cols.append(_col(f"COALESCE(g.longest_gap, {big})", f"longest_gap_days_{big}d",
+                     f"Longest run of days without activity in the last {big} days", f"{big}d", "days", SELECT))
+    cols.append(_col(d.days_between("ls.last_day", "s.cutoff"), "days_since_last_event",
+                     "Days since the last activity event (empty if never active)", "all history", "days", SELECT))
+    return cols
+
+
+def tenure_columns(cfg: FeatureConfig, d: Dialect) -> list[Column]:
+    """Tenure and the next contract renewal (annual contracts renew yearly, others monthly)."""
+    tenure = d.days_between("s.signup_date", "s.cutoff")
+    if cfg.contract_attribute and cfg.contract_attribute in cfg.attributes:
+        contract = f"lower(CAST(c.{ident(cfg.contract_attribute)} AS VARCHAR))"
+        cycle = (f"CASE WHEN {contract} LIKE '%two%' THEN 730 WHEN {contract} LIKE '%annual%' OR {contract} LIKE '%year%' "
+                 f"THEN 365 ELSE 30 END")
+    else:
+        cycle = "30"
+    return [
+        _col(tenure, "tenure_days", "Days since signup", "all history", "days", SELECT),
+        _col(f"{cycle} - ({tenure} % {cycle})", "days_to_renewal",
+             "Days until the next contract renewal (annual contracts renew yearly, others monthly)", "at cutoff",
+             "days", SELECT),
+    ]
+
+
+def rare_event_columns(cfg: FeatureConfig, d: Dialect) -> list[Column]:
+    """Plan changes, the monthly fee at the cutoff and its change, and the latest NPS answer (from rare events)."""
+    big = cfg.big_window
+    fee_attr = f"c.{ident(cfg.fee_attribute)}" if cfg.fee_attribute and cfg.fee_attribute in cfg.attributes else "NULL"
+    fee_now, fee_then = f"COALESCE(fee.fee_now, {fee_attr})", f"COALESCE(fee.fee_then, {fee_attr})"
+    return [
+        _col("COALESCE(pc.plan_changes, 0)", "plan_changes_count", "Plan changes since signup", "all history",
+             "changes", SELECT),
+        _col(fee_now, "monthly_fee", "Monthly fee at the cutoff", "at cutoff", "currency", SELECT),
+        _col(f"({fee_now} - {fee_then}) / NULLIF({fee_then}, 0)", f"price_change_pct_{big}d",
+             f"Relative change of the monthly fee over the last {big} days", f"{big}d", "ratio", SELECT),
+        _col("nps.nps_last", "nps_last_score", "Latest NPS survey answer (0-10)", "all history", "score", SELECT),
+        _col(d.days_between("nps.nps_day", "s.cutoff"), "days_since_last_nps", "Days since the latest NPS answer",
+             "all history", "days", SELECT),
+    ]
+
+
+def ticket_columns(cfg: FeatureConfig, d: Dialect) -> list[Column]:
+    """Tickets per window and category, open tickets, recency, satisfaction, slow resolutions and repeat complaints."""
+    cols: list[Column] = []
+    known_resolved = "(resolved_at IS NOT NULL AND resolved_at < cutoff_end)"
+    hours = cfg.slow_resolution_hours
+    slow = (f"(({known_resolved} AND {d.hours_between('opened_at', 'resolved_at')} > {hours}) OR "
+            f"(NOT {known_resolved} AND {d.hours_between('opened_at', 'cutoff_end')} > {hours}))")
+    for w in cfg.windows:
+        cols.append(_col(f"count(CASE WHEN age < {w} THEN 1 END)", f"tickets_count_{w}d",
+                         f"Support tickets opened in the last {w} days", f"{w}d", "tickets", TICKETS, True))
+        for cat in cfg.ticket_categories:
+            cols.append(_col(f"count(CASE WHEN age < {w} AND category = {literal(cat)} THEN 1 END)",
+                             f"tickets_{slug(cat)}_count_{w}d", f"'{cat}' tickets opened in the last {w} days",
+                             f"{w}d", "tickets", TICKETS, True))
+    cols.append(_col("min(age)", "days_since_last_ticket", "Days since the latest ticket was opened", "all history",
+                     "days", TICKETS))
+    cols.append(_col(f"count(CASE WHEN NOT {known_resolved} THEN 1 END)", "tickets_open_count",
+                     "Tickets still open at the cutoff", "at cutoff", "tickets", TICKETS, True))
+    for w in cfg.windows:
+        if w < 30:
+            continue
+        sat = f"CASE WHEN age < {w} AND {known_resolved} THEN satisfaction END"
+        cols.append(_col(f"avg({sat})", f"satisfaction_mean_{w}d",
+                         f"Average satisfaction (1-5) of tickets resolved by the cutoff, opened in the last {w} days",
+                         f"{w}d", "score 1-5", TICKETS))
+        cols.append(_col(f"min({sat})", f"satisfaction_min_{w}d",
+                         f"Lowest satisfaction (1-5) of tickets resolved by the cutoff, opened in the last {w} days",
+                         f"{w}d", "score 1-5", TICKETS))
+        cols.append(_col(f"count(CASE WHEN age < {w} AND {slow} THEN 1 END)", f"tickets_slow_resolution_count_{w}d",
+                         f"Tickets from the last {w} days that took (or have been open) more than {hours:g} hours",
+                         f"{w}d", "tickets", TICKETS, True))
+        cols.append(_col(
+            f"greatest(count(CASE WHEN age < {w} AND category = {literal(cfg.complaint_category)} THEN 1 END) - 1, 0)",
+            f"complaints_repeat_count_{w}d", f"Complaints in the last {w} days beyond the first", f"{w}d", "tickets",
+            TICKETS, True))
+    return cols
+
+
+RESERVED = frozenset({"customer_id", "signup_date", "churn_date"})
+
+
+def attribute_columns(cfg: FeatureConfig) -> list[Column]:
+    """Static customer columns, passed through (the fee attribute feeds ``monthly_fee`` instead)."""
+    return [_col(f"c.{ident(a)}", a, f"Customer attribute '{a}' as recorded in the customers table", "static",
+                 "as given", SELECT)
+            for a in cfg.attributes if a not in RESERVED and a != cfg.fee_attribute]
+
+
+def all_columns(cfg: FeatureConfig, d: Dialect = Dialect()) -> list[Column]:
+    """Every feature column, in output order."""
+    return (usage_columns(cfg) + activity_columns(cfg, d) + tenure_columns(cfg, d) + rare_event_columns(cfg, d)
+            + ticket_columns(cfg, d) + attribute_columns(cfg))
