@@ -18,8 +18,8 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from models.explain import shap_contributions, treeexplainer_contributions
-from models.reasons import top_reasons
+from models.explain.native import shap_contributions, treeexplainer_contributions
+from models.retention.reasons import top_reasons
 
 
 def synthetic_features(n: int, seed: int = 0) -> pd.DataFrame:

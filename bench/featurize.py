@@ -123,7 +123,8 @@ def feature_config(validated: Path):
     """The FeatureConfig the featurize stage resolves from params and data (for the pandas baseline)."""
     from pipeline import config
     from pipeline.featurize import feature_config as resolve
-    from pipeline.io import connect_validated, read_json
+    from pipeline.duck import connect_validated
+    from pipeline.io import read_json
 
     feat = config.section(config.load_params(ROOT / "params.yaml"), "featurize")
     con = connect_validated(validated)

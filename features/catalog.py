@@ -48,6 +48,20 @@ _FAMILY_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+# The window suffix of a windowed feature: ``_30d``, or ``_30d_vs_prev_30d`` for a change between two windows.
+WINDOW_SUFFIX = re.compile(r"_(\d+)d(?:_vs_prev_(\d+)d)?$")
+
+
+def window_days(feature: str) -> tuple[int, int] | None:
+    """The look-back of a windowed feature: ``(window, previous window)`` in days, or None.
+
+    ``events_login_count_30d`` gives ``(30, 0)`` and
+    ``events_login_change_30d_vs_prev_30d`` gives ``(30, 30)``.
+    """
+    m = WINDOW_SUFFIX.search(feature)
+    return None if m is None else (int(m.group(1)), int(m.group(2) or 0))
+
+
 def family_of(feature: str) -> str:
     """Return the driver family a feature belongs to.
 

@@ -32,8 +32,6 @@ from pathlib import Path
 
 import duckdb
 
-from features.sql import literal
-
 log = logging.getLogger(__name__)
 
 TABLES: tuple[str, ...] = ("customers", "events", "tickets")
@@ -139,19 +137,23 @@ def detect_encoding(path: Path, chunk_bytes: int = 1 << 22) -> str:
     return "utf-8"
 
 
-def scan_sql(table: RawTable) -> str:
-    """Return a DuckDB table expression that scans the file as it is.
+def scan(con: duckdb.DuckDBPyConnection, table: RawTable) -> duckdb.DuckDBPyRelation:
+    """A DuckDB relation that scans the file as it is (the path is a parameter, never SQL text).
 
     CSV columns are read as text so that a bad value becomes a counted error
     with examples rather than a parser crash or a silently guessed type.
     """
     if table.is_csv:
-        encoding = "" if table.encoding == "utf-8" else f", encoding = {literal(table.encoding)}"
-        return (
-            f"read_csv({literal(table.path)}, all_varchar = true, header = true, "
-            f"auto_detect = true, strict_mode = false, null_padding = true{encoding})"
-        )
-    return f"read_parquet({literal(table.path)})"
+        # A query parameter, not the relation API's read_csv: that one refuses any encoding but UTF-8.
+        return con.sql("SELECT * FROM read_csv($path, all_varchar = true, header = true, auto_detect = true, "
+                       "strict_mode = false, null_padding = true, encoding = $encoding)",
+                       params={"path": str(table.path), "encoding": table.encoding})
+    return con.read_parquet(str(table.path))
+
+
+def raw_view(table: RawTable) -> str:
+    """The name of the view :func:`open_table` creates over the file as it is."""
+    return f"raw_{table.name}"
 
 
 def open_table(con: duckdb.DuckDBPyConnection, raw_dir: Path, name: str) -> RawTable | None:
@@ -180,7 +182,8 @@ def open_table(con: duckdb.DuckDBPyConnection, raw_dir: Path, name: str) -> RawT
         log.warning("%s: not valid UTF-8; reading it as %s", path, encoding)
     probe = RawTable(name, path, (), is_csv, encoding=encoding)
     try:
-        rel = con.sql(f"SELECT * FROM {scan_sql(probe)} LIMIT 0")
+        rel = scan(con, probe)
+        rel.create_view(raw_view(probe), replace=True)
     except duckdb.Error as exc:
         kind = "CSV" if probe.is_csv else "Parquet"
         raise ContractError(f"{path}: cannot be read as {kind}: {str(exc).splitlines()[0]}") from None

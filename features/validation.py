@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from features.contract import COLUMNS, DEFAULTS, ContractError, RawTable, attribute_columns, check_columns, scan_sql
+from features.contract import COLUMNS, DEFAULTS, ContractError, RawTable, attribute_columns, check_columns, raw_view
 from features.sql import ident
 
 
@@ -86,7 +86,7 @@ def _raw_text(column: str) -> str:
 
 
 def _source_types(con: duckdb.DuckDBPyConnection, table: RawTable) -> dict[str, str]:
-    rel = con.sql(f"SELECT * FROM {scan_sql(table)} LIMIT 0")
+    rel = con.sql(f"SELECT * FROM {raw_view(table)} LIMIT 0")
     return {clean: str(t) for clean, t in zip(table.columns, rel.types)}
 
 
@@ -100,7 +100,7 @@ def stage_table(con: duckdb.DuckDBPyConnection, table: RawTable) -> None:
     select = ", ".join(f"{ident(table.source(c))} AS {ident(c)}" for c in table.columns)
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW src_{table.name} AS "
-        f"SELECT row_number() OVER () AS _row, {select} FROM {scan_sql(table)}"
+        f"SELECT row_number() OVER () AS _row, {select} FROM {raw_view(table)}"
     )
     types = _source_types(con, table)
     parts = ["src._row AS _row"]

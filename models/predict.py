@@ -3,7 +3,7 @@
 ``predict_proba`` returns the calibrated churn probability, the number every
 stage after training reports and ranks by. ``raw_score`` is the model's
 log-odds, which SHAP contributions add up to: the booster's, or with
-``train.linear_blend`` = w, ``(1 - w) * booster + w * linear part`` (``models/linear.py``).
+``train.linear_blend`` = w, ``(1 - w) * booster + w * linear part`` (``models/training/linear.py``).
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from models.calibration import Calibrator
-from models.explain import blend_contributions, shap_contributions
-from models.linear import LinearPart, blend, sigmoid
-from models.train import matrix
+from models.explain.blend import blend_contributions
+from models.explain.native import shap_contributions
+from models.training.booster import matrix
+from models.training.calibration import Calibrator
+from models.training.linear import LinearPart, blend, sigmoid
 
 
 def blended_proba(booster: lgb.Booster, linear: LinearPart | None, weight: float, X: pd.DataFrame) -> np.ndarray:

@@ -33,7 +33,7 @@ import pandas as pd
 from mlflow.tracking import MlflowClient
 
 from pipeline import config, tracking
-from pipeline.io import repo_root
+from pipeline.repo import repo_root
 
 ROOT = repo_root()
 params = config.load_params(ROOT / "params.yaml")

@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from models.retention.playbook import Playbook, SegmentRule, default_playbook, with_overrides
 
 
 class ParamsError(ValueError):
@@ -139,6 +141,16 @@ class TierParams(_Section):
     high: float = Field(0.05, ge=0, le=1)
     medium: float = Field(0.20, ge=0, le=1)
 
+    @model_validator(mode="after")
+    def _in_order(self) -> TierParams:
+        if self.method == "top_share" and not self.high <= self.medium:
+            raise ValueError(f"with method top_share, high ({self.high}) is the riskiest share and medium "
+                             f"({self.medium}) the share up to the end of the medium tier: high must be <= medium")
+        if self.method == "threshold" and not self.medium <= self.high:
+            raise ValueError(f"with method threshold, high ({self.high}) and medium ({self.medium}) are probability "
+                             "thresholds: medium must be <= high")
+        return self
+
 
 class ScoreParams(_Section):
     as_of: dt.date | None = None
@@ -155,11 +167,20 @@ class ReportParams(_Section):
 
 
 class PlaybookParams(_Section):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    families: dict[str, str]
-    default: str = "ACCOUNT_REVIEW"
-    segment_rules: tuple[dict[str, Any], ...] = ()
-    actions: dict[str, dict[str, str]] = {}
+    """Overrides of the default playbook (``models/retention/playbooks/<kind>.yaml``); every key is optional.
+
+    ``families`` and ``actions`` merge key by key into the default; ``default`` and
+    ``segment_rules`` replace it when given.
+    """
+
+    families: dict[str, str] | None = None
+    default: str | None = None
+    segment_rules: tuple[SegmentRule, ...] | None = None
+    actions: dict[str, dict[str, str]] | None = None
+
+    def resolve(self, kind: str = "subscription") -> Playbook:
+        """The complete playbook: the kind's default with these overrides."""
+        return with_overrides(default_playbook(kind), self.model_dump(exclude_none=True))
 
 
 class MlflowParams(_Section):
@@ -224,7 +245,24 @@ def section(params: dict[str, Any], name: str, path: str | Path = "params.yaml")
     try:
         return model.model_validate(values)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{name}.{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
-        raise ParamsError(f"{path}: {problems}") from None
+        raise ParamsError(f"{path}: {_problems(name, exc)}") from None
+
+
+def _problems(name: str, exc: ValidationError) -> str:
+    return "; ".join(f"{name}.{'.'.join(str(p) for p in err['loc'])}: {err['msg']}".replace(f"{name}.:", f"{name}:")
+                     for err in exc.errors())
+
+
+def playbook(params: dict[str, Any], path: str | Path = "params.yaml", kind: str = "subscription") -> Playbook:
+    """The validated playbook: the default of the business kind with the ``playbook:`` section's overrides.
+
+    Raises:
+        ParamsError: naming the key and the problem (an unknown key or operator, a value that
+            does not fit its operator, an action without text, an unknown family).
+    """
+    overrides = section(params, "playbook", path)
+    try:
+        return overrides.resolve(kind)
+    except ValidationError as exc:
+        raise ParamsError(f"{path}: {_problems('playbook', exc)}") from None
+

@@ -23,8 +23,8 @@ from features.build import calendar_tables, chunk_count, dictionary_frame, featu
 from features.columns import FeatureConfig
 from features.cutoffs import schedule
 from pipeline import config
-from pipeline.io import (atomic_path, column_types, connect_validated, copy_query, read_json, remove_outputs,
-                         write_json)
+from pipeline import duck
+from pipeline.io import atomic_path, read_json, remove_outputs, write_json
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +158,7 @@ def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("da
     as_of = dt.date.fromisoformat(manifest["as_of"])
     cutoffs, score_date = resolve_dates(cut, as_of, score.as_of)
 
-    con = connect_validated(validated_dir)
+    con = duck.connect_validated(validated_dir)
     first_day = con.sql("SELECT min(signup_date) FROM customers").fetchall()[0][0]
     cfg = feature_config(con, feat, tuple(manifest["attributes"]))
     day_cutoff, day_bucket = calendar_tables(cutoffs, first_day, cfg.lookback_days)
@@ -178,14 +178,15 @@ def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("da
         parts = []
         for i, rng in enumerate(ranges):
             part = Path(parts_dir) / f"part-{i:05d}.parquet"
-            copy_query(con, feature_sql(cfg, customer_range=rng)[0], part)
+            duck.write_query(con, feature_sql(cfg, customer_range=rng)[0], part)
             parts.append(part)
         stitch(parts, cutoffs, features_path)
 
-    types = column_types(con, f"SELECT * FROM read_parquet('{features_path}')")
+    duck.view_parquet(con, "built", features_path)
+    types = duck.column_types(con, "SELECT * FROM built")
     feature_cols = [f.name for f in info if f.name in types]
     categorical = [c for c in feature_cols if types[c] == "VARCHAR"]
-    counts = con.sql(f"SELECT cutoff, count(*) FROM read_parquet('{features_path}') GROUP BY cutoff ORDER BY cutoff").fetchall()
+    counts = con.sql("SELECT cutoff, count(*) FROM built GROUP BY cutoff ORDER BY cutoff").fetchall()
     con.close()
     with atomic_path(dict_path) as tmp:
         dictionary_frame(info).to_csv(tmp, index=False)

@@ -1,4 +1,4 @@
-"""File outputs written atomically, and where the repository lives.
+"""File outputs written atomically: Parquet, JSON, spreadsheet-safe CSV, and streams of Arrow tables.
 
 Every stage output goes to a temporary name in the same folder first and is
 renamed into place, so a crash or a validation error never leaves a
@@ -46,10 +46,17 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        _fsync(tmp_path)
         os.replace(tmp_path, path)
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+def _fsync(path: Path) -> None:
+    """Flush a finished file to disk before it is renamed into place (a crash then leaves old or new, never half)."""
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
 
 
 @contextlib.contextmanager
@@ -125,6 +132,56 @@ def write_parquet(df: pd.DataFrame, path: str | Path) -> None:
         df.to_parquet(tmp, index=False)
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formulas(df: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
+    """Defuse spreadsheet formulas: prefix ``'`` to text cells starting with = + - @ tab or CR.
+
+    Follows the OWASP CSV-injection guidance for cells that came from customer data.
+
+    Args:
+        df: the table to be written.
+        columns: the columns to treat; None means every text (object, string
+            or categorical) column. Numeric columns are never changed.
+
+    Returns:
+        A copy of ``df`` with the affected cells prefixed.
+    """
+    out = df.copy()
+    targets = columns if columns is not None else list(df.columns)
+    for col in targets:
+        s = out[col]
+        if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+            continue
+        if not (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)
+                or isinstance(s.dtype, pd.CategoricalDtype)):
+            continue
+        values = s.astype(object)
+        is_text = values.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+        text = values.where(is_text, "").astype(str)
+        risky = text.str.startswith(_FORMULA_START).to_numpy(dtype=bool) & is_text
+        if risky.any():
+            values = values.copy()
+            values[risky] = "'" + text[risky]
+            out[col] = values
+    return out
+
+
+def write_csv_for_spreadsheet(df: pd.DataFrame, path: str | Path) -> None:
+    """Write a CSV that Excel and Google Sheets open correctly, atomically, with formulas defused.
+
+    UTF-8 with a byte-order mark (so Excel shows Japanese text correctly); text
+    cells that would run as formulas get a leading ``'`` (:func:`neutralise_formulas`).
+
+    Args:
+        df: the table.
+        path: destination file.
+    """
+    with atomic_path(path) as tmp:
+        neutralise_formulas(df).to_csv(tmp, index=False, encoding="utf-8-sig")
+
+
 def write_json(obj: Any, path: str | Path) -> None:
     """Write JSON atomically, keys sorted, so equal content gives equal bytes."""
     with atomic_path(path) as tmp:
@@ -143,83 +200,3 @@ def remove_outputs(*paths: str | Path) -> None:
             shutil.rmtree(p)
         elif p.exists():
             p.unlink()
-
-
-def repo_root(start: str | Path | None = None) -> Path:
-    """Return the user's repository root, also from inside a DVC experiment copy.
-
-    ``dvc exp run --temp`` and queued experiments execute in a copy under
-    ``<repo>/.dvc/tmp/exps/``; runs from there must land in the repository's own
-    MLflow store, so the copy resolves to the repository that holds it.
-
-    Args:
-        start: where to start looking; the working directory by default.
-
-    Returns:
-        The folder holding ``dvc.yaml`` (outermost repository when nested in a DVC temp copy).
-    """
-    here = Path(start or os.getcwd()).resolve()
-    parts = here.parts
-    if ".dvc" in parts:
-        idx = parts.index(".dvc")
-        candidate = Path(*parts[:idx])
-        if (candidate / "dvc.yaml").exists() or (candidate / ".dvc").is_dir():
-            return candidate
-    for folder in (here, *here.parents):
-        if (folder / "dvc.yaml").exists():
-            return folder
-    return here
-
-
-DEFAULT_MEMORY_LIMIT = "2GB"
-
-
-def configure_duckdb(con, memory_limit: str | None = None, temp_directory: str | Path | None = None) -> None:
-    """Bound a DuckDB connection's memory: beyond ``memory_limit`` it spills to ``temp_directory``.
-
-    Args:
-        con: the connection.
-        memory_limit: e.g. ``"4GB"``. None: env ``CHURN_DUCKDB_MEMORY_LIMIT``, else ``DEFAULT_MEMORY_LIMIT``
-            (DuckDB's own default, 80% of RAM, lets a 100M-event log take most of a shared machine).
-        temp_directory: where to spill; None: ``<system temp>/churn-duckdb``.
-    """
-    limit = memory_limit or os.environ.get("CHURN_DUCKDB_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT
-    spill = str(temp_directory or Path(tempfile.gettempdir()) / "churn-duckdb")
-    con.execute(f"SET temp_directory = '{spill.replace(chr(39), chr(39) * 2)}'")
-    con.execute(f"SET memory_limit = '{str(limit).replace(chr(39), '')}'")
-
-
-def connect_validated(validated_dir: str | Path, threads: int | None = None, memory_limit: str | None = None):
-    """A DuckDB connection with views ``customers``, ``events`` and ``tickets`` over the validated tables.
-
-    Args:
-        validated_dir: the validate stage's output folder.
-        threads: DuckDB worker threads (None: DuckDB's default).
-        memory_limit: DuckDB's memory_limit (see ``configure_duckdb``).
-
-    Returns:
-        The connection; the tables stay on disk and are scanned lazily.
-    """
-    import duckdb
-
-    validated_dir = Path(validated_dir)
-    con = duckdb.connect()
-    configure_duckdb(con, memory_limit)
-    if threads:
-        con.execute(f"SET threads = {int(threads)}")
-    for name in ("customers", "events", "tickets"):
-        path = str(validated_dir / f"{name}.parquet").replace("'", "''")
-        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{path}')")
-    return con
-
-
-def copy_query(con, sql: str, path: str | Path) -> None:
-    """Write a query's result to Parquet atomically, straight from the SQL engine."""
-    with atomic_path(path) as tmp:
-        con.execute(f"COPY ({sql}) TO '{str(tmp).replace(chr(39), chr(39) * 2)}' (FORMAT parquet)")
-
-
-def column_types(con, sql: str) -> dict[str, str]:
-    """Column name -> DuckDB type name of a query, without running it."""
-    rel = con.sql(f"SELECT * FROM ({sql}) LIMIT 0")
-    return {name: str(t) for name, t in zip(rel.columns, rel.types)}

@@ -21,7 +21,8 @@ import pandas as pd
 from features.cutoffs import labelled
 from features.labels import active_customers_sql, label_calendar, label_sql, summary_sql
 from pipeline import config
-from pipeline.io import atomic_path, connect_validated, copy_query, read_json, remove_outputs
+from pipeline import duck
+from pipeline.io import atomic_path, read_json, remove_outputs
 
 log = logging.getLogger(__name__)
 
@@ -43,16 +44,16 @@ def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("da
         raise config.ParamsError(
             f"label.horizon_days {lab.horizon_days} is longer than the data allows: no cutoff between "
             f"{cutoffs[0]} and {cutoffs[-1]} has {lab.horizon_days} days of data after it (data ends {as_of})")
-    con = connect_validated(validated_dir)
+    con = duck.connect_validated(validated_dir)
     con.register("cutoffs", pd.DataFrame({"cutoff": done}))
     con.register("label_days", label_calendar(done, lab.horizon_days, lab.active_lookback_days))
-    copy_query(con, label_sql(lab.horizon_days, lab.min_tenure_days, mode=lab.mode), labels_path)
-    con.execute(f"CREATE VIEW labels AS SELECT * FROM read_parquet('{labels_path}')")
+    duck.write_query(con, label_sql(lab.horizon_days, lab.min_tenure_days, mode=lab.mode), labels_path)
+    duck.view_parquet(con, "labels", labels_path)
     summary = con.sql(summary_sql()).df()
     # The scoring date has no horizon yet: only the look-back part of the calendar is read.
     con.register("cutoffs", pd.DataFrame({"cutoff": [score_date]}))
     con.register("label_days", label_calendar([score_date], 0, lab.active_lookback_days))
-    copy_query(con, active_customers_sql(lab.mode), active_path)
+    duck.write_query(con, active_customers_sql(lab.mode), active_path)
     con.close()
     summary["cutoff"] = pd.to_datetime(summary["cutoff"]).dt.strftime("%Y-%m-%d")
     with atomic_path(summary_path) as tmp:

@@ -1,78 +1,26 @@
-"""MLflow model registry and the quality gate.
+"""The MLflow model registry: register every evaluated version, apply the gate, and pick the model that scores.
 
 Every evaluated run registers a version of the model (``churn-risk`` by
-default). The alias ``champion`` moves to the new version only if its test
-ROC-AUC beats every baseline by the gate margin and is not below the current
-champion's, when that champion was evaluated on the same data (tag
-``data_hash``). Otherwise the version gets the alias ``challenger``.
+default); the gate (:mod:`models.evaluation.gate`) decides whether it becomes
+the ``champion`` or stays a ``challenger``.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
-import math
+import tempfile
 from collections.abc import Mapping
+from pathlib import Path
 
+import lightgbm as lgb
 import mlflow
+from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
+from models.evaluation.gate import CHAMPION, Champion, decide
+from pipeline.io import read_json
+
 log = logging.getLogger(__name__)
-
-CHAMPION, CHALLENGER = "champion", "challenger"
-
-
-@dataclasses.dataclass(frozen=True)
-class Champion:
-    """The current champion as the gate sees it."""
-
-    version: str
-    roc_auc: float | None
-    data_hash: str | None
-
-
-@dataclasses.dataclass(frozen=True)
-class Decision:
-    """The gate's verdict: the alias to set, a short decision word and the reason in words."""
-
-    alias: str
-    decision: str   # promote | keep_challenger
-    reason: str
-
-
-def decide(roc_auc: float, baselines: Mapping[str, float], margin: float, champion: Champion | None,
-           data_hash: str | None) -> Decision:
-    """Decide whether a new version becomes champion.
-
-    Args:
-        roc_auc: the new version's test ROC-AUC.
-        baselines: baseline name to test ROC-AUC (NaN baselines are ignored).
-        margin: how much the model must beat every baseline by.
-        champion: the current champion, or None for the first version.
-        data_hash: the hash of the data the new version was evaluated on.
-
-    Returns:
-        The decision; ``promote`` sets ``champion``, anything else ``challenger``.
-    """
-    if roc_auc is None or math.isnan(roc_auc):
-        return Decision(CHALLENGER, "keep_challenger", "test ROC-AUC is undefined (one class in the test rows)")
-    for name, auc in sorted(baselines.items()):
-        if auc is not None and not math.isnan(auc) and not roc_auc > auc + margin:
-            return Decision(CHALLENGER, "keep_challenger",
-                            f"ROC-AUC {roc_auc:.4f} does not beat baseline {name} {auc:.4f} by margin {margin:g}")
-    beat = ", ".join(f"{n} {a:.4f}" for n, a in sorted(baselines.items()) if a is not None and not math.isnan(a))
-    beat = f"beats baselines ({beat}) by more than {margin:g}" if beat else "no baseline could be scored"
-    if champion is None:
-        return Decision(CHAMPION, "promote", f"first champion: ROC-AUC {roc_auc:.4f} {beat}")
-    if champion.data_hash and data_hash and champion.data_hash == data_hash and champion.roc_auc is not None:
-        if roc_auc < champion.roc_auc:
-            return Decision(CHALLENGER, "keep_challenger",
-                            f"ROC-AUC {roc_auc:.4f} is below champion v{champion.version} ({champion.roc_auc:.4f}) "
-                            "on the same data")
-        return Decision(CHAMPION, "promote", f"ROC-AUC {roc_auc:.4f} {beat} and is not below champion "
-                                             f"v{champion.version} ({champion.roc_auc:.4f}) on the same data")
-    return Decision(CHAMPION, "promote", f"ROC-AUC {roc_auc:.4f} {beat}; champion v{champion.version} was "
-                                         "evaluated on other data, so it is not compared")
 
 
 def current_champion(client: MlflowClient, name: str) -> Champion | None:
@@ -117,3 +65,37 @@ def register_and_gate(model_uri: str, run_id: str, name: str, roc_auc: float, ba
     log.info("registry: %s v%s -> %s (%s)", name, version, decision.alias, decision.reason)
     return {"model_name": name, "version": version, "alias": decision.alias, "decision": decision.decision,
             "reason": decision.reason}
+
+
+def scoring_model(model_dir: Path) -> tuple[lgb.Booster, dict, dict]:
+    """The model that scores: the registry's champion, else the newest version (this run's).
+
+    When this run's version did not pass the gate, the champion's booster and
+    metadata are downloaded from the MLflow registry, so the retention team is
+    never handed a list from a model that failed the gate while a champion exists.
+
+    Returns:
+        The booster, its model metadata, and a note (version, alias, why).
+    """
+    reg = read_json(model_dir / "registry.json")
+    name, version = reg["model_name"], str(reg["version"])
+    local = (lgb.Booster(model_file=str(model_dir / "model.txt")), read_json(model_dir / "model_meta.json"))
+    if reg.get("alias") == CHAMPION:
+        return (*local, {"model_name": name, "version": version, "alias": CHAMPION,
+                         "note": "this run's model is the champion"})
+    client = MlflowClient()
+    try:
+        champion = client.get_model_version_by_alias(name, CHAMPION)
+    except MlflowException:
+        log.warning("no champion for model %s yet: scoring with the newest version v%s", name, version)
+        return (*local, {"model_name": name, "version": version, "alias": reg.get("alias", ""),
+                         "note": "no champion yet; newest version used"})
+    with tempfile.TemporaryDirectory(prefix="champion-") as tmp:
+        path = Path(mlflow.artifacts.download_artifacts(f"models:/{name}@{CHAMPION}", dst_path=tmp))
+        booster = lgb.Booster(model_file=str(next(path.rglob("model.txt"))))
+        meta = read_json(next(path.rglob("model_meta.json")))
+    log.warning("this run's version v%s is a challenger (%s); scoring with champion v%s",
+                version, reg.get("reason", ""), champion.version)
+    return booster, meta, {"model_name": name, "version": str(champion.version), "alias": CHAMPION,
+                           "note": f"this run's v{version} did not pass the gate"}
+

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from models.report import ReportContext, render_report
+from models.retention.report import ReportContext, render_report
 from pipeline import config
 from pipeline.io import atomic_path, read_json, remove_outputs
 

@@ -20,11 +20,12 @@ from pathlib import Path
 import mlflow
 import pandas as pd
 
-from models.drift import drift_table
-from models.playbook import (assign_tiers, neutralise_formulas, recommend_actions, tier_labels, value_at_risk,
-                             write_csv_for_spreadsheet)
+from models.evaluation.drift import drift_table
+from models.retention.playbook import Playbook, recommend_actions
+from models.retention.tiers import assign_tiers, tier_labels
+from models.retention.value import value_at_risk
 from pipeline import config, tracking
-from pipeline.io import atomic_path, read_json, remove_outputs, write_parquet
+from pipeline.io import atomic_path, read_json, remove_outputs, write_csv_for_spreadsheet, write_parquet
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +36,53 @@ COLUMNS = ("rank", "customer_id", "churn_probability", "risk_tier", "value_at_ri
 
 
 def model_version(explain_dir: Path) -> str:
-    """The registry version of the model that scored (the champion, see pipeline/explain.py)."""
+    """The registry version of the model that scored (the champion, see ``pipeline/registry.py``)."""
     return str(read_json(explain_dir / "scoring_model.json")["version"])
+
+
+def check_rule_columns(playbook: Playbook, given: config.PlaybookParams, available: list[str],
+                       params_path: Path) -> None:
+    """A segment rule from params on a column the scored customers lack is a params error, not a skipped rule."""
+    if given.segment_rules is None:
+        return  # the default rules: one on a column the data lacks is skipped with a warning
+    for rule in playbook.segment_rules:
+        absent = sorted({c.column for c in rule.conditions} - set(available))
+        if absent:
+            raise config.ParamsError(
+                f"{params_path}: playbook.segment_rules '{rule.name}': column(s) {', '.join(absent)} are not columns "
+                f"of the scored customers; available: {', '.join(sorted(available))}")
+
+
+def _segments(scored: pd.DataFrame, playbook: Playbook, revenue_column: str) -> pd.DataFrame:
+    """The columns segment rules read: segments, revenue, the rules' own columns, driver family, first reason."""
+    wanted = (*SEGMENTS, revenue_column, *sorted(playbook.columns()), "driver_family", "reason_code_1")
+    segments = scored[[c for c in dict.fromkeys(wanted) if c in scored.columns]]
+    if revenue_column in segments.columns and revenue_column != "monthly_fee":
+        segments = segments.assign(monthly_fee=segments[revenue_column])  # the default rules read monthly_fee
+    return segments
+
+
+def _ranked(scored: pd.DataFrame, rank_by: str, extra: list[str]) -> pd.DataFrame:
+    """The scored list in rank order with its public columns first, then codes and segment columns."""
+    scored = scored.sort_values([rank_by, "customer_id"], ascending=[False, True], kind="stable", na_position="last")
+    scored.insert(0, "rank", range(1, len(scored) + 1))
+    reason_cols = sorted((c for c in scored.columns if c.startswith("reason_") and c[7:].isdigit()),
+                         key=lambda c: int(c[7:]))
+    columns = [c for c in COLUMNS if c in scored.columns or c in reason_cols]
+    columns += [c for c in reason_cols if c not in columns]
+    columns += ["action_code", "risk_tier_code", *[c for c in extra if c not in columns]]
+    if "reason_reference" in scored.columns:  # who the reasons compare the customer with (explain.reference_segment)
+        columns.append("reason_reference")
+    return scored[columns].reset_index(drop=True)
+
+
+def _drift(features_dir: Path, meta: dict, fmeta: dict, rows: pd.DataFrame, pop: pd.DataFrame,
+           threshold: float) -> pd.DataFrame:
+    train_cutoffs = meta.get("split", {}).get("train") or [c for c in fmeta["cutoffs"] if c != fmeta["score_date"]]
+    train_rows = pd.read_parquet(features_dir / "features.parquet",
+                                 filters=[("cutoff", "in", [dt.date.fromisoformat(c) for c in train_cutoffs])])
+    scored_rows = rows[rows["customer_id"].isin(pop["customer_id"])]
+    return drift_table(train_rows, scored_rows, meta["features"], meta["categorical"], threshold)
 
 
 def main(params_path: Path = Path("params.yaml"), explain_dir: Path = Path("data/explain"),
@@ -47,7 +93,7 @@ def main(params_path: Path = Path("params.yaml"), explain_dir: Path = Path("data
     sp = config.section(params, "score", params_path)
     rp = config.section(params, "report", params_path)
     lab = config.section(params, "label", params_path)
-    playbook = config.section(params, "playbook", params_path).model_dump()
+    playbook = config.playbook(params, params_path)
     mp = config.section(params, "mlflow", params_path)
     csv_path, parquet_path, drift_path = (out_dir / "at_risk_customers.csv", out_dir / "at_risk_customers.parquet",
                                           out_dir / "drift.csv")
@@ -58,8 +104,11 @@ def main(params_path: Path = Path("params.yaml"), explain_dir: Path = Path("data
     fmeta = read_json(features_dir / "features_meta.json")
     score_date = dt.date.fromisoformat(fmeta["score_date"])
     rows = pd.read_parquet(features_dir / "features.parquet", filters=[("cutoff", "==", score_date)])
-    extra = [c for c in (*SEGMENTS, sp.revenue_column) if c in rows.columns and c not in pop.columns]
-    scored = pop.merge(rows[["customer_id", *dict.fromkeys(extra)]], on="customer_id", how="left", validate="one_to_one")
+    check_rule_columns(playbook, config.section(params, "playbook", params_path),
+                       [*rows.columns, *pop.columns], params_path)
+    extra = [c for c in dict.fromkeys((*SEGMENTS, sp.revenue_column, *sorted(playbook.columns())))
+             if c in rows.columns and c not in pop.columns]
+    scored = pop.merge(rows[["customer_id", *extra]], on="customer_id", how="left", validate="one_to_one")
 
     if sp.revenue_column in scored.columns:
         revenue = pd.to_numeric(scored[sp.revenue_column], errors="coerce")
@@ -70,34 +119,15 @@ def main(params_path: Path = Path("params.yaml"), explain_dir: Path = Path("data
     tiers = assign_tiers(scored["churn_probability"], sp.tiers.method, sp.tiers.high, sp.tiers.medium)
     scored["risk_tier_code"] = tiers.to_numpy()
     scored["risk_tier"] = tier_labels(tiers, rp.language).to_numpy()
-    # Rules may also match the customer's driver family or first reason (e.g. a renewal that is due).
-    segments = scored[[c for c in dict.fromkeys((*SEGMENTS, sp.revenue_column, "driver_family", "reason_code_1"))
-                       if c in scored.columns]]
-    if sp.revenue_column in segments.columns and sp.revenue_column != "monthly_fee":
-        segments = segments.assign(monthly_fee=segments[sp.revenue_column])
-    actions = recommend_actions(scored["driver_family"].fillna(""), segments, playbook, rp.language)
+    actions = recommend_actions(scored["driver_family"].fillna(""), _segments(scored, playbook, sp.revenue_column),
+                                playbook, rp.language)
     scored = pd.concat([scored, actions], axis=1)
     scored["model_version"] = model_version(explain_dir)
-
-    key = sp.rank_by
-    scored = scored.sort_values([key, "customer_id"], ascending=[False, True], kind="stable", na_position="last")
-    scored.insert(0, "rank", range(1, len(scored) + 1))
-    reason_cols = sorted((c for c in scored.columns if c.startswith("reason_") and c[7:].isdigit()),
-                         key=lambda c: int(c[7:]))
-    columns = [c for c in COLUMNS if c in scored.columns or c in reason_cols]
-    columns += [c for c in reason_cols if c not in columns]
-    columns += ["action_code", "risk_tier_code", *[c for c in extra if c not in columns]]
-    if "reason_reference" in scored.columns:  # who the reasons compare the customer with (explain.reference_segment)
-        columns.append("reason_reference")
-    out = scored[columns].reset_index(drop=True)
+    out = _ranked(scored, sp.rank_by, extra)
     write_parquet(out, parquet_path)
-    write_csv_for_spreadsheet(neutralise_formulas(out), csv_path)
+    write_csv_for_spreadsheet(out, csv_path)
 
-    train_cutoffs = meta.get("split", {}).get("train") or [c for c in fmeta["cutoffs"] if c != fmeta["score_date"]]
-    train_rows = pd.read_parquet(features_dir / "features.parquet",
-                                 filters=[("cutoff", "in", [dt.date.fromisoformat(c) for c in train_cutoffs])])
-    scored_rows = rows[rows["customer_id"].isin(pop["customer_id"])]
-    drift = drift_table(train_rows, scored_rows, meta["features"], meta["categorical"], sp.drift_psi_threshold)
+    drift = _drift(features_dir, meta, fmeta, rows, pop, sp.drift_psi_threshold)
     with atomic_path(drift_path) as tmp:
         drift.to_csv(tmp, index=False, float_format="%.6f")
     drifted = drift[drift["drifted"]]

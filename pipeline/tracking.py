@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config import MlflowParams
-from pipeline.io import repo_root
+from pipeline.repo import repo_root
 
 log = logging.getLogger(__name__)
 

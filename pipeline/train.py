@@ -22,10 +22,11 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
-from models.calibration import select
-from models.linear import fit_linear
 from models.predict import blended_proba
-from models.train import (cross_validate, fit, fit_rounds, lgbm_params, matrix, refit_cutoffs, split_cutoffs)
+from models.training.booster import cross_validate, fit, fit_rounds, lgbm_params, matrix
+from models.training.calibration import select
+from models.training.linear import fit_linear
+from models.training.split import refit_cutoffs, split_cutoffs
 from pipeline import config, tracking
 from pipeline.io import atomic_path, read_json, remove_outputs, write_json, write_parquet
 

@@ -19,7 +19,9 @@ from features.contract import TABLES, ContractError, RawTable, attribute_columns
 from features.sql import ident
 from features.validation import check_table, empty_table_failure, stage_table
 from pipeline import config
-from pipeline.io import atomic_dir, column_types, configure_duckdb, remove_outputs, write_json
+from pipeline import duck
+from pipeline.duck import column_types
+from pipeline.io import atomic_dir, remove_outputs, write_json
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +78,7 @@ def validate(raw_dir: Path, validated_dir: Path, rejected_dir: Path, report_path
     if not raw_dir.is_dir():
         raise ContractError(f"{raw_dir}: raw data folder does not exist (set data.raw_dir in params.yaml)")
     with tempfile.TemporaryDirectory(prefix="validate-") as tmp:
-        con = duckdb.connect(str(Path(tmp) / "validate.duckdb"))
-        configure_duckdb(con, temp_directory=tmp)
+        con = duck.connect(Path(tmp) / "validate.duckdb", temp_directory=tmp)
         con.execute("SET preserve_insertion_order = true")
         present: dict[str, RawTable] = {}
         for name in TABLES:
@@ -116,9 +117,8 @@ def validate(raw_dir: Path, validated_dir: Path, rejected_dir: Path, report_path
             for name in present:
                 n_rej = results[name]["rows_rejected"]
                 if n_rej:
-                    con.execute(
-                        f"COPY (SELECT s.*, f._reasons AS reason FROM src_{name} s JOIN flags_{name} f USING (_row) "
-                        f"WHERE f._reasons IS NOT NULL ORDER BY s._row) TO '{rej_tmp / (name + '.parquet')}' (FORMAT parquet)")
+                    con.sql(f"SELECT s.*, f._reasons AS reason FROM src_{name} s JOIN flags_{name} f USING (_row) "
+                            f"WHERE f._reasons IS NOT NULL ORDER BY s._row").write_parquet(str(rej_tmp / f"{name}.parquet"))
         with atomic_dir(validated_dir) as out:
             attrs = _attribute_sql(con, present["customers"])
             selects = {
@@ -129,15 +129,13 @@ def validate(raw_dir: Path, validated_dir: Path, rejected_dir: Path, report_path
             for name in TABLES:
                 target = out / f"{name}.parquet"
                 if name not in present:
-                    con.execute(
-                        "COPY (SELECT CAST(NULL AS VARCHAR) AS customer_id, CAST(NULL AS TIMESTAMP) AS opened_at, "
-                        "CAST(NULL AS VARCHAR) AS category, CAST(NULL AS TIMESTAMP) AS resolved_at, "
-                        f"CAST(NULL AS DOUBLE) AS satisfaction LIMIT 0) TO '{target}' (FORMAT parquet)")
+                    con.sql("SELECT CAST(NULL AS VARCHAR) AS customer_id, CAST(NULL AS TIMESTAMP) AS opened_at, "
+                            "CAST(NULL AS VARCHAR) AS category, CAST(NULL AS TIMESTAMP) AS resolved_at, "
+                            "CAST(NULL AS DOUBLE) AS satisfaction LIMIT 0").write_parquet(str(target))
                     results[name] = {"file": None, "rows_read": 0, "rows_kept": 0, "rows_rejected": 0}
                     continue
-                con.execute(
-                    f"COPY (SELECT {selects[name]} FROM typed_{name} t JOIN flags_{name} f USING (_row) "
-                    f"WHERE f._reasons IS NULL ORDER BY t._row) TO '{target}' (FORMAT parquet)")
+                con.sql(f"SELECT {selects[name]} FROM typed_{name} t JOIN flags_{name} f USING (_row) "
+                        f"WHERE f._reasons IS NULL ORDER BY t._row").write_parquet(str(target))
             manifest = {
                 "as_of": as_of.isoformat(),
                 "raw_dir": str(raw_dir),

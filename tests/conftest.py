@@ -1,4 +1,4 @@
-"""Shared fixtures: tiny hand-written contract tables."""
+"""Shared fixtures: tiny hand-written contract tables, and one headless Chromium for the whole session."""
 
 from __future__ import annotations
 
@@ -53,3 +53,15 @@ def tiny_tickets() -> pd.DataFrame:
 def tiny_cfg() -> FeatureConfig:
     return FeatureConfig(windows=(7, 30, 90), decline_window_days=30, event_types=("login", "session"),
                          ticket_categories=("complaint",), attributes=("plan", "monthly_fee"))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for every test that opens a page (see ``tests/browser.py``)."""
+    from tests.browser import ARGS, CHROMIUM, require_browser
+
+    with require_browser()() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+

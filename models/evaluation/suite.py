@@ -1,0 +1,94 @@
+"""Every test metric of a run: the model's, the baselines' on the same rows, segments, money, and the plot tables."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import numpy as np
+import pandas as pd
+
+from models.evaluation import metrics as M
+from models.evaluation.baselines import fit_logistic, health_score, predict_logistic
+
+log = logging.getLogger(__name__)
+
+
+def _key(*parts: object) -> str:
+    """A metric name safe for MLflow and DVC."""
+    return "_".join(re.sub(r"[^0-9A-Za-z]+", "_", str(p)).strip("_") or "missing" for p in parts)
+
+
+def baseline_scores(frame: pd.DataFrame, test: pd.DataFrame, meta: dict, oof_folds: np.ndarray | None,
+                    seed: int) -> dict[str, np.ndarray]:
+    """Baseline probabilities on the test rows: the rule-based health score and the logistic regression.
+
+    The logistic model is fitted on the training cutoffs only (out of time), or,
+    on single-snapshot data, out of fold on the same folds as the model.
+    """
+    features, categorical = meta["features"], meta["categorical"]
+    out = {"health_score": health_score(test)}
+    if oof_folds is None:
+        train = frame[frame["cutoff"].astype(str).isin(meta["split"]["train"])]
+        pipe = fit_logistic(train, train["label"].to_numpy(), features, categorical, seed)
+        out["logistic"] = predict_logistic(pipe, test)
+    else:
+        p = np.zeros(len(test))
+        for k in np.unique(oof_folds):
+            held = oof_folds == k
+            pipe = fit_logistic(test[~held], test["label"].to_numpy()[~held], features, categorical, seed)
+            p[held] = predict_logistic(pipe, test[held])
+        out["logistic"] = p
+    return out
+
+
+def customer_value(test: pd.DataFrame, ev) -> np.ndarray | None:
+    """Value of keeping each customer: params, or ``monthly_fee`` x horizon months; None when neither exists."""
+    if ev.customer_value is not None:
+        return np.full(len(test), float(ev.customer_value))
+    if "monthly_fee" in test.columns:
+        return pd.to_numeric(test["monthly_fee"], errors="coerce").to_numpy(dtype=float) * ev.value_horizon_months
+    return None
+
+
+def evaluate_frame(y: np.ndarray, p: np.ndarray, p_raw: np.ndarray, test: pd.DataFrame,
+                   baselines: dict[str, np.ndarray], ev) -> tuple[dict, dict[str, pd.DataFrame]]:
+    """All test metrics and the plot tables, from labels and probabilities."""
+    metrics = M.classification_metrics(y, p)
+    raw = M.classification_metrics(y, p_raw)
+    metrics.update({"brier_uncalibrated": raw["brier"], "log_loss_uncalibrated": raw["log_loss"],
+                    "roc_auc_uncalibrated": raw["roc_auc"],
+                    "recall_top_10pct": M.recall_top_fraction(y, p, 0.1)})
+    for k in ev.precision_at_k:
+        metrics[f"precision_at_{k}"] = M.precision_at_k(y, p, k)
+    for attr in ev.segments:
+        if attr not in test.columns:
+            log.warning("segment attribute %r is not a column of the test rows; skipped", attr)
+            continue
+        for value, auc in M.segment_auc(y, p, test[attr].to_numpy()).items():
+            metrics[_key("roc_auc", attr, value)] = auc
+    for name, score in baselines.items():
+        b = M.classification_metrics(y, score)
+        for key in ("roc_auc", "pr_auc", "top_decile_lift"):
+            metrics[f"baseline_{name}_{key}"] = b[key]
+    plots = {
+        "roc.csv": pd.DataFrame(M.roc_points(y, p)),
+        "pr.csv": pd.DataFrame(M.pr_points(y, p)),
+        "gains.csv": pd.DataFrame(M.gains(y, p)).round(6),
+    }
+    cal = pd.DataFrame(M.reliability(y, p)).rename(columns={"mean_predicted": "mean_predicted_calibrated",
+                                                            "observed_rate": "observed_rate_calibrated"})
+    unc = pd.DataFrame(M.reliability(y, p_raw))[["mean_predicted", "observed_rate"]].rename(
+        columns={"mean_predicted": "mean_predicted_uncalibrated", "observed_rate": "observed_rate_uncalibrated"})
+    plots["calibration.csv"] = pd.concat([cal, unc], axis=1)
+    value = customer_value(test, ev)
+    if value is not None:
+        curve = M.profit_curve(y, p, value, ev.contact_cost, ev.offer_acceptance_rate)
+        best, share = M.max_profit(curve)
+        metrics.update({"profit_max": best, "profit_max_share_contacted": share,
+                        "profit_max_per_customer": best / max(len(y), 1)})
+        plots["profit.csv"] = pd.DataFrame(curve)
+    else:
+        log.warning("no evaluate.customer_value and no monthly_fee column: profit curve skipped")
+        plots["profit.csv"] = pd.DataFrame({"share": [], "profit": [], "expected_profit": [], "profit_per_customer": []})
+    return metrics, plots

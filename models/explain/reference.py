@@ -1,0 +1,125 @@
+"""Explaining each customer against reference customers of its own segment (e.g. the same contract).
+
+The contributions then add up to the customer's log-odds minus the mean
+log-odds of those peers, so they say what sets the customer apart from
+customers like it instead of restating the segment.
+"""
+
+from __future__ import annotations
+
+import math
+
+import lightgbm
+import numpy as np
+import pandas as pd
+
+from models.explain.native import aligned
+from models.explain.treeshap import interventional_contributions
+from models.explain.blend import blend_contributions
+from models.training.linear import LinearPart, blend
+
+
+_MISSING = "\x00missing"  # group key of customers without a segment value
+
+
+def _segment_keys(segment: pd.Series | None, n: int) -> np.ndarray:
+    """Segment value of every row as text ("" for everybody when there is no segment column)."""
+    if segment is None:
+        return np.full(n, "", dtype=object)
+    return segment.astype("string").fillna(_MISSING).to_numpy(dtype=object)
+
+
+def reference_groups(
+    segment: pd.Series | None,
+    risk: np.ndarray,
+    quantile: float = 1.0,
+    size: int | None = 1000,
+) -> dict[str, np.ndarray]:
+    """Positional indices of the reference customers of each segment value.
+
+    Args:
+        segment: the segment of every candidate reference customer (e.g. contract),
+            or None for one group of everybody (key ""). Missing values form their own group.
+        risk: the model's raw score of every candidate (ranks "healthy" customers).
+        quantile: keep the ``quantile`` lowest-risk share of each segment (1.0: all).
+        size: at most this many per segment, evenly spread over the kept rows in
+            their given order (deterministic; None: all).
+
+    Returns:
+        ``{segment value: indices}``.
+    """
+    if not 0 < quantile <= 1:
+        raise ValueError(f"quantile must be in (0, 1], got {quantile}")
+    if size is not None and size < 1:
+        raise ValueError(f"size must be at least 1, got {size}")
+    risk = np.asarray(risk, dtype=float)
+    keys = _segment_keys(segment, len(risk))
+    out: dict[str, np.ndarray] = {}
+    for key in pd.unique(keys):
+        idx = np.flatnonzero(keys == key)
+        if quantile < 1:
+            keep = max(1, int(math.ceil(quantile * idx.size)))
+            idx = np.sort(idx[np.argsort(risk[idx], kind="stable")[:keep]])
+        if size is not None and idx.size > size:
+            idx = idx[np.unique(np.linspace(0, idx.size - 1, size).round().astype(np.int64))]
+        out[str(key)] = idx
+    return out
+
+
+def segment_contributions(
+    booster: lightgbm.Booster,
+    X: pd.DataFrame,
+    segment: pd.Series | None,
+    reference_X: pd.DataFrame,
+    reference_segment: pd.Series | None,
+    quantile: float = 1.0,
+    size: int | None = 1000,
+    linear: LinearPart | None = None,
+    linear_weight: float = 0.0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Interventional TreeSHAP of every customer against reference customers of its own segment.
+
+    Customers whose segment value has no reference customer (or no value) are
+    explained against all reference customers.
+
+    Args:
+        booster: the model.
+        X: the customers to explain (model matrix).
+        segment: their segment values (None: no segments).
+        reference_X: the candidate reference customers (model matrix), e.g. the scored population.
+        reference_segment: their segment values (None: no segments).
+        quantile, size: see :func:`reference_groups`.
+        linear, linear_weight: the model's linear part and its blend weight (``train.linear_blend``);
+            its exact SHAP values against the same reference customers are blended in.
+
+    Returns:
+        ``(contributions, reference_value, reference)``: contributions in log-odds
+        (columns in booster order) with ``contributions.sum(1) + reference_value``
+        equal to the raw score, and per customer the segment value it was
+        compared with ("" when compared with everybody).
+    """
+    X = aligned(booster, X)
+    reference_X = aligned(booster, reference_X)
+    if len(reference_X) == 0:
+        raise ValueError("no reference customers")
+    risk = booster.predict(reference_X, raw_score=True)
+    if linear is not None and linear_weight:
+        risk = blend(risk, linear.raw(reference_X), linear_weight)
+    everybody = reference_groups(None, risk, quantile, size)[""]
+    if segment is None or reference_segment is None:
+        groups: dict[str, np.ndarray] = {}
+        keys = np.full(len(X), "", dtype=object)
+    else:
+        groups = reference_groups(reference_segment, risk, quantile, size)
+        groups.pop(_MISSING, None)
+        keys = _segment_keys(segment, len(X))
+        keys = np.where(np.isin(keys, list(groups)), keys, "").astype(object)
+    groups[""] = everybody
+    contrib = np.zeros((len(X), X.shape[1]))
+    base = np.zeros(len(X))
+    for key in pd.unique(keys):
+        rows = np.flatnonzero(keys == key)
+        c, b = interventional_contributions(booster, X.iloc[rows], reference_X.iloc[groups[key]])
+        contrib[rows], base[rows] = blend_contributions(c, b, linear, linear_weight, X.iloc[rows],
+                                                        reference_X.iloc[groups[key]])
+    return contrib, base, keys

@@ -1,0 +1,96 @@
+"""Each customer's contributions, driver family and top reasons, as the ``explain:`` params ask.
+
+By default each customer is explained against the customers of the same
+``reference_segment`` (the contract) scored on the same date, with exact
+interventional TreeSHAP (:func:`models.explain.reference.segment_contributions`);
+the contributions then add up to the customer's log-odds minus the mean
+log-odds of those peers, so the reasons say what sets the customer apart from
+customers on the same contract instead of restating the contract. The driver
+family is the family whose risk-raising contributions add up to the most, and
+reason 1 is that family's strongest feature (``driver: family``).
+``method: tree_path`` and ``driver: feature`` give the earlier behaviour:
+LightGBM's path-dependent TreeSHAP against the training population, driver =
+family of the single strongest feature.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+
+from models.explain.blend import blend_contributions
+from models.explain.native import shap_contributions
+from models.explain.reference import segment_contributions
+from models.predict import linear_part
+from models.retention.drivers import driver_first
+from models.retention.reasons import top_reasons
+from models.training.booster import matrix
+
+log = logging.getLogger(__name__)
+
+
+def explain_customers(booster: lgb.Booster, meta: dict, rows: pd.DataFrame, reference_rows: pd.DataFrame, ep: Any,
+                      language: str) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
+    """Reasons and contributions for ``rows`` as the ``explain:`` params ask.
+
+    Args:
+        booster, meta: the model and its metadata.
+        rows: the customers to explain (feature rows).
+        reference_rows: the customers they are compared with (``method: interventional``),
+            normally everybody scored on the same date, ``rows`` included.
+        ep: the ``explain`` params (``method``, ``reference_segment``, ``reference_quantile``,
+            ``reference_size``, ``driver``, ``top_k``).
+        language: language of the reasons.
+
+    Returns:
+        ``(reasons, contributions, reference_log_odds, reference)``: the frame of
+        :func:`models.retention.reasons.top_reasons`, the ``(n, n_features)`` contributions
+        (booster feature order), per customer the log-odds its contributions
+        start from, and the segment value it was compared with ("" = everybody).
+    """
+    X, _ = matrix(rows, meta["features"], meta["categorical"], meta["levels"])
+    linear, weight = linear_part(meta)
+    if ep.method == "tree_path":
+        contributions, base = blend_contributions(*shap_contributions(booster, X), linear, weight, X)
+        reference_log_odds, reference = np.full(len(rows), base), np.full(len(rows), "", dtype=object)
+    else:
+        column = ep.reference_segment
+        if column is not None and (column not in rows.columns or column not in reference_rows.columns):
+            log.warning("explain.reference_segment '%s' is not a column of the features: every customer is "
+                        "explained against all scored customers", column)
+            column = None
+        ref_X, _ = matrix(reference_rows, meta["features"], meta["categorical"], meta["levels"])
+        contributions, reference_log_odds, reference = segment_contributions(
+            booster, X, rows[column] if column else None, ref_X, reference_rows[column] if column else None,
+            quantile=ep.reference_quantile, size=ep.reference_size, linear=linear, linear_weight=weight)
+    tenure = (pd.to_numeric(rows["tenure_days"], errors="coerce").astype("float64").to_numpy()
+              if "tenure_days" in rows.columns else None)
+    ranking = driver_first(contributions, meta["features"], tenure) if ep.driver == "family" else contributions
+    reasons = top_reasons(rows[meta["features"]], ranking, meta["features"], language=language, top_k=ep.top_k)
+    return reasons, contributions, reference_log_odds, reference
+
+
+def driver_match_report(explained: np.ndarray, truth: np.ndarray) -> dict[str, Any]:
+    """How often the explained driver family is the true one: overall, and per true family with its confusions.
+
+    Args:
+        explained: each customer's explained driver family ("" when no reason).
+        truth: each customer's true driver family.
+
+    Returns:
+        ``{"driver_match_rate", "per_family": {family: {"n", "match_rate", "explained_as"}}}``.
+    """
+    explained, truth = np.asarray(explained, dtype=object), np.asarray(truth, dtype=object)
+    hit = explained == truth
+    per_family = {
+        fam: {"n": int((truth == fam).sum()),
+              "match_rate": float(hit[truth == fam].mean()),
+              "explained_as": {str(k): int(v) for k, v in
+                               pd.Series(explained[truth == fam]).replace("", "none").value_counts().sort_index().items()}}
+        for fam in sorted(pd.unique(truth))
+    }
+    return {"driver_match_rate": float(hit.mean()), "per_family": per_family}

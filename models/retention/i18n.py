@@ -1,0 +1,255 @@
+"""Message lookup and locale-aware formatting for everything the retention team reads.
+
+All wording lives in ``models/retention/locales/<language>.yaml`` (one reviewed file per
+language); this module only looks messages up and formats numbers, percentages,
+dates and money with Babel's CLDR data so that ``en`` and ``ja`` follow their
+own conventions.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import logging
+import math
+import string
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+from babel import numbers as _bn
+from babel import dates as _bd
+
+LOGGER = logging.getLogger(__name__)
+
+LANGUAGES: tuple[str, ...] = ("en", "ja")
+LOCALES_DIR = Path(__file__).resolve().parent / "locales"
+
+
+def check_language(language: str) -> str:
+    """Return ``language`` if it is supported, else raise a clear error.
+
+    Args:
+        language: a language code such as ``"en"``.
+
+    Returns:
+        The same code.
+    """
+    if language not in LANGUAGES:
+        raise ValueError(f"language {language!r} is not supported; expected one of {', '.join(LANGUAGES)}")
+    return language
+
+
+@functools.lru_cache(maxsize=None)
+def catalog(language: str) -> dict[str, Any]:
+    """Return the parsed message catalog of one language (cached after the first read).
+
+    Args:
+        language: ``"en"`` or ``"ja"``.
+
+    Returns:
+        The nested dict loaded from ``models/retention/locales/<language>.yaml``.
+    """
+    check_language(language)
+    path = LOCALES_DIR / f"{language}.yaml"
+    with path.open(encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a mapping at the top level")
+    return data
+
+
+def lookup(key: str, language: str, default: Any = None) -> Any:
+    """Return the raw catalog entry at dotted ``key`` (falling back to English).
+
+    Args:
+        key: a dotted path such as ``"report.title"``.
+        language: ``"en"`` or ``"ja"``.
+        default: returned when the key is in neither catalog; ``None`` raises.
+
+    Returns:
+        The entry (a string, list or mapping).
+    """
+    for lang in (language, "en"):
+        node: Any = catalog(lang)
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                node = None
+                break
+            node = node[part]
+        if node is not None:
+            if lang != language:
+                LOGGER.warning("message %r missing for language %r; using English", key, language)
+            return node
+    if default is not None:
+        return default
+    raise KeyError(f"message {key!r} is in neither the {language!r} nor the 'en' catalog ({LOCALES_DIR})")
+
+
+def t(key: str, language: str, **values: Any) -> str:
+    """Translate a message and fill its ``{placeholders}``.
+
+    Args:
+        key: a dotted catalog key such as ``"report.kpi.customers_scored"``.
+        language: ``"en"`` or ``"ja"``.
+        **values: placeholder values, already formatted for display.
+
+    Returns:
+        The translated text.
+    """
+    check_language(language)
+    text = lookup(key, language)
+    if not isinstance(text, str):
+        raise TypeError(f"message {key!r} is a {type(text).__name__}, not text")
+    try:
+        return text.format(**values) if values or "{" in text else text
+    except KeyError as exc:
+        raise KeyError(f"message {key!r} ({language}) needs placeholder {exc.args[0]!r}; given {sorted(values)}") from None
+
+
+def placeholders(text: str) -> set[str]:
+    """Return the placeholder names used in a message.
+
+    Args:
+        text: a message with ``{name}`` placeholders.
+
+    Returns:
+        The set of names.
+    """
+    return {field for _, field, _, _ in string.Formatter().parse(text) if field}
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA or value is pd.NaT
+
+
+def format_number(value: float | int | None, language: str, decimals: int = 0) -> str:
+    """Format a number with the locale's grouping and decimal symbols.
+
+    Args:
+        value: the number; ``None``/NaN gives an en dash.
+        language: ``"en"`` or ``"ja"``.
+        decimals: digits after the decimal point.
+
+    Returns:
+        Text such as ``"1,234.5"``.
+    """
+    check_language(language)
+    if _is_missing(value):
+        return "–"
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    return _bn.format_decimal(value, format=pattern, locale=language)
+
+
+def format_percent(value: float | None, language: str, decimals: int = 0) -> str:
+    """Format a fraction as a percentage (``0.642`` -> ``"64%"``).
+
+    Args:
+        value: a fraction; ``None``/NaN gives an en dash.
+        language: ``"en"`` or ``"ja"``.
+        decimals: digits after the decimal point.
+
+    Returns:
+        The percentage text.
+    """
+    check_language(language)
+    if _is_missing(value):
+        return "–"
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "") + "%"
+    return _bn.format_percent(value, format=pattern, locale=language)
+
+
+def format_date(value: _dt.date | str | pd.Timestamp | None, language: str, style: str = "long") -> str:
+    """Format a date (``"1 March 2025"`` style in English, ``"2025年3月1日"`` in Japanese).
+
+    Args:
+        value: a date, timestamp or ISO string; ``None`` gives an en dash.
+        language: ``"en"`` or ``"ja"``.
+        style: ``"long"`` or ``"short"`` (``"2025-03-01"`` / ``"2025/03/01"``).
+
+    Returns:
+        The date text.
+    """
+    check_language(language)
+    if _is_missing(value):
+        return "–"
+    day = pd.Timestamp(value).date()
+    if style == "long":
+        fmt = "d MMMM y" if language == "en" else "long"
+    elif style == "short":
+        fmt = "y-MM-dd" if language == "en" else "y/MM/dd"
+    else:
+        raise ValueError(f"date style {style!r} is not supported; expected 'long' or 'short'")
+    return _bd.format_date(day, format=fmt, locale=language)
+
+
+def format_money(value: float | None, language: str, currency: str = "USD", decimals: int = 0) -> str:
+    """Format an amount of money in ``currency`` for the locale.
+
+    Args:
+        value: the amount; ``None``/NaN gives an en dash.
+        language: ``"en"`` or ``"ja"``.
+        currency: an ISO 4217 code such as ``"USD"``, ``"EUR"`` or ``"JPY"``.
+        decimals: digits after the decimal point (whole units by default).
+
+    Returns:
+        Text such as ``"$12,340"``.
+    """
+    check_language(language)
+    if _is_missing(value):
+        return "–"
+    pattern = "¤#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    return _bn.format_currency(value, currency, format=pattern, locale=language, currency_digits=False)
+
+
+def format_numbers(values: np.ndarray | pd.Series, language: str, decimals: int = 0) -> np.ndarray:
+    """Format many numbers at once (the vectorised twin of :func:`format_number`).
+
+    Args:
+        values: numbers; NaN gives an en dash.
+        language: ``"en"`` or ``"ja"``.
+        decimals: digits after the decimal point.
+
+    Returns:
+        An object array of strings, same length as ``values``.
+    """
+    check_language(language)
+    arr = np.asarray(values, dtype=float)
+    out = np.full(arr.shape, "–", dtype=object)
+    ok = np.isfinite(arr)
+    if ok.any():
+        rounded = np.round(arr[ok], decimals)
+        rounded[rounded == 0] = 0.0  # no "-0"
+        text = pd.Series(rounded).map(("{:,.%df}" % decimals).format).to_numpy(dtype=object)
+        group, decimal = _symbols(language)
+        if (group, decimal) != (",", "."):
+            text = pd.Series(text).str.replace(",", "\x00").str.replace(".", decimal).str.replace("\x00", group)
+            text = text.to_numpy(dtype=object)
+        out[ok] = text
+    return out
+
+
+def format_percents(values: np.ndarray | pd.Series, language: str, decimals: int = 0) -> np.ndarray:
+    """Format many fractions as percentages at once.
+
+    Args:
+        values: fractions (``0.64`` -> ``"64%"``); NaN gives an en dash.
+        language: ``"en"`` or ``"ja"``.
+        decimals: digits after the decimal point.
+
+    Returns:
+        An object array of strings.
+    """
+    arr = np.asarray(values, dtype=float)
+    text = format_numbers(arr * 100.0, language, decimals)
+    sign = _bn.format_percent(0, format="0%", locale=language).replace("0", "")
+    ok = np.isfinite(arr)
+    text[ok] = text[ok] + sign
+    return text
+
+
+@functools.lru_cache(maxsize=None)
+def _symbols(language: str) -> tuple[str, str]:
+    return _bn.get_group_symbol(language), _bn.get_decimal_symbol(language)

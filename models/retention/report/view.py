@@ -1,0 +1,279 @@
+"""The report's content turned into display values: every text translated, every number formatted."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import math
+from typing import Any
+
+import pandas as pd
+
+from models.retention import i18n
+from models.retention.labels import feature_label
+from models.retention.report.charts import hbar_chart_svg, histogram_svg, line_chart_svg, nice_max
+from models.retention.tiers import TIERS
+from models.retention.value import DAYS_PER_MONTH
+
+REQUIRED_COLUMNS: tuple[str, ...] = (
+    "rank", "customer_id", "churn_probability", "risk_tier", "value_at_risk",
+    "reason_1", "reason_2", "reason_3", "driver_family", "recommended_action",
+)
+SEGMENT_COLUMNS: tuple[str, ...] = ("plan", "region", "tenure_days")
+TENURE_BANDS: tuple[tuple[str, float, float], ...] = (
+    ("b0", 0, 91), ("b1", 91, 182), ("b2", 182, 365), ("b3", 365, 730), ("b4", 730, math.inf),
+)
+
+# One accent colour per tier.
+_TIER_COLOURS = {"high": "#b91c1c", "medium": "#d97706", "low": "#4b8f6b"}
+
+
+@dataclasses.dataclass(frozen=True)
+class ReportContext:
+    """Everything the retention report shows.
+
+    Attributes:
+        as_of: the scoring date.
+        customers_scored: number of customers scored.
+        expected_churners: sum of churn probabilities.
+        revenue_at_risk: sum of value at risk.
+        horizon_days: prediction horizon.
+        churn_trend: columns ``cutoff``, ``churn_rate``, ``retention_rate`` (fractions).
+        model_quality: ``roc_auc``, ``top_decile_lift``, and ``n_test`` with
+            ``test_cutoff``, or ``cv_folds``.
+        scored: one row per scored customer with ``REQUIRED_COLUMNS`` (tiers as
+            codes high/medium/low) and, when present, ``plan``, ``region``, ``tenure_days``.
+        driver_importance: columns ``family``, ``share``.
+        drift_warnings: ``(feature, psi)`` pairs or dicts with those keys.
+        top_n: rows shown in the customer table.
+        currency: ISO 4217 code of revenue amounts.
+    """
+
+    as_of: _dt.date
+    customers_scored: int
+    expected_churners: float
+    revenue_at_risk: float
+    horizon_days: int
+    churn_trend: pd.DataFrame
+    model_quality: dict[str, Any]
+    scored: pd.DataFrame
+    driver_importance: pd.DataFrame
+    drift_warnings: list[Any] = dataclasses.field(default_factory=list)
+    top_n: int = 100
+    currency: str = "USD"
+
+
+def tenure_band(tenure_days: pd.Series, language: str) -> pd.Series:
+    """Label each customer's time as a customer with a readable band.
+
+    Args:
+        tenure_days: days since signup.
+        language: ``"en"`` or ``"ja"``.
+
+    Returns:
+        Band labels, ordered categorical.
+    """
+    labels = [i18n.t(f"report.segments.tenure_bands.{code}", language) for code, _, _ in TENURE_BANDS]
+    edges = [lo for _, lo, _ in TENURE_BANDS] + [math.inf]
+    bands = pd.cut(pd.to_numeric(tenure_days, errors="coerce"), bins=edges, labels=labels, right=False)
+    return bands
+
+
+def _segment_charts(scored: pd.DataFrame, language: str) -> list[dict[str, Any]]:
+    charts = []
+    columns: list[tuple[str, pd.Series]] = []
+    for col in ("plan", "region"):
+        if col in scored.columns:
+            columns.append((col, scored[col].astype(object).where(scored[col].notna(), "–").astype(str)))
+    if "tenure_days" in scored.columns:
+        columns.append(("tenure_band", tenure_band(scored["tenure_days"], language)))
+    for name, key in columns:
+        g = pd.DataFrame({"key": key, "p": scored["churn_probability"].astype(float)})
+        stats = g.groupby("key", observed=True)["p"].agg(["mean", "size"])
+        if name != "tenure_band":
+            stats = stats.sort_values("size", ascending=False).head(12).sort_values("mean", ascending=False)
+        segment = i18n.t(f"report.segments.{name}", language)
+        title = i18n.t("report.charts.segment_by", language, segment=segment)
+        vmax = nice_max(float(stats["mean"].max()) * 1.05) if len(stats) else 1.0
+        svg = hbar_chart_svg(
+            [str(k) for k in stats.index],
+            stats["mean"].tolist(),
+            [i18n.format_percent(v, language, 1) for v in stats["mean"]],
+            title,
+            notes=[i18n.t("report.charts.segment_note", language, n=i18n.format_number(n, language))
+                   for n in stats["size"]],
+            colours=["#64748b"] * len(stats),
+            max_value=vmax,
+        )
+        charts.append({"title": title, "svg": svg})
+    return charts
+
+
+def _quality_sentence(q: dict[str, Any], language: str) -> str:
+    auc = q.get("roc_auc")
+    lift = q.get("top_decile_lift")
+    auc_s = i18n.format_number(auc, language, 2)
+    if q.get("test_cutoff") is not None:
+        auc_text = i18n.t("report.quality.auc_holdout", language, auc=auc_s,
+                          cutoff=i18n.format_date(q["test_cutoff"], language),
+                          n=i18n.format_number(q.get("n_test"), language))
+    elif q.get("cv_folds"):
+        auc_text = i18n.t("report.quality.auc_cv", language, auc=auc_s, folds=q["cv_folds"])
+    else:
+        auc_text = i18n.t("report.quality.auc_plain", language, auc=auc_s)
+    auc_v = float(auc) if auc is not None else float("nan")
+    lift_v = float(lift) if lift is not None else float("nan")
+    if lift_v >= 2.0 and auc_v >= 0.75:
+        level = "good"
+    elif lift_v >= 1.3 or auc_v >= 0.65:
+        level = "moderate"
+    else:
+        level = "weak"
+    return i18n.t(f"report.quality.{level}", language, lift=i18n.format_number(lift, language, 1), auc_text=auc_text)
+
+
+def _drift_items(warnings: list[Any], language: str) -> list[str]:
+    items = []
+    for w in warnings:
+        feature, psi = (w["feature"], w["psi"]) if isinstance(w, dict) else (w[0], w[1])
+        items.append(i18n.t("report.drift.item", language, feature=feature_label(str(feature), language),
+                            psi=i18n.format_number(psi, language, 2)))
+    return items
+
+
+def _table_rows(scored: pd.DataFrame, top_n: int, language: str, currency: str) -> list[dict[str, Any]]:
+    top = scored.sort_values("rank").head(top_n)
+    tiers = {t: i18n.t(f"tiers.{t}", language) for t in TIERS}
+    rows = []
+    for rec in top.to_dict("records"):
+        reasons = [str(rec[c]) for c in ("reason_1", "reason_2", "reason_3")
+                   if isinstance(rec.get(c), str) and rec[c]]
+        tenure = rec.get("tenure_days")
+        var = rec.get("value_at_risk")
+        rows.append({
+            "rank": int(rec["rank"]),
+            "customer_id": str(rec["customer_id"]),
+            "probability": float(rec["churn_probability"]),
+            "probability_text": i18n.format_percent(rec["churn_probability"], language),
+            "tier": str(rec["risk_tier"]),
+            "tier_text": tiers.get(str(rec["risk_tier"]), str(rec["risk_tier"])),
+            "value_at_risk": float(var) if var is not None and not pd.isna(var) else -1.0,
+            "value_at_risk_text": i18n.format_money(var, language, currency),
+            "reasons": reasons,
+            "action": str(rec.get("recommended_action") or ""),
+            "plan": None if "plan" not in rec else ("" if pd.isna(rec["plan"]) else str(rec["plan"])),
+            "region": None if "region" not in rec else ("" if pd.isna(rec["region"]) else str(rec["region"])),
+            "tenure": None if "tenure_days" not in rec else (-1 if pd.isna(tenure) else float(tenure)),
+            "tenure_text": "" if "tenure_days" not in rec or pd.isna(tenure) else
+            i18n.t("report.table.tenure_days", language, n=i18n.format_number(tenure, language)),
+        })
+    return rows
+
+
+def build_view(ctx: ReportContext, language: str) -> dict[str, Any]:
+    """Turn a report context into the display values the template shows (all text translated).
+
+    Args:
+        ctx: the report's content.
+        language: ``"en"`` or ``"ja"``.
+
+    Returns:
+        The template variables.
+    """
+    i18n.check_language(language)
+    scored = ctx.scored
+    missing = [c for c in REQUIRED_COLUMNS if c not in scored.columns]
+    if missing:
+        raise ValueError(f"scored table is missing columns {missing}; it needs {list(REQUIRED_COLUMNS)}")
+    L = language
+    n_all = max(int(ctx.customers_scored), 1)
+    tier_counts = scored["risk_tier"].astype(str).value_counts()
+    high = int(tier_counts.get("high", 0))
+
+    trend = ctx.churn_trend.sort_values("cutoff") if len(ctx.churn_trend) else ctx.churn_trend
+    # month-end cutoffs: show year and month only ("2024-06" / "2024/06")
+    trend_labels = [i18n.format_date(c, L, "short")[:-3] for c in trend.get("cutoff", [])]
+    churn_kpi = None
+    if len(trend):
+        last = trend.iloc[-1]
+        note_key, change = "report.kpi.churn_rate_note_single", ""
+        if len(trend) > 1:
+            delta = (float(last["churn_rate"]) - float(trend.iloc[-2]["churn_rate"])) * 100
+            change = ("+" if delta > 0 else "") + i18n.t("report.kpi.pt", L, value=i18n.format_number(delta, L, 1))
+            note_key = "report.kpi.churn_rate_note"
+        churn_kpi = {
+            "value": i18n.format_percent(last["churn_rate"], L, 1),
+            "note": i18n.t(note_key, L, retention=i18n.format_percent(last["retention_rate"], L, 1), change=change),
+        }
+
+    horizon = ctx.horizon_days
+    kpis = [
+        {"label": i18n.t("report.kpi.customers_scored", L), "value": i18n.format_number(ctx.customers_scored, L),
+         "note": ""},
+        {"label": i18n.t("report.kpi.expected_churners", L, horizon=horizon),
+         "value": i18n.format_number(ctx.expected_churners, L),
+         "note": i18n.t("report.kpi.expected_churners_note", L,
+                        share=i18n.format_percent(ctx.expected_churners / n_all, L, 1))},
+        {"label": i18n.t("report.kpi.revenue_at_risk", L, horizon=horizon),
+         "value": i18n.format_money(ctx.revenue_at_risk, L, ctx.currency),
+         "note": i18n.t("report.kpi.revenue_at_risk_note", L,
+                        months=i18n.format_number(horizon / DAYS_PER_MONTH, L, 2))},
+        {"label": i18n.t("report.kpi.high_risk", L), "value": i18n.format_number(high, L),
+         "note": i18n.t("report.kpi.high_risk_note", L, share=i18n.format_percent(high / n_all, L, 1))},
+    ]
+    if churn_kpi:
+        kpis.append({"label": i18n.t("report.kpi.churn_rate", L), **churn_kpi})
+
+    trend_charts = []
+    if len(trend):
+        for col, colour, key, zoom in (("churn_rate", "#b91c1c", "churn", False),
+                                       ("retention_rate", "#2563eb", "retention", True)):
+            title = i18n.t(f"report.charts.{key}_trend", L, horizon=horizon)
+            trend_charts.append({"title": title, "svg": line_chart_svg(
+                trend_labels, trend[col].astype(float).tolist(), title,
+                i18n.t(f"report.charts.{col}", L), L, colour, zoom)})
+
+    drivers = ctx.driver_importance.sort_values("share", ascending=False)
+    drivers_title = i18n.t("report.charts.drivers", L)
+    drivers_svg = hbar_chart_svg(
+        [i18n.t(f"families.{f}", L) for f in drivers["family"]],
+        drivers["share"].astype(float).tolist(),
+        [i18n.format_percent(s, L) for s in drivers["share"]],
+        drivers_title, max_value=nice_max(float(drivers["share"].max()) if len(drivers) else 1.0),
+    )
+    dist_title = i18n.t("report.charts.distribution", L)
+    top_n = min(int(ctx.top_n), len(scored))
+    rows = _table_rows(scored, top_n, L, ctx.currency)
+    return {
+        "lang": L,
+        "title": i18n.t("report.title", L),
+        "subtitle": i18n.t("report.subtitle", L, horizon=horizon),
+        "as_of": i18n.t("report.as_of", L, date=i18n.format_date(ctx.as_of, L)),
+        "horizon_text": i18n.t("report.generated_for", L, horizon=horizon),
+        "kpis": kpis,
+        "quality_heading": i18n.t("report.quality.heading", L),
+        "quality_sentence": _quality_sentence(ctx.model_quality, L),
+        "quality_note": i18n.t("report.quality.note", L),
+        "drift_heading": i18n.t("report.drift.heading", L),
+        "drift_intro": i18n.t("report.drift.intro", L),
+        "drift_items": _drift_items(ctx.drift_warnings, L),
+        "sections": {k: i18n.t(f"report.sections.{k}", L, n=top_n)
+                     for k in ("trend", "distribution", "drivers", "segments", "table", "how_to_read")},
+        "trend_charts": trend_charts,
+        "distribution": {"title": dist_title,
+                         "svg": histogram_svg(scored["churn_probability"].to_numpy(), dist_title, L)},
+        "tiers_summary": i18n.t("report.tiers_summary", L, **{t: i18n.format_number(int(tier_counts.get(t, 0)), L)
+                                                              for t in TIERS}),
+        "drivers": {"title": drivers_title, "svg": drivers_svg},
+        "segment_charts": _segment_charts(scored, L),
+        "rows": rows,
+        "has": {c: c in scored.columns for c in SEGMENT_COLUMNS},
+        "tiers": [{"code": t, "label": i18n.t(f"tiers.{t}", L)} for t in TIERS],
+        "labels": {k: i18n.t(f"report.table.{k}", L) for k in (
+            "rank", "customer", "probability", "tier", "value_at_risk", "reasons", "action", "plan", "region",
+            "tenure", "filter_label", "filter_placeholder", "tier_label", "all_tiers", "sort_hint", "no_reason")},
+        "showing_template": i18n.lookup("report.table.showing", L),
+        "how_to_read": [s.format(horizon=horizon) for s in i18n.lookup("report.how_to_read", L)],
+        "footer": i18n.t("report.footer", L, date=i18n.format_date(ctx.as_of, L)),
+        "tier_colours": _TIER_COLOURS,
+    }

@@ -1,0 +1,99 @@
+"""Copy the repository to a temp folder and run DVC there, as a user would."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+from tests.paths import REPO
+
+
+
+def copy_repo(dest: Path) -> Path:
+    """Copy the files git would ship (tracked plus new, not ignored) and commit them in a fresh git repo."""
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=REPO, capture_output=True,
+                            text=True, check=True).stdout.splitlines()
+    for rel in listed:
+        src = REPO / rel
+        if src.is_file() and not rel.startswith(("data/", "test-artifacts/")):
+            target = dest / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, target)
+    (dest / "data").mkdir(exist_ok=True)
+    for rel in listed:
+        if rel.startswith("data/") and (REPO / rel).is_file() and not rel.startswith(("data/raw/", "data/ground_truth/")):
+            target = dest / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / rel, target)
+    git(dest, "init", "-q")
+    git(dest, "add", "-A")
+    git(dest, "commit", "-qm", "copy for test")
+    return dest
+
+
+def git(cwd: Path, *args: str) -> None:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@e"}
+    subprocess.run(["git", *args], cwd=cwd, check=True, env=env, capture_output=True)
+
+
+def set_params(repo: Path, **updates: object) -> None:
+    """Change params.yaml keys given as section__key=value."""
+    path = repo / "params.yaml"
+    params = yaml.safe_load(path.read_text())
+    for dotted, value in updates.items():
+        section, key = dotted.split("__", 1)
+        params.setdefault(section, {})[key] = value
+    path.write_text(yaml.safe_dump(params, sort_keys=False))
+
+
+def env() -> dict[str, str]:
+    bin_dir = str(Path(sys.executable).parent)
+    out = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
+    out.pop("MLFLOW_TRACKING_URI", None)
+    out["DVC_NO_ANALYTICS"] = "1"
+    return out
+
+
+def dvc(repo: Path, *args: str, check: bool = True, timeout: int = 900) -> subprocess.CompletedProcess:
+    exe = str(Path(sys.executable).parent / "dvc")
+    proc = subprocess.run([exe, *args], cwd=repo, env=env(), capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"dvc {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+    return proc
+
+
+def stage_outputs(repo: Path) -> list[str]:
+    """Every path listed under ``outs`` or ``metrics`` of a stage in the copy's dvc.yaml."""
+    stages = yaml.safe_load((repo / "dvc.yaml").read_text())["stages"]
+    paths = []
+    for stage in stages.values():
+        for key in ("outs", "metrics", "plots"):
+            for entry in stage.get(key, []) or []:
+                paths.append(next(iter(entry)) if isinstance(entry, dict) else str(entry))
+    return paths
+
+
+def drop_outputs(repo: Path) -> list[str]:
+    """Remove stage outputs that reached the copy as plain files (e.g. left untracked in the working tree).
+
+    DVC refuses to write an output that git tracks, so a copy made while such a
+    file lies in the working tree could not run. Returns the paths removed.
+    """
+    removed = []
+    for rel in stage_outputs(repo):
+        path = repo / rel
+        if path.is_file():
+            path.unlink()
+            removed.append(rel)
+        elif path.is_dir():
+            shutil.rmtree(path)
+            removed.append(rel)
+    if removed:
+        git(repo, "rm", "-r", "-q", "--cached", "--ignore-unmatch", *removed)
+        git(repo, "commit", "-qm", "drop stage outputs copied as plain files")
+    return removed

@@ -1,0 +1,173 @@
+"""Plain-language reasons on tiny frames, both languages, edge cases and speed."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from models.retention import i18n
+from models.retention.labels import feature_label
+from models.retention.reasons import RULES, render_feature, rule_for, top_reasons
+
+
+@pytest.fixture()
+def frame() -> pd.DataFrame:
+    return pd.DataFrame({
+        "events_login_count_30d": [9.0, 0.0, 3.0],
+        "events_login_diff_30d_vs_prev_30d": [-16.0, -12.0, 2.0],
+        "events_login_change_30d_vs_prev_30d": [-0.64, -1.0, 2.0],
+        "tickets_complaint_count_90d": [3.0, 0.0, 1.0],
+        "tickets_open_count": [1.0, 0.0, 0.0],
+        "days_since_last_event": [41.0, 1.0, np.nan],
+        "tenure_days": [23.0, 800.0, 400.0],
+        "payment_failed_count_30d": [2.0, 1.0, 0.0],
+        "price_change_pct_90d": [0.12, -0.05, 0.0],
+        "satisfaction_mean_90d": [1.5, np.nan, 4.0],
+        "contract": pd.Categorical(["monthly", "annual", None]),
+        "plan": ["basic", "=cmd", "pro"],
+        "events_x_count_30d": [5.0, 6.0, 7.0],
+        "mystery_score_30d": [1234.5, 2.0, np.nan],
+    }, index=["a", "b", "c"])
+
+
+def _only(frame: pd.DataFrame, feature: str, language: str = "en") -> list[str]:
+    contrib = np.zeros((len(frame), frame.shape[1]))
+    contrib[:, list(frame.columns).index(feature)] = 1.0
+    return list(top_reasons(frame, contrib, list(frame.columns), language, top_k=1)["reason_1"])
+
+
+def test_sentences_carry_customer_values(frame):
+    assert _only(frame, "events_login_diff_30d_vs_prev_30d")[0] == (
+        "Logins fell 64% in the last 30 days compared with the 30 before (25 → 9)")
+    assert _only(frame, "events_login_change_30d_vs_prev_30d")[1] == (
+        "No logins in the last 30 days, after 12 in the 30 before")
+    assert _only(frame, "days_since_last_event")[:2] == ["No activity for 41 days", "No activity for 1 day"]
+    assert _only(frame, "tenure_days")[0] == "Customer for only 23 days"
+    assert _only(frame, "payment_failed_count_30d")[0] == "2 failed payments in the last 30 days"
+    assert _only(frame, "price_change_pct_90d")[0] == "Price rose 12% in the last 90 days"
+    assert _only(frame, "satisfaction_mean_90d")[0] == "Satisfaction averaged 1.5 / 5 on tickets in the last 90 days"
+    assert _only(frame, "tickets_complaint_count_90d")[0].startswith("3 complaints in the last 90 days")
+    assert _only(frame, "contract")[:2] == ["Contract: monthly", "Contract: annual"]
+    assert _only(frame, "plan")[0] == "Plan: basic"
+
+
+def test_japanese_sentences(frame):
+    assert _only(frame, "events_login_diff_30d_vs_prev_30d", "ja")[0] == (
+        "直近30日のログインは前の30日と比べて64%減少しました（25 → 9）")
+    assert _only(frame, "days_since_last_event", "ja")[0] == "41日間利用がありません"
+    assert _only(frame, "contract", "ja")[0] == "契約：月払い"
+
+
+def test_missing_values_and_unknown_features_are_readable(frame):
+    assert _only(frame, "days_since_last_event")[2] == "No activity recorded yet"
+    assert _only(frame, "satisfaction_mean_90d")[1] == "No satisfaction ratings on tickets in the last 90 days"
+    assert _only(frame, "contract")[2] == "Contract: not recorded"
+    generic = _only(frame, "mystery_score_30d")
+    assert generic[0] == "Mystery score (last 30 days): 1,234.50"
+    assert generic[2] == "Mystery score (last 30 days): not recorded"
+    for lang in ("en", "ja"):
+        for text in _only(frame, "mystery_score_30d", lang) + _only(frame, "events_x_count_30d", lang):
+            assert "_" not in text
+
+
+def test_only_positive_contributions_and_dedup(frame):
+    names = list(frame.columns)
+    contrib = np.full((3, len(names)), -0.5)
+    contrib[0, names.index("events_login_diff_30d_vs_prev_30d")] = 0.9
+    contrib[0, names.index("events_login_change_30d_vs_prev_30d")] = 0.8  # same code: dropped
+    contrib[0, names.index("tickets_complaint_count_90d")] = 0.3
+    contrib[1, names.index("tenure_days")] = 0.0  # zero is not a reason
+    contrib[2, names.index("plan")] = np.nan
+    out = top_reasons(frame, contrib, names)
+    assert list(out.index) == ["a", "b", "c"]
+    assert out.loc["a", "reason_code_1"] == "USAGE_DECLINE_LOGIN"
+    assert out.loc["a", "reason_code_2"] == "COMPLAINTS_RECENT_COMPLAINT"
+    assert out.loc["a", "reason_3"] == ""
+    assert out.loc["a", "reason_codes"] == "USAGE_DECLINE_LOGIN|COMPLAINTS_RECENT_COMPLAINT"
+    assert out.loc["a", "driver_family"] == "usage"
+    assert out.loc["a", "reason_family_2"] == "complaints"
+    for row in ("b", "c"):
+        assert (out.loc[row, [f"reason_{i}" for i in (1, 2, 3)]] == "").all()
+        assert out.loc[row, "reason_codes"] == ""
+        assert out.loc[row, "driver_family"] == ""
+
+
+def test_shape_errors_are_clear(frame):
+    names = list(frame.columns)
+    with pytest.raises(ValueError, match="base value"):
+        top_reasons(frame, np.zeros((3, len(names) + 1)), names)
+    with pytest.raises(ValueError, match="not columns"):
+        top_reasons(frame, np.zeros((3, len(names) + 1)), names + ["nope"])
+    with pytest.raises(ValueError, match="not supported"):
+        top_reasons(frame, np.zeros((3, len(names))), names, language="fr")
+
+
+def test_empty_frame(frame):
+    out = top_reasons(frame.iloc[:0], np.zeros((0, frame.shape[1])), list(frame.columns), top_k=2)
+    assert len(out) == 0 and "reason_2" in out.columns
+
+
+def test_every_rule_has_both_languages_with_matching_placeholders():
+    keys = {rule.template for rule in RULES} | {"attribute", "generic"}
+    for key in keys:
+        en, ja = i18n.lookup(f"reasons.{key}", "en"), i18n.catalog("ja")["reasons"][key]
+        assert set(en) == set(ja), key
+        for variant in en:
+            ph_en = {p.split("_")[0] for p in i18n.placeholders(en[variant])}
+            ph_ja = {p.split("_")[0] for p in i18n.placeholders(ja[variant])}
+            assert ph_en == ph_ja, (key, variant)
+
+
+@pytest.mark.parametrize("feature,code", [
+    ("events_payment_failed_count_30d", "BILLING_PAYMENT_FAILED"),
+    ("events_nps_count_90d", "ENGAGEMENT_LOW_NPS"),
+    ("usage_weekly_slope_90d", "USAGE_SLOPE_DOWN"),
+    ("tickets_slow_resolution_count_90d", "COMPLAINTS_SLOW_RESOLUTION"),
+    ("weeks_active_share_90d", "ENGAGEMENT_FEW_ACTIVE_WEEKS"),
+    ("days_to_renewal", "TENURE_RENEWAL_SOON"),
+    ("region", "ATTRIBUTES_REGION"),
+    ("events_price_change_count_90d", "BILLING_RECENT_PRICE_CHANGE"),
+    ("events_signup_count_90d", "TENURE_RECENT_SIGNUP"),
+])
+def test_catalog_patterns_have_rules(feature, code):
+    df = pd.DataFrame({feature: [-2.0 if "slope" in feature else 0.4 if "share" in feature else 5.0]})
+    if feature == "region":
+        df[feature] = ["EMEA"]
+    for lang in ("en", "ja"):
+        sentences, codes = render_feature(df, feature, np.array([0]), lang)
+        assert codes[0] == code
+        assert sentences[0] and "_" not in sentences[0]
+
+
+def test_a_signup_in_the_window_reads_as_a_new_customer():
+    df = pd.DataFrame({"events_signup_count_90d": [1.0, 0.0]})
+    en, _ = render_feature(df, "events_signup_count_90d", np.array([0, 1]), "en")
+    ja, _ = render_feature(df, "events_signup_count_90d", np.array([0, 1]), "ja")
+    assert list(en) == ["Joined in the last 90 days", "Joined more than 90 days ago"]
+    assert list(ja) == ["直近90日以内に加入しました", "加入から90日以上たっています"]
+
+
+def test_feature_label_prettifies():
+    assert feature_label("events_x_count_30d", "en") == "Events x count (last 30 days)"
+    assert feature_label("plan", "ja") == "プラン"
+    assert rule_for("monthly_fee")[0].template == "monthly_fee"
+
+
+def test_vectorised_speed_100k():
+    rng = np.random.default_rng(0)
+    n = 100_000
+    names = [f"events_e{i}_count_30d" for i in range(20)] + [f"events_e{i}_diff_30d_vs_prev_30d" for i in range(20)]
+    names += ["tenure_days", "days_since_last_event", "tickets_count_90d", "tickets_open_count", "plan"]
+    names += [f"custom_metric_{i}_7d" for i in range(35)]
+    frame = pd.DataFrame({c: rng.poisson(5, n).astype(float) for c in names if c != "plan"})
+    frame["plan"] = pd.Categorical(rng.choice(["basic", "pro"], n))
+    frame = frame[names]
+    contrib = rng.normal(size=(n, len(names)))
+    start = time.perf_counter()
+    out = top_reasons(frame, contrib, names, "en")
+    elapsed = time.perf_counter() - start
+    assert len(out) == n and (out["reason_1"] != "").all()
+    assert elapsed < 10, f"top_reasons took {elapsed:.1f}s for {n} customers × {len(names)} features"

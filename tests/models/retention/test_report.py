@@ -1,0 +1,70 @@
+"""The HTML retention report: content, escaping, both languages, self-containment."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from models.retention import i18n
+from models.retention.report import ReportContext, render_report
+from tests.models.retention.report_example import example_context
+
+
+@pytest.fixture(scope="module", params=["en", "ja"])
+def rendered(request) -> tuple[str, str, ReportContext]:
+    ctx = example_context(n_customers=120, top_n=25, language=request.param)
+    return request.param, render_report(ctx, request.param), ctx
+
+
+def test_self_contained(rendered):
+    _, html, _ = rendered
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
+    assert "@import" not in html and "<link" not in html
+    assert html.count("<svg") >= 5
+
+
+def test_headline_and_quality(rendered):
+    lang, html, ctx = rendered
+    assert f'<html lang="{lang}">' in html
+    assert i18n.format_number(ctx.customers_scored, lang) in html
+    assert i18n.format_money(ctx.revenue_at_risk, lang, "USD") in html
+    if lang == "en":
+        assert "the 10% it rates riskiest contain 3.1× more leavers than average" in html
+        assert "ROC-AUC 0.82 on 30 November 2024, a month it had not seen" in html
+    else:
+        assert "平均の3.1倍の解約者" in html and "2024年11月30日" in html
+        assert "解約率と継続率の推移" in html
+
+
+def test_table_rows_and_escaping(rendered):
+    _, html, ctx = rendered
+    assert html.count('<tr data-tier="') == 25
+    assert "<b>bold</b>" not in html
+    assert "&lt;b&gt;bold&lt;/b&gt;" in html or "C1" in html
+
+
+def test_missing_columns_and_empty_sections():
+    ctx = example_context(n_customers=20, top_n=5)
+    with pytest.raises(ValueError, match="missing columns"):
+        render_report(ReportContext(**{**ctx.__dict__, "scored": ctx.scored.drop(columns=["reason_3"])}), "en")
+    bare = ReportContext(
+        as_of=dt.date(2024, 1, 31), customers_scored=2, expected_churners=0.5, revenue_at_risk=float("nan"),
+        horizon_days=30, churn_trend=pd.DataFrame(columns=["cutoff", "churn_rate", "retention_rate"]),
+        model_quality={"roc_auc": 0.55, "top_decile_lift": 1.1, "cv_folds": 3},
+        scored=pd.DataFrame({
+            "rank": [1, 2], "customer_id": ["=cmd|' /C calc'!A0", "x"], "churn_probability": [0.3, 0.2],
+            "risk_tier": ["medium", "low"], "value_at_risk": [np.nan, 1.0], "reason_1": ["", ""],
+            "reason_2": ["", ""], "reason_3": ["", ""], "driver_family": ["", ""], "recommended_action": ["", ""],
+        }),
+        driver_importance=pd.DataFrame({"family": ["usage"], "share": [1.0]}),
+    )
+    for lang in ("en", "ja"):
+        html = render_report(bare, lang)
+        assert "=cmd|&#39; /C calc&#39;!A0" in html
+        assert 'id="trend"' not in html and 'id="drift"' not in html and 'id="segments"' not in html
+    assert "only a little better than chance" in render_report(bare, "en")
+    assert "averaged over 3 time-ordered test periods" in render_report(bare, "en")
