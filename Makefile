@@ -27,8 +27,9 @@ $(CHROMIUM):
 test: $(STAMP) $(CHROMIUM)
 	PATH="$(abspath $(BIN)):$$PATH" CHROMIUM_PATH=$(CHROMIUM) $(BIN)/python -m pytest
 
+# The MLflow UI on the repository's store; it prints the page that opens the runs as model training.
 ui: $(STAMP)
-	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(abspath mlflow.db)
+	$(BIN)/python -m pipeline.cli ui
 
 # Regenerates constraints.txt from a fresh resolve of pyproject.toml's ranges.
 lock:

@@ -66,16 +66,36 @@ for _stage in STAGES:
     _stage_command(_stage)
 
 
+def _store() -> tuple[str, str | None]:
+    """The tracking URI and the experiment id (None before the first run)."""
+    from mlflow.tracking import MlflowClient
+
+    from pipeline import config, tracking
+    from pipeline.repo import repo_root
+
+    root = repo_root()
+    mp = config.section(config.load_params(root / "params.yaml"), "mlflow", root / "params.yaml")
+    uri = tracking.tracking_uri(mp, root)
+    if uri.startswith("sqlite:///") and not Path(uri[len("sqlite:///"):]).exists():
+        return uri, None
+    exp = MlflowClient(tracking_uri=uri).get_experiment_by_name(mp.experiment)
+    return uri, None if exp is None else exp.experiment_id
+
+
+def _ui_url(host: str, port: int, experiment_id: str | None) -> str:
+    # workflowType opens the experiment as model training (runs, metrics, datasets), not MLflow 3's GenAI view.
+    page = f"#/experiments/{experiment_id}" if experiment_id else "#/experiments"
+    return f"http://{host}:{port}/{page}?workflowType=machine_learning"
+
+
 @app.command()
 def summary() -> None:
     """Print where the scored list, the metrics and the MLflow store are."""
-    from pipeline import config, tracking
     from pipeline.io import read_json
     from pipeline.repo import repo_root
 
     root = repo_root()
-    params = config.load_params(root / "params.yaml")
-    uri = tracking.tracking_uri(config.section(params, "mlflow"), root)
+    uri, experiment_id = _store()
     metrics_path = root / "data/metrics/metrics.json"
     out = Console(soft_wrap=True)
     out.print("[bold]Churn pipeline finished[/]")
@@ -86,7 +106,17 @@ def summary() -> None:
         out.print(f"  metrics     : {metrics_path}  (test ROC-AUC {m['roc_auc']:.3f}, "
                   f"top-decile lift {m['top_decile_lift']:.2f}, cutoff {m.get('test_cutoff', '?')})")
     out.print(f"  MLflow store: {uri}")
-    out.print(f"  MLflow UI   : make ui   (or: .venv/bin/mlflow ui --backend-store-uri {uri})")
+    out.print(f"  MLflow UI   : make ui, then open {_ui_url('127.0.0.1', 5000, experiment_id)}")
+
+
+@app.command()
+def ui(host: str = typer.Option("127.0.0.1", help="address to listen on"),
+       port: int = typer.Option(5000, help="port")) -> None:
+    """Start the MLflow UI on the repository's store and print the page that opens the runs."""
+    uri, experiment_id = _store()
+    console.print(f"MLflow UI on {uri}: open {_ui_url(host, port, experiment_id)}", highlight=False)
+    mlflow_bin = Path(sys.executable).with_name("mlflow")
+    os.execv(str(mlflow_bin), [str(mlflow_bin), "ui", "--backend-store-uri", uri, "--host", host, "--port", str(port)])
 
 
 def main() -> None:
