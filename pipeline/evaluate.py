@@ -18,7 +18,6 @@ import tempfile
 from pathlib import Path
 
 import mlflow
-import numpy as np
 import pandas as pd
 from mlflow.tracking import MlflowClient
 
@@ -48,6 +47,64 @@ def oracle_auc(preds: pd.DataFrame, oracle_path: Path) -> float | None:
     return float(M.classification_metrics(merged["label"].to_numpy(), merged["oracle_probability"].to_numpy())["roc_auc"])
 
 
+def test_rows(frame: pd.DataFrame, model, model_dir: Path, test_cutoff: dt.date):
+    """The test rows and their calibrated and raw probabilities (and CV folds on single-snapshot data).
+
+    Out of time, the test cutoff is scored by the trained model; on single-snapshot
+    data the test rows are the out-of-fold predictions train wrote.
+    """
+    if model.meta.get("mode") == "cv":
+        oof = pd.read_parquet(model_dir / "validation_predictions.parquet")
+        test = frame.merge(oof[["customer_id", "cutoff", "fold", "uncalibrated_probability", "churn_probability"]],
+                           on=["customer_id", "cutoff"], how="inner", validate="one_to_one")
+        return (test, test["churn_probability"].to_numpy(), test["uncalibrated_probability"].to_numpy(),
+                test["fold"].to_numpy())
+    test = frame[frame["cutoff"] == test_cutoff].reset_index(drop=True)
+    return test, model.predict_proba(test), model.uncalibrated_proba(test), None
+
+
+def run_description(metrics: dict, baselines: dict[str, float], gate: dict, test_cutoff: str) -> str:
+    """The run's one-paragraph description for reviewers: test ROC-AUC against the baselines, and the gate."""
+    against = ", ".join(f"{name.replace('_', ' ')} {auc:.3f}" for name, auc in sorted(baselines.items()))
+    return (f"Test ROC-AUC {metrics['roc_auc']:.3f} on {test_cutoff} ({metrics['n_test']:,} customers) against the "
+            f"baselines: {against}. Top-decile lift {metrics['top_decile_lift']:.2f}. "
+            f"Gate: {gate['decision']} ({gate['model_name']} v{gate['version']} is {gate['alias']}): {gate['reason']}.")
+
+
+def _log_and_gate(client: MlflowClient, run_info: dict, metrics: dict, tables: dict, baselines: dict, model,
+                  test: pd.DataFrame, ev, seed: int, plots_dir: Path, test_cutoff: dt.date) -> dict:
+    """Metrics, the test dataset and the plots into the training run; then register the version and gate it."""
+    run_id, meta, y = run_info["run_id"], model.meta, test["label"].to_numpy()
+    data_hash = client.get_run(run_id).data.tags.get("data_hash")
+    with mlflow.start_run(run_id=run_id):
+        mlflow.log_metrics({f"test_{k}": v for k, v in metrics.items() if isinstance(v, (int, float))})
+        # evaluate.* settings are params of the run already: train logs them (dvc.yaml makes train depend on them).
+        mlflow.log_params({"test_cutoff": str(test_cutoff),
+                           "baseline.health_signals": ",".join(health_signals_used(test)) or "none"})
+        tracking.log_test_dataset(client.get_run(run_id), test[["customer_id", "cutoff", *meta["features"], "label"]],
+                                  str(test_cutoff))
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp_dir = Path(tmp)
+            for name in tables:
+                (tmp_dir / name).write_bytes((plots_dir / name).read_bytes())
+            baselines_roc = {f"baseline {n}": pd.DataFrame(M.roc_points(y, s)) for n, s in baselines.items()}
+            try:
+                plots.render_plots(tables, tmp_dir, baselines_roc)
+            except Exception as exc:  # a plot must never fail the stage; the CSVs are the record
+                log.warning("plot rendering failed: %s", exc)
+            # The beeswarm is a DVC image plot as well, so it must exist: a failure here is a real error.
+            plots.shap_beeswarm(model, test, tmp_dir, seed)
+            with atomic_path(plots_dir / "shap_beeswarm.png") as png:
+                png.write_bytes((tmp_dir / "shap_beeswarm.png").read_bytes())
+            mlflow.log_artifacts(str(tmp_dir), artifact_path="plots")
+        baseline_aucs = {n: metrics[f"baseline_{n}_roc_auc"] for n in baselines}
+        gate = registry.register_and_gate(run_info.get("model_uri", f"runs:/{run_id}/model"), run_id, ev.model_name,
+                                          metrics["roc_auc"], baseline_aucs, ev.gate_margin, data_hash, client)
+        gate["scoring"] = registry.scoring_choice(gate, meta, client)
+        mlflow.set_tag("scoring_version", gate["scoring"]["version"])
+    return gate
+
+
 def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("data/features"),
          labels_path: Path = Path("data/labels/labels.parquet"), model_dir: Path = Path("data/models"),
          predictions_path: Path = Path("data/evaluation/test_predictions.parquet"),
@@ -68,15 +125,7 @@ def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("dat
     run_id = run_info["run_id"]
     frame = load_training_frame(features_dir / "features.parquet", labels_path)
     test_cutoff = dt.date.fromisoformat(meta["split"]["test"])
-    if meta.get("mode") == "cv":
-        oof = pd.read_parquet(model_dir / "validation_predictions.parquet")
-        test = frame.merge(oof[["customer_id", "cutoff", "fold", "uncalibrated_probability", "churn_probability"]],
-                           on=["customer_id", "cutoff"], how="inner", validate="one_to_one")
-        p, p_raw, folds = (test["churn_probability"].to_numpy(), test["uncalibrated_probability"].to_numpy(),
-                           test["fold"].to_numpy())
-    else:
-        test = frame[frame["cutoff"] == test_cutoff].reset_index(drop=True)
-        p, p_raw, folds = model.predict_proba(test), model.uncalibrated_proba(test), None
+    test, p, p_raw, folds = test_rows(frame, model, model_dir, test_cutoff)
     y = test["label"].to_numpy()
     preds = pd.DataFrame({"customer_id": test["customer_id"].to_numpy(), "cutoff": test["cutoff"].to_numpy(),
                           "label": y, "churn_probability": p})
@@ -100,30 +149,9 @@ def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("dat
 
     tracking.setup(mp)
     client = MlflowClient()
-    data_hash = client.get_run(run_id).data.tags.get("data_hash")
-    with mlflow.start_run(run_id=run_id):
-        mlflow.log_metrics({f"test_{k}": v for k, v in metrics.items() if isinstance(v, (int, float))})
-        mlflow.log_params({"test_cutoff": str(test_cutoff),
-                           "baseline.health_signals": ",".join(health_signals_used(test)) or "none"})
-        # Tags, not params: evaluate may rerun into the same run with other settings, and params cannot change.
-        mlflow.set_tags({f"evaluate.{k}": str(v) for k, v in ev.model_dump().items()})
-        with tempfile.TemporaryDirectory() as tmp:
-            tmp_dir = Path(tmp)
-            for name in tables:
-                (tmp_dir / name).write_bytes((plots_dir / name).read_bytes())
-            baselines_roc = {f"baseline {n}": pd.DataFrame(M.roc_points(y, s)) for n, s in baselines.items()}
-            try:
-                plots.render_plots(tables, tmp_dir, baselines_roc)
-            except Exception as exc:  # a plot must never fail the stage; the CSVs are the record
-                log.warning("plot rendering failed: %s", exc)
-            # The beeswarm is a DVC image plot as well, so it must exist: a failure here is a real error.
-            plots.shap_beeswarm(model, test, tmp_dir, seed)
-            with atomic_path(plots_dir / "shap_beeswarm.png") as png:
-                png.write_bytes((tmp_dir / "shap_beeswarm.png").read_bytes())
-            mlflow.log_artifacts(str(tmp_dir), artifact_path="plots")
-        baseline_aucs = {n: metrics[f"baseline_{n}_roc_auc"] for n in baselines}
-        gate = registry.register_and_gate(run_info.get("model_uri", f"runs:/{run_id}/model"), run_id, ev.model_name,
-                                          metrics["roc_auc"], baseline_aucs, ev.gate_margin, data_hash, client)
+    gate = _log_and_gate(client, run_info, metrics, tables, baselines, model, test, ev, seed, plots_dir, test_cutoff)
+    baseline_aucs = {n: metrics[f"baseline_{n}_roc_auc"] for n in baselines}
+    tracking.describe_run(run_id, run_description(metrics, baseline_aucs, gate, str(test_cutoff)))
     write_json(gate, registry_path)
     write_json({**metrics, "test_cutoff": str(test_cutoff), "mlflow_run_id": run_id}, metrics_path)
     log.info("test %s: ROC-AUC %.4f (health score %.4f, logistic %.4f), top-decile lift %.2f, Brier %.5f -> %.5f",

@@ -67,35 +67,83 @@ def register_and_gate(model_uri: str, run_id: str, name: str, roc_auc: float, ba
             "reason": decision.reason}
 
 
-def scoring_model(model_dir: Path) -> tuple[lgb.Booster, dict, dict]:
-    """The model that scores: the registry's champion, else the newest version (this run's).
+def _download_model(name: str, version: str, dst: str) -> tuple[lgb.Booster, dict]:
+    path = Path(mlflow.artifacts.download_artifacts(f"models:/{name}/{version}", dst_path=dst))
+    return lgb.Booster(model_file=str(next(path.rglob("model.txt")))), read_json(next(path.rglob("model_meta.json")))
 
-    When this run's version did not pass the gate, the champion's booster and
-    metadata are downloaded from the MLflow registry, so the retention team is
-    never handed a list from a model that failed the gate while a champion exists.
 
-    Returns:
-        The booster, its model metadata, and a note (version, alias, why).
+def incompatibility(champion_meta: dict, meta: dict) -> str | None:
+    """Why the champion cannot score this run's customers (None: it can).
+
+    A champion may score only data with the same feature schema (the same
+    features, the same ones categorical) and the same lineage (data source,
+    folder, label mode and horizon): a model trained on other data would score
+    columns that do not exist, or a different question.
     """
-    reg = read_json(model_dir / "registry.json")
-    name, version = reg["model_name"], str(reg["version"])
-    local = (lgb.Booster(model_file=str(model_dir / "model.txt")), read_json(model_dir / "model_meta.json"))
-    if reg.get("alias") == CHAMPION:
-        return (*local, {"model_name": name, "version": version, "alias": CHAMPION,
-                         "note": "this run's model is the champion"})
-    client = MlflowClient()
+    a, b = champion_meta.get("lineage"), meta.get("lineage")
+    if a != b:
+        return f"it was trained on other data ({_lineage_text(a)}; this run: {_lineage_text(b)})"
+    missing = sorted(set(champion_meta["features"]) - set(meta["features"]))
+    extra = sorted(set(meta["features"]) - set(champion_meta["features"]))
+    if missing or extra or set(champion_meta["categorical"]) != set(meta["categorical"]):
+        parts = ([f"{len(missing)} of its features are not in this data, e.g. {', '.join(missing[:3])}"] if missing
+                 else []) + ([f"this data has {len(extra)} features it does not know, e.g. {', '.join(extra[:3])}"]
+                             if extra else [])
+        return "it has another feature schema (" + ("; ".join(parts) or "other categorical features") + ")"
+    return None
+
+
+def _lineage_text(lineage: dict | None) -> str:
+    if not lineage:
+        return "unknown data"
+    return (f"{lineage.get('source')} data from {lineage.get('raw_dir')}, label {lineage.get('label_mode')} "
+            f"over {lineage.get('horizon_days')} days")
+
+
+def scoring_choice(gate: dict, meta: dict, client: MlflowClient | None = None) -> dict:
+    """Which registered version scores the customers, and why: written to ``registry.json`` under ``scoring``.
+
+    The champion scores, unless this run's version is the champion, or there is
+    none, or the champion cannot score this data (:func:`incompatibility`): then
+    this run's own version scores, and the choice says so (``warning``).
+    """
+    name, version = gate["model_name"], str(gate["version"])
+    own = {"model_name": name, "version": version, "own_model": True}
+    if gate["alias"] == CHAMPION:
+        return {**own, "alias": CHAMPION, "warning": False, "note": "this run's model is the champion"}
+    client = client or MlflowClient()
     try:
         champion = client.get_model_version_by_alias(name, CHAMPION)
     except MlflowException:
-        log.warning("no champion for model %s yet: scoring with the newest version v%s", name, version)
-        return (*local, {"model_name": name, "version": version, "alias": reg.get("alias", ""),
-                         "note": "no champion yet; newest version used"})
+        return {**own, "alias": gate["alias"], "warning": True,
+                "note": f"no champion yet: this run's v{version} scores although it did not pass the gate "
+                        f"({gate['reason']})"}
     with tempfile.TemporaryDirectory(prefix="champion-") as tmp:
-        path = Path(mlflow.artifacts.download_artifacts(f"models:/{name}@{CHAMPION}", dst_path=tmp))
-        booster = lgb.Booster(model_file=str(next(path.rglob("model.txt"))))
-        meta = read_json(next(path.rglob("model_meta.json")))
-    log.warning("this run's version v%s is a challenger (%s); scoring with champion v%s",
-                version, reg.get("reason", ""), champion.version)
-    return booster, meta, {"model_name": name, "version": str(champion.version), "alias": CHAMPION,
-                           "note": f"this run's v{version} did not pass the gate"}
+        _, champion_meta = _download_model(name, str(champion.version), tmp)
+    why = incompatibility(champion_meta, meta)
+    if why is not None:
+        note = (f"champion v{champion.version} cannot score these customers: {why}. This run's v{version} scores "
+                f"although it did not pass the gate ({gate['reason']})")
+        log.warning("%s", note)
+        return {**own, "alias": gate["alias"], "warning": True, "champion_version": str(champion.version),
+                "note": note}
+    return {"model_name": name, "version": str(champion.version), "own_model": False, "alias": CHAMPION,
+            "warning": False, "note": f"this run's v{version} did not pass the gate ({gate['reason']}); "
+                                      f"champion v{champion.version} scores"}
 
+
+def scoring_model(model_dir: Path) -> tuple[lgb.Booster, dict, dict]:
+    """The model that scores, as ``registry.json``'s ``scoring`` entry chose it (:func:`scoring_choice`).
+
+    Returns:
+        The booster, its model metadata, and the choice (version, alias, note, warning).
+    """
+    choice = read_json(model_dir / "registry.json")["scoring"]
+    if choice["own_model"]:
+        booster, meta = lgb.Booster(model_file=str(model_dir / "model.txt")), read_json(model_dir / "model_meta.json")
+    else:
+        with tempfile.TemporaryDirectory(prefix="champion-") as tmp:
+            booster, meta = _download_model(choice["model_name"], choice["version"], tmp)
+    (log.warning if choice["warning"] else log.info)("scoring with %s v%s: %s", choice["model_name"],
+                                                      choice["version"], choice["note"])
+    return booster, meta, choice

@@ -1,8 +1,9 @@
 """Stage report: one self-contained HTML page for the retention team.
 
 Reads the scored list, the churn trend, the model's metrics, the driver
-importance and the drift table; writes ``data/reports/retention_report.html``,
-a single file that opens offline (no CDN, charts as inline SVG).
+importance, the drift table and which model scored; writes
+``data/reports/retention_report.html``, a single file that opens offline (no
+CDN, charts as inline SVG), and logs it as an artifact of the MLflow run.
 """
 
 from __future__ import annotations
@@ -11,17 +12,19 @@ import datetime as dt
 import logging
 from pathlib import Path
 
+import mlflow
 import pandas as pd
 
 from models.retention.report import ReportContext, render_report
-from pipeline import config
+from pipeline import config, tracking
 from pipeline.io import atomic_path, read_json, remove_outputs
 
 log = logging.getLogger(__name__)
 
 
 def build_context(scored_path: Path, label_summary: Path, metrics_path: Path, importance_path: Path,
-                  drift_path: Path, horizon_days: int, top_n: int, currency: str) -> ReportContext:
+                  drift_path: Path, horizon_days: int, top_n: int, currency: str,
+                  scoring_path: Path | None = None) -> ReportContext:
     """Gather the report's content from the stage outputs."""
     scored = pd.read_parquet(scored_path)
     trend = pd.read_csv(label_summary)
@@ -44,6 +47,7 @@ def build_context(scored_path: Path, label_summary: Path, metrics_path: Path, im
         drift_warnings=warnings,
         top_n=top_n,
         currency=currency,
+        scoring=read_json(scoring_path) if scoring_path is not None and scoring_path.exists() else None,
     )
 
 
@@ -51,16 +55,21 @@ def main(params_path: Path = Path("params.yaml"), scored_path: Path = Path("data
          drift_path: Path = Path("data/scored/drift.csv"), label_summary: Path = Path("data/labels/label_summary.csv"),
          metrics_path: Path = Path("data/metrics/metrics.json"),
          importance_path: Path = Path("data/explain/driver_importance.csv"),
+         scoring_path: Path = Path("data/explain/scoring_model.json"), model_dir: Path = Path("data/models"),
          report_path: Path = Path("data/reports/retention_report.html")) -> Path:
     """Run the report stage from params."""
     params = config.load_params(params_path)
     rp = config.section(params, "report", params_path)
     lab = config.section(params, "label", params_path)
     remove_outputs(report_path)
+    mp = config.section(params, "mlflow", params_path)
     ctx = build_context(scored_path, label_summary, metrics_path, importance_path, drift_path,
-                        lab.horizon_days, rp.top_n, rp.currency)
+                        lab.horizon_days, rp.top_n, rp.currency, scoring_path)
     html = render_report(ctx, rp.language)
     with atomic_path(report_path) as tmp:
         tmp.write_text(html, encoding="utf-8")
+    tracking.setup(mp)
+    with mlflow.start_run(run_id=read_json(model_dir / "mlflow_run.json")["run_id"]):
+        mlflow.log_artifact(str(report_path), artifact_path="report")
     log.info("report for %d customers written to %s (%s)", ctx.customers_scored, report_path, rp.language)
     return report_path

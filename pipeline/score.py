@@ -36,8 +36,15 @@ COLUMNS = ("rank", "customer_id", "churn_probability", "risk_tier", "value_at_ri
 
 
 def model_version(explain_dir: Path) -> str:
-    """The registry version of the model that scored (the champion, see ``pipeline/registry.py``)."""
-    return str(read_json(explain_dir / "scoring_model.json")["version"])
+    """The registry version of the model that scored (``pipeline/registry.py``), loudly when it is not a champion."""
+    choice = read_json(explain_dir / "scoring_model.json")
+    version = str(choice["version"])
+    if not choice.get("warning"):
+        return version
+    if choice.get("champion_version"):
+        return (f"{version} (this run's model, which did not pass the gate: champion v{choice['champion_version']} "
+                "cannot score this data)")
+    return f"{version} (this run's model, which did not pass the gate: no champion yet)"
 
 
 def check_rule_columns(playbook: Playbook, given: config.PlaybookParams, available: list[str],

@@ -13,15 +13,18 @@ import json
 import logging
 import os
 import subprocess
+import urllib.parse
+import warnings
 from pathlib import Path
 from typing import Any
 
 import filelock
 import mlflow
+import mlflow.data
 import numpy as np
 import pandas as pd
 
-from pipeline.config import MlflowParams
+from pipeline.config import MlflowParams, ParamsError
 from pipeline.repo import repo_root
 
 log = logging.getLogger(__name__)
@@ -55,8 +58,17 @@ def _store_lock(uri: str) -> contextlib.AbstractContextManager:
     return filelock.FileLock(str(path) + ".lock", timeout=600)
 
 
+# The MLflow UI opens an experiment with this kind as model training (runs, metrics, datasets), not as GenAI traces.
+EXPERIMENT_KIND = ("mlflow.experimentKind", "custom_model_development")
+
+
 def setup(params: MlflowParams) -> str:
-    """Point MLflow at the store and make sure the experiment exists; return its id."""
+    """Point MLflow at the store and make sure the experiment exists; return its id.
+
+    Raises:
+        ParamsError: the repository's own store keeps its artefacts outside the repository
+            (the store was copied or moved from another checkout).
+    """
     root = repo_root()
     uri = tracking_uri(params, root)
     mlflow.set_tracking_uri(uri)
@@ -66,10 +78,98 @@ def setup(params: MlflowParams) -> str:
         exp = client.get_experiment_by_name(params.experiment)
         if exp is None:
             artifacts = (root / "mlartifacts").resolve()
-            client.create_experiment(params.experiment, artifact_location=artifacts.as_uri())
+            client.create_experiment(params.experiment, artifact_location=artifacts.as_uri(),
+                                     tags=dict([EXPERIMENT_KIND]))
             exp = client.get_experiment_by_name(params.experiment)
+        elif exp.tags.get(EXPERIMENT_KIND[0]) != EXPERIMENT_KIND[1]:
+            client.set_experiment_tag(exp.experiment_id, *EXPERIMENT_KIND)
+    check_artifact_location(uri, exp.artifact_location, root, params.experiment)
     mlflow.set_experiment(experiment_id=exp.experiment_id)
     return exp.experiment_id
+
+
+def _local_path(uri: str) -> Path | None:
+    if uri.startswith("sqlite:///"):
+        return Path(uri[len("sqlite:///"):]).resolve()
+    if uri.startswith("file://"):
+        return Path(urllib.parse.unquote(urllib.parse.urlparse(uri).path)).resolve()
+    if "://" not in uri:
+        return Path(uri).resolve()
+    return None
+
+
+def check_artifact_location(store_uri: str, artifact_location: str, root: Path, experiment: str) -> None:
+    """A store inside this repository must keep its artefacts inside it too.
+
+    MLflow records the artefact folder as an absolute path when the experiment is
+    created. A repository that was copied (or moved) with its ``mlflow.db`` would
+    otherwise write run artefacts and models into the original checkout's
+    ``mlartifacts/``, or into a folder that no longer exists.
+    """
+    store, artifacts, root = _local_path(store_uri), _local_path(artifact_location), root.resolve()
+    if store is None or artifacts is None or not store.is_relative_to(root) or artifacts.is_relative_to(root):
+        return
+    raise ParamsError(
+        f"{store}: this MLflow store's experiment '{experiment}' keeps its artefacts in {artifacts}, outside this "
+        f"repository ({root}): the store was copied or moved from another checkout, and runs from here would write "
+        f"into that folder. Start a fresh store for this repository (move {store.name} and "
+        f"{root / 'mlartifacts'} away), or point mlflow.tracking_uri (or MLFLOW_TRACKING_URI) at the original store "
+        "on purpose.")
+
+
+def run_name(source: str, raw_dir: str, test_cutoff: object, settings: dict[str, Any]) -> str:
+    """What sets a run apart: the DVC experiment (or ``workspace`` and a digest of the settings), data and test cutoff.
+
+    ``faster-lr · synthetic · test 2024-11-30``, or ``workspace 1a2b3c · dir:mycompany · test 2024-11-30``.
+    """
+    experiment = os.environ.get("DVC_EXP_NAME")
+    if not experiment:
+        digest = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:6]
+        experiment = f"workspace {digest}"
+    data = f"dir:{Path(raw_dir).name}" if source == "dir" else source
+    return f"{experiment} · {data} · test {test_cutoff}"
+
+
+def param_value(value: Any) -> str:
+    """A setting as a reviewer reads it in the MLflow UI: lists comma-separated, nothing as ``none``."""
+    if value is None:
+        return "none"
+    if isinstance(value, (list, tuple)):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def log_dataset(frame: pd.DataFrame, context: str, name: str, validated_dir: Path, digest: str) -> None:
+    """Log rows the model was trained or judged on as an MLflow dataset input of the active run.
+
+    The source is the validated folder and the digest the data hash (its first 36
+    hex digits, MLflow's limit), so the runs table shows which data a run saw.
+    """
+    # MLflow warns that a local folder resolves to two source types, and that integer columns (counts) cannot
+    # hold missing values: neither applies to a record of which rows a run saw.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        dataset = mlflow.data.from_pandas(frame, source=str(Path(validated_dir).resolve()), name=name,
+                                          digest=digest[:36], targets="label" if "label" in frame.columns else None)
+        mlflow.log_input(dataset, context=context)
+
+
+def log_test_dataset(run: Any, frame: pd.DataFrame, test_cutoff: str) -> None:
+    """Log the test rows as a dataset input of ``run`` (the active run), from the same data as its training rows."""
+    training = [d.dataset for d in run.inputs.dataset_inputs
+                if any(t.key == "mlflow.data.context" and t.value == "training" for t in d.tags)]
+    if not training:
+        log.warning("run %s has no training dataset input; the test rows are not logged as a dataset",
+                    run.info.run_id)
+        return
+    source = json.loads(training[0].source)
+    data_name = training[0].name.rsplit(" training", 1)[0]
+    log_dataset(frame, "testing", f"{data_name} test {test_cutoff}", Path(source.get("uri", "")), training[0].digest)
+
+
+def describe_run(run_id: str, text: str) -> None:
+    """The run's description in the MLflow UI (the ``mlflow.note.content`` tag)."""
+    mlflow.MlflowClient().set_tag(run_id, "mlflow.note.content", text)
 
 
 def git_commit(root: Path | None = None) -> str:

@@ -66,3 +66,33 @@ def test_own_csv_export_runs_end_to_end(tmp_path, mode):
     assert not (repo / "data/raw/customers.parquet").exists(), "the synthetic generator ran on a dir source"
     labels = pd.read_parquet(repo / "data/labels/labels.parquet")
     assert labels["label"].sum() > 0
+
+
+def test_switching_from_the_built_in_data_to_an_export_scores_with_the_runs_own_model(tmp_path):
+    """`make run` on the built-in data, then a retailer's export in inactivity mode whose model fails the gate.
+
+    The champion was trained on the synthetic world: its features do not exist in the export, so it must not
+    score it. The run's own model scores instead, and the scored list, the registry entry and the report say so.
+    """
+    repo = copy_repo(tmp_path / "repo")
+    set_params(repo, generate__n_customers=800)
+    git(repo, "commit", "-qam", "built-in data, tiny")
+    dvc(repo, "repro")
+    assert json.loads((repo / "data/models/registry.json").read_text())["alias"] == "champion"
+
+    write_export(repo / "data/external/shop", with_churn_date=False)
+    set_params(repo, data__source="dir", data__raw_dir="data/external/shop", label__mode="inactivity",
+               label__horizon_days=30, cutoffs__first="2024-03-31", evaluate__gate_margin=0.9)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "own data")
+    dvc(repo, "repro")
+    registry = json.loads((repo / "data/models/registry.json").read_text())
+    assert registry["alias"] == "challenger" and registry["version"] == "2"
+    assert registry["scoring"]["own_model"] and registry["scoring"]["warning"]
+    assert "trained on other data" in registry["scoring"]["note"]
+    scored = pd.read_csv(repo / "data/scored/at_risk_customers.csv", encoding="utf-8-sig")
+    assert scored["customer_id"].str.startswith("S").all()
+    assert scored["model_version"].str.startswith("2 (this run's model").all()
+    assert "champion v1 cannot score this data" in scored["model_version"].iloc[0]
+    report = (repo / "data/reports/retention_report.html").read_text(encoding="utf-8")
+    assert 'id="model-warning"' in report and "trained on other data" in report

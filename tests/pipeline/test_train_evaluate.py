@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from pathlib import Path
 
 import mlflow
@@ -71,9 +72,10 @@ def _params(tmp: Path, **train_overrides) -> Path:
 
 
 @pytest.fixture
-def store(tmp_path, monkeypatch):
+def store(tmp_path, monkeypatch, migrated_store):
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     monkeypatch.chdir(tmp_path)          # artifacts land in tmp_path/mlartifacts, not the repository
+    shutil.copy(migrated_store, tmp_path / "mlflow.db")  # the schema is created once per session
     yield tmp_path
     mlflow.end_run()
 
@@ -123,7 +125,10 @@ def test_train_and_evaluate_out_of_time_with_registry(store):
     artifacts = {a.path for a in client.list_artifacts(run.info.run_id, "plots")}
     assert {"plots/roc.csv", "plots/calibration.png", "plots/shap_beeswarm.png"} <= artifacts
     reg = json.loads((out / "models/registry.json").read_text())
-    assert set(reg) == {"model_name", "version", "alias", "decision", "reason"}
+    assert set(reg) == {"model_name", "version", "alias", "decision", "reason", "scoring"}
+    # the only version scores; it says so when it did not pass the gate
+    assert reg["scoring"]["version"] == "1" and reg["scoring"]["own_model"] is True
+    assert reg["scoring"]["warning"] is (reg["alias"] != "champion")
     assert reg["version"] == "1"
     mv = client.get_model_version_by_alias("churn-risk", reg["alias"])
     assert str(mv.version) == "1" and mv.tags["gate_decision"] == reg["decision"]
@@ -235,17 +240,21 @@ def test_served_pyfunc_and_churn_model_return_the_calibrated_probability(store):
     assert not np.allclose(served, raw)
 
 
-def test_scoring_uses_the_champion_when_this_run_is_a_challenger(store):
-    from pipeline import config, tracking
-    from pipeline.registry import scoring_model
-
-    world = _world(store, MONTHS, n=1500)
-    # A non-linear truth (an interaction the logistic baseline cannot draw), so the first model beats it.
+def _nonlinear_labels(world: dict) -> None:
+    """A non-linear truth (an interaction the logistic baseline cannot draw), so the first model beats it."""
     feats = pd.read_parquet(world["features_dir"] / "features.parquet")
     rng = np.random.default_rng(3)
     p = np.where((feats["contract"] == "monthly") ^ (feats["tenure_days"] > 450), 0.35, 0.03)
     labels = feats[["customer_id", "cutoff"]].assign(label=(rng.random(len(feats)) < p).astype("int32"))
     labels.to_parquet(world["labels_path"], index=False)
+
+
+def test_scoring_uses_the_champion_when_this_run_is_a_challenger(store):
+    from pipeline import config, tracking
+    from pipeline.registry import scoring_model
+
+    world = _world(store, MONTHS, n=1500)
+    _nonlinear_labels(world)
     _, first, out_a = _run(store, world, _params(store), "a")
     assert json.loads((out_a / "models/registry.json").read_text())["alias"] == "champion", first
     weak = _params(store, learning_rate=0.001, num_boost_round=2, early_stopping_rounds=1)
@@ -260,8 +269,49 @@ def test_scoring_uses_the_champion_when_this_run_is_a_challenger(store):
     assert booster.model_to_string().split("parameters:")[0].strip() == champion_text.split("parameters:")[0].strip()
 
     booster_a, _, used_a = scoring_model(out_a / "models")
-    assert used_a == {"model_name": "churn-risk", "version": "1", "alias": "champion",
-                      "note": "this run's model is the champion"}
+    assert used_a == {"model_name": "churn-risk", "version": "1", "alias": "champion", "own_model": True,
+                      "warning": False, "note": "this run's model is the champion"}
+
+
+def test_a_champion_trained_on_other_data_never_scores_this_data(store):
+    """Built-in data first (champion), then a company's export with other columns whose model fails the gate."""
+    from pipeline import config, score, tracking
+    from pipeline.registry import scoring_model
+
+    world_a = _world(store / "synthetic", MONTHS, n=1500)
+    _nonlinear_labels(world_a)
+    _, _, out_a = _run(store, world_a, _params(store), "a")
+    assert json.loads((out_a / "models/registry.json").read_text())["alias"] == "champion"
+
+    world_b = _world(store / "export", MONTHS, n=800, seed=5)
+    feats = pd.read_parquet(world_b["features_dir"] / "features.parquet").drop(columns=["noise", "region"])
+    feats["favourite_shop"] = "north"
+    feats.to_parquet(world_b["features_dir"] / "features.parquet", index=False)
+    features_b = [c for c in FEATURES if c not in ("noise", "region")] + ["favourite_shop"]
+    (world_b["features_dir"] / "features_meta.json").write_text(
+        json.dumps({"features": features_b, "categorical": ["plan", "contract", "favourite_shop"]}))
+    params_b = _params(store)
+    raw = yaml.safe_load(params_b.read_text())
+    raw["data"] = {"source": "dir", "raw_dir": "data/external/shop"}
+    raw["evaluate"]["gate_margin"] = 0.9  # nothing beats the baselines by 0.9: this run's version is a challenger
+    params_b.write_text(yaml.safe_dump(raw))
+    _, _, out_b = _run(store, world_b, params_b, "b")
+
+    reg = json.loads((out_b / "models/registry.json").read_text())
+    assert reg["alias"] == "challenger" and reg["version"] == "2"
+    choice = reg["scoring"]
+    assert choice["own_model"] is True and choice["version"] == "2" and choice["warning"] is True
+    assert choice["champion_version"] == "1" and "trained on other data" in choice["note"]
+    tracking.setup(config.section(config.load_params(params_b), "mlflow"))
+    booster, meta, used = scoring_model(out_b / "models")
+    assert meta["features"] == features_b and booster.feature_name() == features_b
+    explain_dir = store / "b" / "explain"
+    explain_dir.mkdir()
+    (explain_dir / "scoring_model.json").write_text(json.dumps(used))
+    version = score.model_version(explain_dir)
+    assert version.startswith("2 (") and "champion v1 cannot score this data" in version
+    # the champion is untouched and still the champion
+    assert str(MlflowClient().get_model_version_by_alias("churn-risk", "champion").version) == "1"
 
 
 _FIRST_USE = """

@@ -45,6 +45,8 @@ class ReportContext:
             codes high/medium/low) and, when present, ``plan``, ``region``, ``tenure_days``.
         driver_importance: columns ``family``, ``share``.
         drift_warnings: ``(feature, psi)`` pairs or dicts with those keys.
+        scoring: which registered model scored (``version``, ``warning``, ``champion_version``); a warning
+            is shown when it is not a champion.
         top_n: rows shown in the customer table.
         currency: ISO 4217 code of revenue amounts.
     """
@@ -61,6 +63,7 @@ class ReportContext:
     drift_warnings: list[Any] = dataclasses.field(default_factory=list)
     top_n: int = 100
     currency: str = "USD"
+    scoring: dict[str, Any] | None = None  # data/explain/scoring_model.json: which model scored, and a warning flag
 
 
 def tenure_band(tenure_days: pd.Series, language: str) -> pd.Series:
@@ -170,6 +173,66 @@ def _table_rows(scored: pd.DataFrame, top_n: int, language: str, currency: str) 
     return rows
 
 
+def _model_warning(scoring: dict[str, Any] | None, language: str) -> str | None:
+    if not scoring or not scoring.get("warning"):
+        return None
+    why = (i18n.t("report.model_warning.champion_elsewhere", language, champion=scoring["champion_version"])
+           if scoring.get("champion_version") else i18n.t("report.model_warning.no_champion", language))
+    return i18n.t("report.model_warning.text", language, version=scoring["version"], why=why)
+
+
+def _churn_kpi(trend: pd.DataFrame, language: str) -> dict[str, str] | None:
+    """The latest churn rate, its retention and the change against the cutoff before (None without a trend)."""
+    if not len(trend):
+        return None
+    L = language
+    last = trend.iloc[-1]
+    note_key, change = "report.kpi.churn_rate_note_single", ""
+    if len(trend) > 1:
+        delta = (float(last["churn_rate"]) - float(trend.iloc[-2]["churn_rate"])) * 100
+        change = ("+" if delta > 0 else "") + i18n.t("report.kpi.pt", L, value=i18n.format_number(delta, L, 1))
+        note_key = "report.kpi.churn_rate_note"
+    return {"label": i18n.t("report.kpi.churn_rate", L), "value": i18n.format_percent(last["churn_rate"], L, 1),
+            "note": i18n.t(note_key, L, retention=i18n.format_percent(last["retention_rate"], L, 1), change=change)}
+
+
+def _kpis(ctx: ReportContext, trend: pd.DataFrame, high: int, n_all: int, language: str) -> list[dict[str, str]]:
+    """The headline figures: customers scored, expected leavers, revenue at risk, high risk, churn rate."""
+    L, horizon = language, ctx.horizon_days
+    kpis = [
+        {"label": i18n.t("report.kpi.customers_scored", L), "value": i18n.format_number(ctx.customers_scored, L),
+         "note": ""},
+        {"label": i18n.t("report.kpi.expected_churners", L, horizon=horizon),
+         "value": i18n.format_number(ctx.expected_churners, L),
+         "note": i18n.t("report.kpi.expected_churners_note", L,
+                        share=i18n.format_percent(ctx.expected_churners / n_all, L, 1))},
+        {"label": i18n.t("report.kpi.revenue_at_risk", L, horizon=horizon),
+         "value": i18n.format_money(ctx.revenue_at_risk, L, ctx.currency),
+         "note": i18n.t("report.kpi.revenue_at_risk_note", L,
+                        months=i18n.format_number(horizon / DAYS_PER_MONTH, L, 2))},
+        {"label": i18n.t("report.kpi.high_risk", L), "value": i18n.format_number(high, L),
+         "note": i18n.t("report.kpi.high_risk_note", L, share=i18n.format_percent(high / n_all, L, 1))},
+    ]
+    churn = _churn_kpi(trend, L)
+    return kpis + ([churn] if churn else [])
+
+
+def _trend_charts(trend: pd.DataFrame, horizon: int, language: str) -> list[dict[str, Any]]:
+    """Churn and retention rate per cutoff, as two line charts."""
+    if not len(trend):
+        return []
+    L = language
+    # month-end cutoffs: show year and month only ("2024-06" / "2024/06")
+    labels = [i18n.format_date(c, L, "short")[:-3] for c in trend.get("cutoff", [])]
+    charts = []
+    for col, colour, key, zoom in (("churn_rate", "#b91c1c", "churn", False),
+                                   ("retention_rate", "#2563eb", "retention", True)):
+        title = i18n.t(f"report.charts.{key}_trend", L, horizon=horizon)
+        charts.append({"title": title, "svg": line_chart_svg(labels, trend[col].astype(float).tolist(), title,
+                                                             i18n.t(f"report.charts.{col}", L), L, colour, zoom)})
+    return charts
+
+
 def build_view(ctx: ReportContext, language: str) -> dict[str, Any]:
     """Turn a report context into the display values the template shows (all text translated).
 
@@ -191,48 +254,9 @@ def build_view(ctx: ReportContext, language: str) -> dict[str, Any]:
     high = int(tier_counts.get("high", 0))
 
     trend = ctx.churn_trend.sort_values("cutoff") if len(ctx.churn_trend) else ctx.churn_trend
-    # month-end cutoffs: show year and month only ("2024-06" / "2024/06")
-    trend_labels = [i18n.format_date(c, L, "short")[:-3] for c in trend.get("cutoff", [])]
-    churn_kpi = None
-    if len(trend):
-        last = trend.iloc[-1]
-        note_key, change = "report.kpi.churn_rate_note_single", ""
-        if len(trend) > 1:
-            delta = (float(last["churn_rate"]) - float(trend.iloc[-2]["churn_rate"])) * 100
-            change = ("+" if delta > 0 else "") + i18n.t("report.kpi.pt", L, value=i18n.format_number(delta, L, 1))
-            note_key = "report.kpi.churn_rate_note"
-        churn_kpi = {
-            "value": i18n.format_percent(last["churn_rate"], L, 1),
-            "note": i18n.t(note_key, L, retention=i18n.format_percent(last["retention_rate"], L, 1), change=change),
-        }
-
     horizon = ctx.horizon_days
-    kpis = [
-        {"label": i18n.t("report.kpi.customers_scored", L), "value": i18n.format_number(ctx.customers_scored, L),
-         "note": ""},
-        {"label": i18n.t("report.kpi.expected_churners", L, horizon=horizon),
-         "value": i18n.format_number(ctx.expected_churners, L),
-         "note": i18n.t("report.kpi.expected_churners_note", L,
-                        share=i18n.format_percent(ctx.expected_churners / n_all, L, 1))},
-        {"label": i18n.t("report.kpi.revenue_at_risk", L, horizon=horizon),
-         "value": i18n.format_money(ctx.revenue_at_risk, L, ctx.currency),
-         "note": i18n.t("report.kpi.revenue_at_risk_note", L,
-                        months=i18n.format_number(horizon / DAYS_PER_MONTH, L, 2))},
-        {"label": i18n.t("report.kpi.high_risk", L), "value": i18n.format_number(high, L),
-         "note": i18n.t("report.kpi.high_risk_note", L, share=i18n.format_percent(high / n_all, L, 1))},
-    ]
-    if churn_kpi:
-        kpis.append({"label": i18n.t("report.kpi.churn_rate", L), **churn_kpi})
-
-    trend_charts = []
-    if len(trend):
-        for col, colour, key, zoom in (("churn_rate", "#b91c1c", "churn", False),
-                                       ("retention_rate", "#2563eb", "retention", True)):
-            title = i18n.t(f"report.charts.{key}_trend", L, horizon=horizon)
-            trend_charts.append({"title": title, "svg": line_chart_svg(
-                trend_labels, trend[col].astype(float).tolist(), title,
-                i18n.t(f"report.charts.{col}", L), L, colour, zoom)})
-
+    kpis = _kpis(ctx, trend, high, n_all, L)
+    trend_charts = _trend_charts(trend, horizon, L)
     drivers = ctx.driver_importance.sort_values("share", ascending=False)
     drivers_title = i18n.t("report.charts.drivers", L)
     drivers_svg = hbar_chart_svg(
@@ -254,6 +278,7 @@ def build_view(ctx: ReportContext, language: str) -> dict[str, Any]:
         "quality_heading": i18n.t("report.quality.heading", L),
         "quality_sentence": _quality_sentence(ctx.model_quality, L),
         "quality_note": i18n.t("report.quality.note", L),
+        "model_warning": _model_warning(ctx.scoring, L),
         "drift_heading": i18n.t("report.drift.heading", L),
         "drift_intro": i18n.t("report.drift.intro", L),
         "drift_items": _drift_items(ctx.drift_warnings, L),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 
 import numpy as np
@@ -68,3 +69,23 @@ def test_missing_columns_and_empty_sections():
         assert 'id="trend"' not in html and 'id="drift"' not in html and 'id="segments"' not in html
     assert "only a little better than chance" in render_report(bare, "en")
     assert "averaged over 3 time-ordered test periods" in render_report(bare, "en")
+
+
+@pytest.mark.parametrize("language, words", [
+    ("en", ["scored by this run's own model (version 3)", "did not pass the quality gate",
+            "the champion (version 1) was trained on other data"]),
+    ("ja", ["バージョン3", "品質基準を満たさなかった", "本番モデル（バージョン1）は別のデータで学習"]),
+])
+def test_a_list_scored_by_a_model_that_failed_the_gate_says_so(language, words):
+    ctx = example_context(n_customers=20, top_n=5, language=language)
+    assert 'id="model-warning"' not in render_report(ctx, language)
+    champion = {"version": "1", "warning": False, "own_model": True}
+    assert 'id="model-warning"' not in render_report(ReportContext(**{**ctx.__dict__, "scoring": champion}), language)
+    fallback = {"version": "3", "warning": True, "own_model": True, "champion_version": "1"}
+    page = html.unescape(render_report(ReportContext(**{**ctx.__dict__, "scoring": fallback}), language))
+    assert 'id="model-warning"' in page
+    for w in words:
+        assert w in page, w
+    none_yet = {"version": "1", "warning": True, "own_model": True}
+    assert i18n.t("report.model_warning.no_champion", language) in render_report(
+        ReportContext(**{**ctx.__dict__, "scoring": none_yet}), language)
