@@ -4,3 +4,4 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"
+TELCO_CSV = REPO / "data/external/telco/WA_Fn-UseC_-Telco-Customer-Churn.csv"  # IBM's sample, committed

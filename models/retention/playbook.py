@@ -70,7 +70,14 @@ class SegmentRule(_Strict):
     name: str = Field(min_length=1)
     action: str = Field(min_length=1)
     action_reason: str | None = None  # a message key (e.g. action_reasons.loyal_high_value); None: "Segment rule: <name>"
-    conditions: tuple[Condition, ...] = Field(min_length=1)
+    conditions: tuple[Condition, ...]
+
+    @field_validator("conditions")
+    @classmethod
+    def _some_conditions(cls, v: tuple[Condition, ...]) -> tuple[Condition, ...]:
+        if not v:
+            raise ValueError("a segment rule needs at least one condition")
+        return v
 
 
 class Playbook(_Strict):

@@ -8,18 +8,14 @@ import pandas as pd
 import pytest
 from mlflow.tracking import MlflowClient
 
-from tests.e2e.helpers import copy_repo, dvc, git, set_params
+from tests.e2e.helpers import dvc, git
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def repo(tmp_path_factory):
-    path = copy_repo(tmp_path_factory.mktemp("repo"))
-    set_params(path, generate__n_customers=2500)
-    git(path, "commit", "-qam", "tiny scale")
-    dvc(path, "repro")
-    return path
+def repo(world):
+    return world
 
 
 def test_outputs_exist_with_their_columns(repo):
@@ -87,9 +83,8 @@ def test_second_repro_has_nothing_to_do(repo):
     assert "up to date" in status.lower(), status
 
 
-def test_experiment_in_temp_copy_lands_in_the_same_store(repo):
+def test_experiment_in_temp_copy_lands_in_the_same_store(repo, experiment):
     before = json.loads((repo / "data/metrics/metrics.json").read_text())["mlflow_run_id"]
-    dvc(repo, "exp", "run", "--temp", "-n", "faster-lr", "-S", "train.learning_rate=0.1")
     client = MlflowClient(tracking_uri=f"sqlite:///{repo / 'mlflow.db'}")
     runs = client.search_runs(client.get_experiment_by_name("churn").experiment_id,
                               filter_string="tags.dvc_experiment = 'faster-lr'")

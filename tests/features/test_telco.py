@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from features import telco
 from features.cutoffs import labelled, schedule
-from tests.paths import REPO
+from tests.paths import TELCO_CSV
 
 
-TELCO_CSV = REPO / "data/external/telco/WA_Fn-UseC_-Telco-Customer-Churn.csv"
 S = dt.date(2024, 12, 31)
 H = 30
 

@@ -9,24 +9,13 @@ import pandas as pd
 import pytest
 import yaml
 
-from features import telco
 from pipeline import config, generate
 from pipeline.validate import validate
-from tests.paths import REPO
+from tests.paths import REPO, TELCO_CSV
 
 
-TELCO_CSV = REPO / "data/external/telco/WA_Fn-UseC_-Telco-Customer-Churn.csv"
 S = dt.date(2024, 12, 31)
 H = 30
-
-
-def read_sample() -> pd.DataFrame:
-    return pd.read_csv(TELCO_CSV, dtype=str, keep_default_na=False)
-
-
-@pytest.fixture(scope="module")
-def tables() -> dict[str, pd.DataFrame]:
-    return telco.adapt(read_sample(), S, H)
 
 
 def write_params(tmp_path: Path, **overrides: dict) -> Path:

@@ -6,14 +6,7 @@ import numpy as np
 import pytest
 
 from models.evaluation import metrics as M
-
-
-def _miscalibrated(n: int = 4000, seed: int = 0):
-    rng = np.random.default_rng(seed)
-    true_p = rng.beta(1, 12, n)
-    y = (rng.random(n) < true_p).astype(int)
-    raw = np.clip(true_p ** 0.6, 0, 1)        # over-confident, monotone in the truth
-    return raw, y
+from tests.models.worlds import miscalibrated
 
 
 def test_ranking_metrics_on_a_known_case():
@@ -40,7 +33,7 @@ def test_profit_curve_counts_contacts_and_kept_churners():
 
 
 def test_reliability_bins_cover_every_row():
-    raw, y = _miscalibrated(n=1003)
+    raw, y = miscalibrated(n=1003)
     rel = M.reliability(y, raw, n_bins=10)
     assert rel["rows"].sum() == 1003 and len(rel["bin"]) == 10
     assert np.all(np.diff(rel["mean_predicted"]) >= 0)

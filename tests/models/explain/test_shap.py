@@ -15,6 +15,7 @@ from models.explain.importance import family_importance, feature_importance
 from models.explain.native import shap_contributions, treeexplainer_contributions
 from models.explain.reference import reference_groups, segment_contributions
 from models.explain.treeshap import interventional_contributions
+from tests.models.worlds import contract_world
 
 
 def _frame(n: int = 400, categorical: bool = True, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
@@ -88,21 +89,6 @@ def nan_model(request) -> tuple[lgb.Booster, pd.DataFrame]:
     kinds = _split_kinds(booster)
     assert any(d == "==" for d, _ in kinds) and ("<=", "Zero" if request.param else "NaN") in kinds
     return booster, X
-
-
-def _contract_world(n: int = 3000, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
-    """Monthly customers churn far more; days_to_renewal encodes the contract; usage decline drives churn too."""
-    rng = np.random.default_rng(seed)
-    monthly = rng.random(n) < 0.6
-    tenure = rng.integers(40, 900, n).astype(float)
-    X = pd.DataFrame({
-        "days_to_renewal": np.where(monthly, 30 - tenure % 30, 365 - tenure % 365),
-        "events_total_change_30d_vs_prev_30d": np.where(rng.random(n) < 0.2, -0.6, 0.0) + rng.normal(0, 0.05, n),
-        "tenure_days": tenure,
-        "contract": pd.Categorical(np.where(monthly, "monthly", "annual")),
-    })
-    logit = -4.0 + 2.5 * monthly - 4.0 * X["events_total_change_30d_vs_prev_30d"].to_numpy()
-    return X, (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
 
 
 def test_native_is_additive(model_and_data):
@@ -223,7 +209,7 @@ def test_reference_groups_by_segment_quantile_and_size():
 
 
 def test_segment_reference_explains_against_peers_not_the_contract():
-    X, y = _contract_world()
+    X, y = contract_world()
     params = {"objective": "binary", "verbose": -1, "num_leaves": 7, "min_data_in_leaf": 20, "seed": 1}
     booster = lgb.train(params, lgb.Dataset(X, y), num_boost_round=40)
     declining_monthly = np.flatnonzero((X["contract"] == "monthly").to_numpy()

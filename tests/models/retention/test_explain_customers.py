@@ -9,21 +9,7 @@ import pytest
 
 from models.explain.native import shap_contributions
 from models.retention.reasons import top_reasons
-
-
-def _contract_world(n: int = 3000, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
-    """Monthly customers churn far more; days_to_renewal encodes the contract; usage decline drives churn too."""
-    rng = np.random.default_rng(seed)
-    monthly = rng.random(n) < 0.6
-    tenure = rng.integers(40, 900, n).astype(float)
-    X = pd.DataFrame({
-        "days_to_renewal": np.where(monthly, 30 - tenure % 30, 365 - tenure % 365),
-        "events_total_change_30d_vs_prev_30d": np.where(rng.random(n) < 0.2, -0.6, 0.0) + rng.normal(0, 0.05, n),
-        "tenure_days": tenure,
-        "contract": pd.Categorical(np.where(monthly, "monthly", "annual")),
-    })
-    logit = -4.0 + 2.5 * monthly - 4.0 * X["events_total_change_30d_vs_prev_30d"].to_numpy()
-    return X, (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+from tests.models.worlds import contract_world
 
 
 def test_explain_params_keep_old_keys_and_default_to_peer_reference():
@@ -42,7 +28,7 @@ def test_explain_customers_follows_the_params(caplog):
     from pipeline import config
     from models.retention.explain_customers import explain_customers
 
-    X, y = _contract_world(n=2000, seed=1)
+    X, y = contract_world(n=2000, seed=1)
     params = {"objective": "binary", "verbose": -1, "num_leaves": 7, "min_data_in_leaf": 20, "seed": 1}
     booster = lgb.train(params, lgb.Dataset(X, y), num_boost_round=40)
     meta = {"features": list(X.columns), "categorical": ["contract"], "levels": {"contract": ["annual", "monthly"]}}

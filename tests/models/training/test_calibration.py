@@ -7,20 +7,13 @@ import pytest
 
 from models.evaluation import metrics as M
 from models.training.calibration import Calibrator, cross_fitted, select
-
-
-def _miscalibrated(n: int = 4000, seed: int = 0):
-    rng = np.random.default_rng(seed)
-    true_p = rng.beta(1, 12, n)
-    y = (rng.random(n) < true_p).astype(int)
-    raw = np.clip(true_p ** 0.6, 0, 1)        # over-confident, monotone in the truth
-    return raw, y
+from tests.models.worlds import miscalibrated
 
 
 @pytest.mark.parametrize("method", ["isotonic", "platt"])
 def test_calibration_improves_brier_on_held_out_rows(method):
-    raw_fit, y_fit = _miscalibrated(seed=1)
-    raw, y = _miscalibrated(seed=2)
+    raw_fit, y_fit = miscalibrated(seed=1)
+    raw, y = miscalibrated(seed=2)
     cal = Calibrator(method).fit(raw_fit, y_fit)
     before, after = M.brier_score_loss(y, raw), M.brier_score_loss(y, cal.predict(raw))
     assert after <= before
@@ -30,7 +23,7 @@ def test_calibration_improves_brier_on_held_out_rows(method):
 
 
 def test_calibration_is_monotone_and_none_is_identity():
-    raw, y = _miscalibrated()
+    raw, y = miscalibrated()
     grid = np.linspace(0, 1, 101)
     for method in ("isotonic", "platt"):
         assert np.all(np.diff(Calibrator(method).fit(raw, y).predict(grid)) >= -1e-12)
@@ -41,7 +34,7 @@ def test_calibration_is_monotone_and_none_is_identity():
 
 
 def test_cross_fitted_never_uses_own_fold():
-    raw, y = _miscalibrated(n=1000)
+    raw, y = miscalibrated(n=1000)
     folds = np.arange(len(y)) % 4
     out = cross_fitted(raw, y, folds, "platt")
     held = folds == 0
@@ -50,7 +43,7 @@ def test_cross_fitted_never_uses_own_fold():
 
 
 def test_select_keeps_calibration_only_when_cross_fitted_brier_improves():
-    raw, y = _miscalibrated(n=3000)
+    raw, y = miscalibrated(n=3000)
     cal, crossed, stats = select(raw, y, "isotonic", seed=0)
     assert stats["kept"] == 1.0 and cal.to_dict()["method_used"] == "isotonic"
     assert stats["brier_cross_fitted"] < stats["brier_raw"]

@@ -1,0 +1,77 @@
+"""Params are validated when a stage starts: playbook rules and tier shares give one clear message, never a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from pipeline import config
+from pipeline.score import check_rule_columns
+
+RULE = {"name": "vip", "action": "LOYALTY_RECOGNITION", "conditions": [{"column": "tenure_days", "op": ">=", "value": 730}]}
+
+
+def _playbook(**overrides):
+    return config.playbook({"playbook": overrides})
+
+
+@pytest.mark.parametrize("rule, message", [
+    ({**RULE, "conditions": [{"colum": "tenure_days", "op": ">=", "value": 730}]}, "colum"),
+    ({**RULE, "conditions": [{"column": "tenure_days", "op": ">=", "value": "abc"}]}, "is not a number"),
+    ({**RULE, "conditions": [{"column": "tenure_days", "op": "=>", "value": 730}]}, "op"),
+    ({**RULE, "conditions": [{"column": "monthly_fee", "op": "top_share", "value": 20}]}, "share in (0, 1]"),
+    ({**RULE, "conditions": [{"column": "plan", "op": "in", "value": "gold"}]}, "non-empty list"),
+    ({**RULE, "conditions": []}, "conditions"),
+    ({**RULE, "action": "FREE_PONY"}, "FREE_PONY"),
+    ({**RULE, "action_reason": "action_reasons.no_such_key"}, "no_such_key"),
+    ({**RULE, "priority": 1}, "priority"),
+])
+def test_a_broken_segment_rule_is_a_params_error_naming_it(rule, message):
+    with pytest.raises(config.ParamsError) as err:
+        _playbook(segment_rules=[rule])
+    assert message in str(err.value) and "playbook" in str(err.value)
+
+
+def test_unknown_families_keys_and_action_texts_are_refused():
+    with pytest.raises(config.ParamsError, match="not driver families"):
+        _playbook(families={"price": "BILLING_REVIEW"})
+    with pytest.raises(config.ParamsError, match="playbook.colour"):
+        _playbook(colour="blue")
+    with pytest.raises(config.ParamsError, match="needs texts keyed by language"):
+        _playbook(families={"usage": "WEBINAR"}, actions={"WEBINAR": {"fr": "Webinaire"}})
+    book = _playbook(families={"usage": "WEBINAR"}, actions={"WEBINAR": {"en": "Webinar", "ja": "ウェビナー"}})
+    assert book.families["usage"] == "WEBINAR" and book.families["billing"] == "BILLING_REVIEW"
+
+
+def test_a_rule_from_params_on_a_column_the_data_lacks_stops_the_score_stage():
+    given = config.section({"playbook": {"segment_rules": [
+        {**RULE, "conditions": [{"column": "tenure_dayz", "op": ">=", "value": 730}]}]}}, "playbook")
+    book = given.resolve()
+    with pytest.raises(config.ParamsError, match="tenure_dayz.*available: .*tenure_days"):
+        check_rule_columns(book, given, ["customer_id", "tenure_days", "plan"], "params.yaml")
+    # the default rules are the data's business: one on a column this data lacks is skipped, not an error
+    default = config.section({}, "playbook")
+    check_rule_columns(default.resolve(), default, ["customer_id"], "params.yaml")
+
+
+@pytest.mark.parametrize("tiers, message", [
+    ({"method": "top_share", "high": 0.3, "medium": 0.2}, "high must be <= medium"),
+    ({"method": "threshold", "high": 0.2, "medium": 0.5}, "medium must be <= high"),
+])
+def test_tier_shares_and_thresholds_must_be_in_order(tiers, message):
+    with pytest.raises(config.ParamsError, match=message):
+        config.section({"score": {"tiers": tiers}}, "score")
+
+
+def test_the_score_stage_reports_a_broken_rule_in_one_line_with_exit_code_1(tmp_path):
+    params = tmp_path / "params.yaml"
+    params.write_text(yaml.safe_dump({"playbook": {"segment_rules": [
+        {**RULE, "conditions": [{"column": "tenure_days", "op": ">=", "value": "two years"}]}]}}))
+    proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "score", "--params", str(params)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1
+    assert "score failed" in proc.stderr and "is not a number" in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
