@@ -43,6 +43,16 @@ class FeatureConfig:
         return max(max(self.windows), 2 * self.decline_window_days, 7 * self.slope_weeks)
 
     @property
+    def event_slugs(self) -> dict[str, str]:
+        """Event type -> the name its features carry (unique; never ``total``)."""
+        return unique_slugs(self.event_types, reserved=("total",))
+
+    @property
+    def category_slugs(self) -> dict[str, str]:
+        """Ticket category -> the name its features carry (unique; never a name of the ticket features themselves)."""
+        return unique_slugs(self.ticket_categories, reserved=("open", "slow_resolution"))
+
+    @property
     def big_window(self) -> int:
         return max(self.windows)
 
@@ -105,6 +115,24 @@ def slug(value: str) -> str:
     return s or "blank"
 
 
+def unique_slugs(values: tuple[str, ...], reserved: tuple[str, ...] = ()) -> dict[str, str]:
+    """Value -> its slug, made unique in order: ``log in`` and ``log-in`` become ``log_in`` and ``log_in_2``.
+
+    ``reserved`` slugs are never given (``total`` names the all-types features).
+    """
+    out: dict[str, str] = {}
+    taken = set(reserved)
+    for value in values:
+        base = slug(value)
+        name, k = base, 1
+        while name in taken:
+            k += 1
+            name = f"{base}_{k}"
+        out[value] = name
+        taken.add(name)
+    return out
+
+
 def _col(expr: str, name: str, meaning: str, window: str, unit: str, source: str | None,
          zero_fill: bool = False) -> Column:
     return Column(FeatureInfo(name, meaning, window, unit), expr, source, zero_fill)
@@ -114,8 +142,9 @@ def usage_columns(cfg: FeatureConfig) -> list[Column]:
     """Events per type and window, value sums, change against the previous window, and the weekly trend."""
     cols: list[Column] = []
     windows, dw, active = cfg.windows, cfg.decline_window_days, cfg.active_predicate
+    slugs = cfg.event_slugs
     for t in cfg.event_types:
-        s = slug(t)
+        s = slugs[t]
         for w in windows:
             cols.append(_col(f"sum(CASE WHEN event_type = {literal(t)} AND age < {w} THEN n ELSE 0 END)",
                              f"events_{s}_count_{w}d", f"Number of '{t}' events in the last {w} days", f"{w}d",
@@ -129,7 +158,7 @@ def usage_columns(cfg: FeatureConfig) -> list[Column]:
     for w in windows:
         cols.append(_col(f"sum(CASE WHEN {active} AND age < {w} THEN n ELSE 0 END)", f"events_total_count_{w}d",
                          f"Number of activity events (all types) in the last {w} days", f"{w}d", "events", EVENTS, True))
-    change_types = [(slug(t), f"event_type = {literal(t)}") for t in cfg.active_types] + [("total", active)]
+    change_types = [(slugs[t], f"event_type = {literal(t)}") for t in cfg.active_types] + [("total", active)]
     for s, pred in change_types:
         last = f"sum(CASE WHEN {pred} AND age < {dw} THEN n ELSE 0 END)"
         prev = f"sum(CASE WHEN {pred} AND age >= {dw} AND age < {2 * dw} THEN n ELSE 0 END)"
@@ -220,9 +249,9 @@ def ticket_columns(cfg: FeatureConfig, d: Dialect) -> list[Column]:
     for w in cfg.windows:
         cols.append(_col(f"count(CASE WHEN age < {w} THEN 1 END)", f"tickets_count_{w}d",
                          f"Support tickets opened in the last {w} days", f"{w}d", "tickets", TICKETS, True))
-        for cat in cfg.ticket_categories:
+        for cat, cat_slug in cfg.category_slugs.items():
             cols.append(_col(f"count(CASE WHEN age < {w} AND category = {literal(cat)} THEN 1 END)",
-                             f"tickets_{slug(cat)}_count_{w}d", f"'{cat}' tickets opened in the last {w} days",
+                             f"tickets_{cat_slug}_count_{w}d", f"'{cat}' tickets opened in the last {w} days",
                              f"{w}d", "tickets", TICKETS, True))
     cols.append(_col("min(age)", "days_since_last_ticket", "Days since the latest ticket was opened", "all history",
                      "days", TICKETS))
@@ -251,14 +280,43 @@ def ticket_columns(cfg: FeatureConfig, d: Dialect) -> list[Column]:
 RESERVED = frozenset({"customer_id", "signup_date", "churn_date"})
 
 
-def attribute_columns(cfg: FeatureConfig) -> list[Column]:
+def attribute_names(cfg: FeatureConfig, taken: set[str]) -> dict[str, str]:
+    """Each attribute's feature name: its own, or ``<name>_attribute`` when a computed feature has that name.
+
+    A customers column called ``tenure_days`` or ``cutoff`` is kept, under a name that cannot clash.
+    """
+    out: dict[str, str] = {}
+    used = {t.lower() for t in taken} | {"customer_id", "cutoff", "label"}
+    for a in cfg.attributes:
+        if a in RESERVED or a == cfg.fee_attribute:
+            continue
+        name = a
+        while name.lower() in used:
+            name = f"{name}_attribute"
+        out[a] = name
+        used.add(name.lower())
+    return out
+
+
+def attribute_columns(cfg: FeatureConfig, taken: set[str] = frozenset()) -> list[Column]:
     """Static customer columns, passed through (the fee attribute feeds ``monthly_fee`` instead)."""
-    return [_col(f"c.{ident(a)}", a, f"Customer attribute '{a}' as recorded in the customers table", "static",
+    return [_col(f"c.{ident(a)}", name, f"Customer attribute '{a}' as recorded in the customers table", "static",
                  "as given", SELECT)
-            for a in cfg.attributes if a not in RESERVED and a != cfg.fee_attribute]
+            for a, name in attribute_names(cfg, taken).items()]
+
+
+def _computed(cfg: FeatureConfig, d: Dialect) -> list[Column]:
+    return (usage_columns(cfg) + activity_columns(cfg, d) + tenure_columns(cfg, d) + rare_event_columns(cfg, d)
+            + ticket_columns(cfg, d))
 
 
 def all_columns(cfg: FeatureConfig, d: Dialect = Dialect()) -> list[Column]:
     """Every feature column, in output order."""
-    return (usage_columns(cfg) + activity_columns(cfg, d) + tenure_columns(cfg, d) + rare_event_columns(cfg, d)
-            + ticket_columns(cfg, d) + attribute_columns(cfg))
+    computed = _computed(cfg, d)
+    return computed + attribute_columns(cfg, {c.name for c in computed})
+
+
+def renamed_attributes(cfg: FeatureConfig) -> dict[str, str]:
+    """Attributes whose feature name is not their own (they would clash with a computed feature)."""
+    names = attribute_names(cfg, {c.name for c in _computed(cfg, Dialect())})
+    return {a: n for a, n in names.items() if a != n}

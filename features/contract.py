@@ -18,19 +18,16 @@ Files are ``<table>.csv`` or ``<table>.parquet`` in one folder. The tables are
 read and type-checked inside DuckDB, never loaded whole into pandas, so the
 same code checks a 100-million-row event log.
 
-CSV files may be UTF-8 (with or without a byte-order mark) or, failing that,
-Latin-1 (the usual encoding of spreadsheet exports in Western Europe); the
-delimiter (comma, semicolon, tab, ...) is sniffed by DuckDB.
+How files are found and read (encodings, delimiters, quoting, header
+matching) is ``features/raw_files.py``; this module holds the contract itself.
 """
 
 from __future__ import annotations
 
-import codecs
 import dataclasses
 import logging
+import re
 from pathlib import Path
-
-import duckdb
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +69,21 @@ class ContractError(ValueError):
 
 @dataclasses.dataclass(frozen=True)
 class RawTable:
-    """One contract table as found on disk."""
+    """One contract table as found on disk.
+
+    Attributes:
+        name: the contract table.
+        path: the user's file (messages name it).
+        columns: the columns read, by their pipeline names (contract names; attributes by :func:`attribute_name`).
+        is_csv: CSV rather than Parquet.
+        source_names: every header as written in the file.
+        encoding: the CSV's encoding (``utf-8``, ``cp932``, ...).
+        read_path: the UTF-8 copy DuckDB reads when the CSV is in another encoding.
+        delimiter: the CSV's delimiter.
+        kept_names: per header, its pipeline name, or None when not read.
+        ignored: headers of events or tickets outside the contract.
+        excluded: customer headers that ``data.exclude_columns`` keeps out of the pipeline.
+    """
 
     name: str
     path: Path
@@ -80,119 +91,77 @@ class RawTable:
     is_csv: bool
     source_names: tuple[str, ...] = ()
     encoding: str = "utf-8"
+    read_path: Path | None = None
+    delimiter: str = ","
+    kept_names: tuple[str | None, ...] = ()
+    ignored: tuple[str, ...] = ()
+    excluded: tuple[str, ...] = ()
 
-    def source(self, column: str) -> str:
-        """The column's name as written in the file (a BOM or stray spaces kept)."""
-        names = self.source_names or self.columns
-        return names[self.columns.index(column)]
+
+def required_columns(table: str) -> tuple[str, ...]:
+    """The contract columns a table must have."""
+    return tuple(c for c, (_, required) in COLUMNS[table].items() if required)
 
 
-def find_table(raw_dir: Path, name: str) -> Path | None:
-    """Return the file holding table ``name`` in ``raw_dir``, or None if absent.
+def contract_key(header: str) -> str:
+    """How a header is matched to a contract column: case, spaces, hyphens and a byte-order mark do not matter.
 
-    Args:
-        raw_dir: the raw folder.
-        name: a contract table name.
-
-    Returns:
-        The path of ``<name>.parquet`` or ``<name>.csv``.
+    ``Customer_ID``, ``customer id`` and ``Customer-Id`` all mean ``customer_id``.
     """
-    found = [raw_dir / f"{name}{s}" for s in SUFFIXES if (raw_dir / f"{name}{s}").exists()]
-    if len(found) > 1:
-        raise ContractError(
-            f"{raw_dir}: both {found[0].name} and {found[1].name} exist for table '{name}'; keep one"
-        )
-    if found:
-        return found[0]
-    others = sorted(p.name for p in raw_dir.glob(f"{name}.*"))
-    if others:
-        raise ContractError(
-            f"{raw_dir / others[0]}: table '{name}' must be a .csv or .parquet file, found {', '.join(others)}"
-        )
-    return None
+    return re.sub(r"[\s\-]+", "_", header.lstrip("\ufeff").strip()).strip("_").lower()
 
 
-def detect_encoding(path: Path, chunk_bytes: int = 1 << 22) -> str:
-    """Return ``utf-8`` if the whole file decodes as UTF-8, else ``latin-1``.
+_UNSAFE = re.compile(r'[\s",:\[\]{}]+')
 
-    The whole file is checked, in chunks, because an export is often ASCII for
-    millions of lines before its first accented name. Latin-1 decodes any
-    byte, so it is the fallback, never a guess that can fail.
 
-    Args:
-        path: a CSV file.
-        chunk_bytes: bytes read at a time.
+def attribute_name(header: str) -> str:
+    """An attribute's feature name: the header with runs of spaces and JSON-special characters as ``_``.
 
-    Returns:
-        The encoding name as DuckDB's ``read_csv`` spells it.
+    ``price plan`` becomes ``price_plan`` (reasons read it back as "Price plan");
+    LightGBM refuses feature names with those characters. Case and letters of any
+    script are kept.
     """
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    with path.open("rb") as fh:
-        try:
-            while chunk := fh.read(chunk_bytes):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return "latin-1"
-    return "utf-8"
+    return _UNSAFE.sub("_", header.lstrip("\ufeff").strip()).strip("_")
 
 
-def scan(con: duckdb.DuckDBPyConnection, table: RawTable) -> duckdb.DuckDBPyRelation:
-    """A DuckDB relation that scans the file as it is (the path is a parameter, never SQL text).
+def column_names(path: Path, table: str, headers: list[str],
+                 exclude: tuple[str, ...] = ()) -> tuple[list[str | None], list[str], list[str]]:
+    """Each header's name in the pipeline (None: not read), and the headers ignored and excluded.
 
-    CSV columns are read as text so that a bad value becomes a counted error
-    with examples rather than a parser crash or a silently guessed type.
+    Contract columns get their contract name; in ``customers`` every other column is an
+    attribute (:func:`attribute_name`) unless ``exclude`` names it (matched like contract
+    columns); other tables ignore columns outside the contract.
+
+    Raises:
+        ContractError: two headers that mean the same column, or a header with no name.
     """
-    if table.is_csv:
-        # A query parameter, not the relation API's read_csv: that one refuses any encoding but UTF-8.
-        return con.sql("SELECT * FROM read_csv($path, all_varchar = true, header = true, auto_detect = true, "
-                       "strict_mode = false, null_padding = true, encoding = $encoding)",
-                       params={"path": str(table.path), "encoding": table.encoding})
-    return con.read_parquet(str(table.path))
-
-
-def raw_view(table: RawTable) -> str:
-    """The name of the view :func:`open_table` creates over the file as it is."""
-    return f"raw_{table.name}"
-
-
-def open_table(con: duckdb.DuckDBPyConnection, raw_dir: Path, name: str) -> RawTable | None:
-    """Locate a table and read its header.
-
-    Args:
-        con: a DuckDB connection.
-        raw_dir: the raw folder.
-        name: a contract table name.
-
-    Returns:
-        The table, or None when an optional table is absent.
-    """
-    path = find_table(raw_dir, name)
-    if path is None:
-        if name in REQUIRED_TABLES:
-            raise ContractError(
-                f"{raw_dir}: required table '{name}' not found (expected {name}.csv or {name}.parquet)"
-            )
-        return None
-    if path.stat().st_size == 0:
-        raise ContractError(f"{path}: file is empty (0 bytes); table '{name}' needs a header and rows")
-    is_csv = path.suffix == ".csv"
-    encoding = detect_encoding(path) if is_csv else "utf-8"
-    if encoding != "utf-8":
-        log.warning("%s: not valid UTF-8; reading it as %s", path, encoding)
-    probe = RawTable(name, path, (), is_csv, encoding=encoding)
-    try:
-        rel = scan(con, probe)
-        rel.create_view(raw_view(probe), replace=True)
-    except duckdb.Error as exc:
-        kind = "CSV" if probe.is_csv else "Parquet"
-        raise ContractError(f"{path}: cannot be read as {kind}: {str(exc).splitlines()[0]}") from None
-    source_names = tuple(rel.columns)
-    columns = tuple(c.lstrip("\ufeff").strip() for c in source_names)
-    dupes = sorted({c for c in columns if columns.count(c) > 1})
+    excluded_keys = {contract_key(e) for e in exclude}
+    names: list[str | None] = []
+    ignored, excluded = [], []
+    for header in headers:
+        key = contract_key(header)
+        if key in COLUMNS[table]:
+            names.append(key)
+        elif table == "customers" and key in excluded_keys:
+            names.append(None)
+            excluded.append(header)
+        elif table == "customers":
+            name = attribute_name(header)
+            if not name:
+                raise ContractError(f"{path}: a column has no name (header {header!r}); name it or remove it")
+            names.append(name)
+        else:
+            names.append(None)
+            ignored.append(header)
+    seen: dict[str, list[str]] = {}
+    for header, name in zip(headers, names):
+        if name is not None:
+            seen.setdefault(name.lower(), []).append(header)
+    dupes = {n: hs for n, hs in seen.items() if len(hs) > 1}
     if dupes:
-        raise ContractError(f"{path}: column(s) {', '.join(dupes)} appear more than once")
-    return RawTable(name, path, columns, probe.is_csv, source_names, encoding)
+        listed = "; ".join(f"{' and '.join(repr(h) for h in hs)} both mean column {n!r}" for n, hs in dupes.items())
+        raise ContractError(f"{path}: {listed}; keep one")
+    return names, ignored, excluded
 
 
 def check_columns(table: RawTable) -> None:

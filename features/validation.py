@@ -18,8 +18,9 @@ from pathlib import Path
 
 import duckdb
 
-from features.contract import COLUMNS, DEFAULTS, ContractError, RawTable, attribute_columns, check_columns, raw_view
-from features.sql import ident
+from features.contract import COLUMNS, DEFAULTS, ContractError, RawTable, attribute_columns, check_columns
+from features.raw_files import raw_view
+from features.sql import ident, literal
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,23 +67,71 @@ class TableResult:
     failures: list[Failure]
 
 
-def _typed_expr(column: str, target: str, source_type: str) -> str:
+# Whitespace a spreadsheet leaves around a value: spaces, tabs, line ends and the no-break space.
+_WHITESPACE = literal(" \t\r\n\u00a0")
+_FLOAT_TYPES = ("DOUBLE", "FLOAT", "REAL")
+_NUMERIC_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
+                  "UBIGINT", "UHUGEINT")
+# An ISO timestamp with an offset (Z, +09:00, -0500, +09) ends like this.
+_OFFSET = r"(Z|z|[+-]\d{2}(:?\d{2})?)$"
+MAX_ABS_VALUE = 1e12  # an event value beyond a trillion is a typo or a placeholder, never a measurement
+
+
+@dataclasses.dataclass(frozen=True)
+class ReadRules:
+    """How values are read: the time zone timestamps are converted to, and today's date (nothing may be later)."""
+
+    timezone: str = "UTC"
+    today: dt.date | None = None
+    signed_event_types: tuple[str, ...] = ()
+
+
+def _text(raw: str) -> str:
+    return f"NULLIF(trim(CAST({raw} AS VARCHAR), {_WHITESPACE}), '')"
+
+
+def _to_timestamp(raw: str, source_type: str, tz: str) -> str:
+    """A naive timestamp in the data's time zone ``tz`` (the connection's TimeZone is ``tz`` too).
+
+    An ISO text with an offset (``+09:00``, ``Z``) and a time-zone-aware Parquet
+    column are converted to ``tz``; a text without offset is already in ``tz``.
+    """
+    if source_type == "TIMESTAMP WITH TIME ZONE":
+        return f"timezone({literal(tz)}, {raw})"
+    if source_type.startswith("TIMESTAMP") or source_type == "DATE":
+        return f"CAST({raw} AS TIMESTAMP)"
+    text = _text(raw)
+    return (f"CASE WHEN regexp_matches({text}, {literal(_OFFSET)}) "
+            f"THEN timezone({literal(tz)}, TRY_CAST({text} AS TIMESTAMPTZ)) ELSE TRY_CAST({text} AS TIMESTAMP) END")
+
+
+def _to_id(raw: str, source_type: str) -> str:
+    """Ids as text: whole numbers without a decimal part (an id written as 1.0 in Parquet is ``1``)."""
+    if source_type in _FLOAT_TYPES or source_type.startswith("DECIMAL"):
+        return f"CASE WHEN {raw} = round({raw}) THEN CAST(CAST({raw} AS HUGEINT) AS VARCHAR) END"
+    if source_type in _NUMERIC_TYPES:
+        return f"CAST({raw} AS VARCHAR)"
+    return _text(raw)
+
+
+def _typed_expr(column: str, target: str, source_type: str, tz: str) -> str:
     """Cast a raw column to its contract type; NULL where it does not parse."""
     raw = f"src.{ident(column)}"
+    if target == "VARCHAR":
+        return _to_id(raw, source_type) if column == "customer_id" else _text(raw)
+    if target == "TIMESTAMP":
+        return _to_timestamp(raw, source_type, tz)
+    if target == "DATE":
+        if source_type == "DATE":
+            return raw
+        return f"COALESCE(TRY_CAST({_text(raw)} AS DATE), CAST({_to_timestamp(raw, source_type, tz)} AS DATE))"
     if source_type == target:
         return raw
-    text = f"NULLIF(trim(CAST({raw} AS VARCHAR)), '')"
-    if target == "DATE":
-        return f"COALESCE(TRY_CAST({text} AS DATE), CAST(TRY_CAST({text} AS TIMESTAMP) AS DATE))"
-    if target == "TIMESTAMP" and source_type == "DATE":
-        return f"CAST({raw} AS TIMESTAMP)"
-    if target == "VARCHAR":
-        return text
-    return f"TRY_CAST({text} AS {target})"
+    return f"TRY_CAST({_text(raw)} AS {target})"
 
 
 def _raw_text(column: str) -> str:
-    return f"NULLIF(trim(CAST(src.{ident(column)} AS VARCHAR)), '')"
+    return _text(f"src.{ident(column)}")
 
 
 def _source_types(con: duckdb.DuckDBPyConnection, table: RawTable) -> dict[str, str]:
@@ -90,14 +139,14 @@ def _source_types(con: duckdb.DuckDBPyConnection, table: RawTable) -> dict[str, 
     return {clean: str(t) for clean, t in zip(table.columns, rel.types)}
 
 
-def stage_table(con: duckdb.DuckDBPyConnection, table: RawTable) -> None:
-    """Create view ``src_<name>`` (row number + clean column names) and ``typed_<name>``.
+def stage_table(con: duckdb.DuckDBPyConnection, table: RawTable, read: ReadRules = ReadRules()) -> None:
+    """Create view ``src_<name>`` (row number + column names) and ``typed_<name>``.
 
     ``typed_<name>`` holds the contract columns cast to their types, ``_row``
     (1-based data row), and for each cast column its text as read, for examples.
     """
     check_columns(table)
-    select = ", ".join(f"{ident(table.source(c))} AS {ident(c)}" for c in table.columns)
+    select = ", ".join(ident(c) for c in table.columns)
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW src_{table.name} AS "
         f"SELECT row_number() OVER () AS _row, {select} FROM {raw_view(table)}"
@@ -106,7 +155,7 @@ def stage_table(con: duckdb.DuckDBPyConnection, table: RawTable) -> None:
     parts = ["src._row AS _row"]
     for column, (target, _) in COLUMNS[table.name].items():
         if column in table.columns:
-            parts.append(f"{_typed_expr(column, target, types[column])} AS {ident(column)}")
+            parts.append(f"{_typed_expr(column, target, types[column], read.timezone)} AS {ident(column)}")
             parts.append(f"{_raw_text(column)} AS {ident(column + '__raw')}")
         else:
             default = DEFAULTS.get((table.name, column), "NULL")
@@ -126,34 +175,64 @@ def _parse_rules(table: str, present: tuple[str, ...]) -> list[Rule]:
         col, raw = ident(column), ident(column + "__raw")
         if required:
             rules.append(Rule(column, "required", "are empty", f"t.{raw} IS NULL AND t.{col} IS NULL"))
+        if column == "customer_id" and column in present:
+            rules.append(Rule(column, "type", "are not whole numbers or text (an id such as 1.5)",
+                              f"t.{raw} IS NOT NULL AND t.{col} IS NULL"))
         if column in present and target != "VARCHAR":
             what = {"DATE": "a date (YYYY-MM-DD)", "TIMESTAMP": "a datetime (YYYY-MM-DD HH:MM:SS)", "DOUBLE": "a number"}[target]
             rules.append(Rule(column, "type", f"are not {what}", f"t.{raw} IS NOT NULL AND t.{col} IS NULL"))
     return rules
 
 
-def row_rules(table: str, present: tuple[str, ...]) -> list[Rule]:
+def _time_rules(column: str, what: str, sql: str, future: bool) -> list[Rule]:
+    """A timestamp or date column may be neither after the as-of date nor after today."""
+    rules = [Rule(column, "not_after_as_of", f"{what} after the data's as-of date",
+                  f"{sql} >= :as_of_end" + (f" AND {sql} < :today_end" if future else ""))]
+    if future:
+        rules.append(Rule(column, "not_in_future", f"{what} after today, :today (a mistyped year?)",
+                          f"{sql} >= :today_end"))
+    return rules
+
+
+def _value_rules(read: ReadRules) -> list[Rule]:
+    signed = ", ".join(literal(t.strip().lower()) for t in read.signed_event_types)
+    unsigned_type = f" AND lower(t.event_type) NOT IN ({signed})" if signed else ""
+    return [
+        Rule("value", "finite", "are NaN or infinite", "NOT isfinite(t.value)"),
+        Rule("value", "range", f"are beyond ±{MAX_ABS_VALUE:,.0f} (a typo or a placeholder such as 1e308)",
+             f"isfinite(t.value) AND abs(t.value) > {MAX_ABS_VALUE}"),
+        Rule("value", "not_negative", "are negative for an event type that cannot be (list the types that may, such "
+             "as refunds, in validate.signed_event_types)",
+             f"t.value < 0 AND isfinite(t.value) AND abs(t.value) <= {MAX_ABS_VALUE}{unsigned_type}"),
+    ]
+
+
+def row_rules(table: str, present: tuple[str, ...], read: ReadRules = ReadRules()) -> list[Rule]:
     """The row-level rules of one contract table.
 
     Args:
         table: a contract table name.
         present: the columns the file has.
+        read: how values are read; with ``today``, nothing may be stamped after it.
 
     Returns:
         The rules; referential ones assume a ``c`` alias joined on customer_id
         (the accepted customers), an ``a`` alias (every customer_id in the
-        customers file, accepted or not) and a ``:as_of_end`` placeholder for the
-        first instant after the as-of date.
+        customers file, accepted or not), a ``:as_of_end`` placeholder for the
+        first instant after the as-of date and ``:today_end`` for the first after today.
     """
     rules = _parse_rules(table, present)
+    future = read.today is not None
     if table == "customers":
         rules += [
             Rule("customer_id", "unique", "share a customer_id with another row",
                  "t.customer_id IS NOT NULL AND count(*) OVER (PARTITION BY t.customer_id) > 1"),
             Rule("churn_date", "churn_not_before_signup", "have a churn_date before their signup_date",
                  "t.churn_date < t.signup_date"),
-            Rule("signup_date", "not_after_as_of", "have a signup_date after the data's as-of date",
-                 "CAST(t.signup_date AS TIMESTAMP) >= :as_of_end"),
+            *_time_rules("signup_date", "have a signup_date", "CAST(t.signup_date AS TIMESTAMP)", future),
+            Rule("churn_date", "churn_not_after_as_of", "have a churn_date after the data's as-of date (a customer "
+                 "who has given notice but not left yet has no churn_date; or set data.as_of)",
+                 "CAST(t.churn_date AS TIMESTAMP) >= :as_of_end"),
         ]
     else:
         ts = "timestamp" if table == "events" else "opened_at"
@@ -167,17 +246,15 @@ def row_rules(table: str, present: tuple[str, ...]) -> list[Rule]:
                  "t.customer_id IS NOT NULL AND c.customer_id IS NULL AND a.customer_id IS NOT NULL"),
             Rule(ts, "not_before_signup", "are stamped before the customer's signup_date",
                  f"t.{ident(ts)} < CAST(c.signup_date AS TIMESTAMP)"),
-            Rule(ts, "not_after_as_of", "are stamped after the data's as-of date",
-                 f"t.{ident(ts)} >= :as_of_end"),
+            *_time_rules(ts, "are stamped", f"t.{ident(ts)}", future),
         ]
     if table == "events":
-        rules.append(Rule("value", "finite", "are NaN or infinite", "NOT isfinite(t.value)"))
+        rules += _value_rules(read)
     if table == "tickets":
         rules += [
             Rule("resolved_at", "not_before_opened", "are resolved before they were opened",
                  "t.resolved_at < t.opened_at"),
-            Rule("resolved_at", "not_after_as_of", "are resolved after the data's as-of date",
-                 "t.resolved_at >= :as_of_end"),
+            *_time_rules("resolved_at", "are resolved", "t.resolved_at", future),
             Rule("satisfaction", "range_1_5", "have a satisfaction outside 1-5",
                  "t.satisfaction IS NOT NULL AND (NOT isfinite(t.satisfaction) OR t.satisfaction < 1 OR t.satisfaction > 5)"),
         ]
@@ -195,7 +272,7 @@ def _example_sql(rule: Rule, is_csv: bool) -> str:
 
 def check_table(
     con: duckdb.DuckDBPyConnection, table: RawTable, as_of: dt.date, customers_table: str = "customers_ok",
-    all_customers_table: str = "typed_customers",
+    all_customers_table: str = "typed_customers", read: ReadRules = ReadRules(),
 ) -> tuple[list[Failure], int]:
     """Evaluate every row rule of a staged table and flag offending rows.
 
@@ -212,9 +289,12 @@ def check_table(
     Returns:
         The failures and the number of rows read.
     """
-    rules = row_rules(table.name, table.columns)
+    rules = row_rules(table.name, table.columns, read)
     as_of_end = f"TIMESTAMP '{as_of + dt.timedelta(days=1)} 00:00:00'"
-    preds = [r.predicate.replace(":as_of_end", as_of_end) for r in rules]
+    today = read.today or dt.date.max - dt.timedelta(days=1)
+    today_end = f"TIMESTAMP '{today + dt.timedelta(days=1)} 00:00:00'"
+    preds = [r.predicate.replace(":as_of_end", as_of_end).replace(":today_end", today_end) for r in rules]
+    rules = [dataclasses.replace(r, problem=r.problem.replace(":today", today.isoformat())) for r in rules]
     join = "" if table.name == "customers" else (
         f"LEFT JOIN {customers_table} AS c USING (customer_id) "
         f"LEFT JOIN (SELECT DISTINCT customer_id FROM {all_customers_table}) AS a ON a.customer_id = t.customer_id")

@@ -7,7 +7,9 @@ minutes into a run.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
+import zoneinfo
 from pathlib import Path
 from typing import Any, Literal
 
@@ -29,6 +31,30 @@ class DataParams(_Section):
     source: Literal["synthetic", "dir", "telco"] = "synthetic"
     raw_dir: str = "data/raw"
     as_of: dt.date | None = None
+    encoding: str = "auto"         # auto: UTF-8, else CP932 or Windows-1252 when that is certain; or a codec name
+    timezone: str = "UTC"          # timestamps with an offset (or time-zone-aware Parquet) are converted to this zone
+    exclude_columns: tuple[str, ...] = ()   # customer columns that never enter the pipeline (personal data)
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, v: str) -> str:
+        if v != "auto":
+            try:
+                codecs.lookup(v)
+            except LookupError:
+                raise ValueError(f"unknown encoding {v!r}; use auto, or a codec name such as utf-8, cp932, "
+                                 "shift_jis, cp1252 or latin-1") from None
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, v: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(v)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r}; use an IANA name such as UTC, Asia/Tokyo or "
+                             "Europe/Berlin") from None
+        return v
 
 
 class TelcoParams(_Section):
@@ -69,6 +95,7 @@ class LabelParams(_Section):
 
 class ValidateParams(_Section):
     mode: Literal["strict", "lenient"] = "strict"
+    signed_event_types: tuple[str, ...] = ()   # event types whose value may be negative (refunds, adjustments)
 
 
 class FeaturizeParams(_Section):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 
+from features.sql import literal
 from pipeline.io import atomic_path
 
 DEFAULT_MEMORY_LIMIT = "2GB"
@@ -20,7 +21,8 @@ TABLES = ("customers", "events", "tickets")
 
 
 def connect(database: str | Path = ":memory:", memory_limit: str | None = None,
-            temp_directory: str | Path | None = None, threads: int | None = None) -> duckdb.DuckDBPyConnection:
+            temp_directory: str | Path | None = None, threads: int | None = None,
+            timezone: str = "UTC") -> duckdb.DuckDBPyConnection:
     """A DuckDB connection whose memory is bounded: beyond ``memory_limit`` it spills to ``temp_directory``.
 
     Args:
@@ -29,6 +31,7 @@ def connect(database: str | Path = ":memory:", memory_limit: str | None = None,
             (DuckDB's own default, 80% of RAM, lets a 100M-event log take most of a shared machine).
         temp_directory: where to spill; None: ``<system temp>/churn-duckdb``.
         threads: DuckDB worker threads (None: DuckDB's default).
+        timezone: the session's TimeZone (``data.timezone``), so that no result depends on the machine's.
 
     Returns:
         The connection.
@@ -39,7 +42,9 @@ def connect(database: str | Path = ":memory:", memory_limit: str | None = None,
     }
     if threads:
         config["threads"] = int(threads)
-    return duckdb.connect(str(database), config=config)
+    con = duckdb.connect(str(database), config=config)
+    con.execute(f"SET TimeZone = {literal(timezone)}")  # needs ICU, which DuckDB loads on first use
+    return con
 
 
 def view_parquet(con: duckdb.DuckDBPyConnection, name: str, path: str | Path) -> None:

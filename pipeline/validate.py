@@ -3,11 +3,14 @@
 Reads ``data.raw_dir``; writes ``data/interim/validated/`` (typed Parquet plus
 ``manifest.json`` with the as-of date), ``data/interim/rejected/`` and
 ``data/interim/validation_report.json``. In strict mode any broken rule stops
-the stage with every failure listed and nothing written downstream.
+the stage with every failure listed and nothing written downstream. How files
+are read (encodings, delimiters, headers) is ``features/raw_files.py``; how
+values are typed and checked, ``features/validation.py``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import tempfile
@@ -15,9 +18,11 @@ from pathlib import Path
 
 import duckdb
 
-from features.contract import TABLES, ContractError, RawTable, attribute_columns, open_table
+from features.attributes import attribute_sql
+from features.contract import TABLES, ContractError, RawTable
+from features.raw_files import csv_error, open_table
 from features.sql import ident
-from features.validation import Failure, check_table, empty_table_failure, stage_table
+from features.validation import Failure, ReadRules, check_table, empty_table_failure, stage_table
 from pipeline import config
 from pipeline import duck
 from pipeline.duck import column_types
@@ -26,66 +31,91 @@ from pipeline.io import atomic_dir, remove_outputs, write_json
 log = logging.getLogger(__name__)
 
 
-def _as_of(con: duckdb.DuckDBPyConnection, present: dict[str, RawTable], given: dt.date | None) -> dt.date:
+@dataclasses.dataclass(frozen=True)
+class Options:
+    """How the raw files are read (``data:`` and ``validate:`` params)."""
+
+    encoding: str = "auto"
+    timezone: str = "UTC"
+    exclude_columns: tuple[str, ...] = ()
+    signed_event_types: tuple[str, ...] = ()
+    today: dt.date | None = dataclasses.field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).date())
+
+    @property
+    def read(self) -> ReadRules:
+        return ReadRules(self.timezone, self.today, self.signed_event_types)
+
+
+def _date_parts(present: dict[str, RawTable]) -> list[str]:
+    # Not churn dates: a churn after the extract date (notice given, not left yet) must be reported, not move the as-of.
+    parts = ["SELECT CAST(timestamp AS DATE) AS d FROM typed_events", "SELECT signup_date FROM typed_customers"]
+    if "tickets" in present:
+        parts.append("SELECT CAST(opened_at AS DATE) FROM typed_tickets")
+    return parts
+
+
+def _as_of(con: duckdb.DuckDBPyConnection, present: dict[str, RawTable], given: dt.date | None,
+           today: dt.date | None) -> dt.date:
+    """The data's as-of date: ``data.as_of``, else the latest date in the data that is not after today.
+
+    A latest date more than a year after every other date is a typo (2204 for 2024), not the extract date:
+    the run stops and asks for the fix or for ``data.as_of``, instead of moving every cutoff.
+    """
     if given is not None:
         return given
-    parts = ["SELECT max(CAST(timestamp AS DATE)) AS d FROM typed_events",
-             "SELECT max(signup_date) FROM typed_customers"]
-    if "tickets" in present:
-        parts.append("SELECT max(CAST(opened_at AS DATE)) FROM typed_tickets")
-    as_of = con.sql(f"SELECT max(d) FROM ({' UNION ALL '.join(parts)})").fetchall()[0][0]
-    if as_of is None:
-        raise ContractError("no parseable dates in customers.signup_date or events.timestamp; cannot tell the data's as-of date")
-    return as_of
+    days = f"SELECT DISTINCT d FROM ({' UNION ALL '.join(_date_parts(present))}) WHERE d IS NOT NULL"
+    if today is not None:
+        days += f" AND d <= DATE '{today.isoformat()}'"
+    latest = [r[0] for r in con.sql(f"SELECT d FROM ({days}) ORDER BY d DESC LIMIT 2").fetchall()]
+    if not latest:
+        raise ContractError("no parseable dates in customers.signup_date or events.timestamp; cannot tell the data's "
+                            "as-of date")
+    if len(latest) == 2 and (latest[0] - latest[1]).days > 365:
+        raise ContractError(
+            f"the latest date in the data, {latest[0]}, is {(latest[0] - latest[1]).days} days after every other "
+            f"date (the next is {latest[1]}): a mistyped year? Fix it, or set data.as_of to the extract date "
+            "(later rows are then reported as after the as-of date)")
+    return latest[0]
 
 
-def _attribute_sql(con: duckdb.DuckDBPyConnection, table: RawTable) -> dict[str, str]:
-    """Attribute name -> its SQL: numbers become DOUBLE features; text and booleans stay categorical text."""
-    out: dict[str, str] = {}
-    types = column_types(con, "SELECT * FROM typed_customers")
-    for column in attribute_columns(table):
-        q = ident(column)
-        src_type = str(types[column])
-        if src_type in {"DOUBLE", "FLOAT", "INTEGER", "BIGINT", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT", "UINTEGER"} or src_type.startswith("DECIMAL"):
-            out[column] = f"CAST({q} AS DOUBLE)"
-            continue
-        text = f"NULLIF(trim(CAST({q} AS VARCHAR)), '')"
-        n_text, n_num = con.sql(
-            f"SELECT count({text}), count(TRY_CAST({text} AS DOUBLE)) FROM customers_ok").fetchall()[0]
-        if n_text > 0 and n_text == n_num and src_type != "BOOLEAN":
-            out[column] = f"TRY_CAST({text} AS DOUBLE)"
-        else:
-            out[column] = text
-    return out
-
-
-def _open_tables(con: duckdb.DuckDBPyConnection, raw_dir: Path) -> dict[str, RawTable]:
-    """Find, read and stage every contract table of the folder (``typed_<name>`` views)."""
+def _open_tables(con: duckdb.DuckDBPyConnection, raw_dir: Path, options: Options,
+                 work_dir: Path) -> dict[str, RawTable]:
+    """Find, read and stage every contract table of the folder (``typed_<name>`` tables)."""
     if not raw_dir.is_dir():
         raise ContractError(f"{raw_dir}: raw data folder does not exist (set data.raw_dir in params.yaml)")
     present: dict[str, RawTable] = {}
     for name in TABLES:
-        table = open_table(con, raw_dir, name)
-        if table is not None:
-            stage_table(con, table)
-            present[name] = table
+        table = open_table(con, raw_dir, name, work_dir, options.encoding, options.exclude_columns)
+        if table is None:
+            continue
+        try:
+            stage_table(con, table, options.read)
+        except duckdb.InvalidInputException as exc:
+            raise csv_error(table, exc) from None
+        for header in table.ignored:
+            log.warning("%s: column %r is not part of table '%s' and is ignored", table.path, header, name)
+        present[name] = table
     return present
 
 
 def _check(con: duckdb.DuckDBPyConnection, present: dict[str, RawTable], as_of: dt.date,
-           mode: str) -> tuple[list[Failure], dict[str, dict]]:
+           mode: str, read: ReadRules) -> tuple[list[Failure], dict[str, dict]]:
     """Evaluate every rule; in strict mode any failure stops here with all of them listed."""
     failures: list[Failure] = []
     results: dict[str, dict] = {}
     for name, table in present.items():
-        fails, n_read = check_table(con, table, as_of, "customers_ok")
+        fails, n_read = check_table(con, table, as_of, "customers_ok", read=read)
         empty = empty_table_failure(table, n_read)
         if empty is not None:
             raise empty
         failures += fails
         results[name] = {"file": str(table.path), "rows_read": n_read}
         if table.is_csv:
-            results[name]["encoding"] = table.encoding
+            results[name].update(encoding=table.encoding, delimiter=table.delimiter)
+        if table.ignored:
+            results[name]["ignored_columns"] = list(table.ignored)
+        if table.excluded:
+            results[name]["excluded_columns"] = {h: "data.exclude_columns" for h in table.excluded}
         if name == "customers":
             con.execute("CREATE OR REPLACE TEMP TABLE customers_ok AS SELECT t.* FROM typed_customers t "
                         "JOIN flags_customers f USING (_row) WHERE f._reasons IS NULL")
@@ -97,6 +127,18 @@ def _check(con: duckdb.DuckDBPyConnection, present: dict[str, RawTable], as_of: 
     for f in failures:
         log.warning("quarantined: %s", f.message())
     return failures, results
+
+
+def _nothing_left(con: duckdb.DuckDBPyConnection, present: dict[str, RawTable], failures: list[Failure]) -> None:
+    """Lenient mode may quarantine rows, but not every row of a required table: then there is nothing to model."""
+    for name in ("customers", "events"):
+        n_read, n_bad = con.sql(f"SELECT count(*), count(_reasons) FROM flags_{name}").fetchall()[0]
+        if n_read and n_bad == n_read:
+            rules = sorted({f"{f.column}: {f.rule}" for f in failures if f.table == name})
+            raise ContractError(
+                f"{present[name].path}: every one of its {n_read:,} rows breaks a rule ({'; '.join(rules)}), so "
+                f"lenient mode would quarantine the whole table '{name}' and leave nothing to model; fix the file "
+                "(validate.mode: strict lists the problems with examples)")
 
 
 def _write_rejected(con: duckdb.DuckDBPyConnection, present: dict[str, RawTable], results: dict[str, dict],
@@ -118,7 +160,13 @@ def _write_validated(con: duckdb.DuckDBPyConnection, present: dict[str, RawTable
                      validated_dir: Path, raw_dir: Path, as_of: dt.date) -> None:
     """The kept rows as typed Parquet, in file order, and the manifest the later stages read."""
     with atomic_dir(validated_dir) as out:
-        attrs = _attribute_sql(con, present["customers"])
+        types = column_types(con, "SELECT * FROM typed_customers")
+        attrs, left_out = attribute_sql(con, present["customers"], types)
+        for name, why in left_out.items():
+            log.warning("%s: column %r is left out of the features: %s (list it in data.exclude_columns to say so)",
+                        present["customers"].path, name, why)
+        if left_out:
+            results["customers"].setdefault("excluded_columns", {}).update(left_out)
         selects = {
             "customers": "customer_id, signup_date, churn_date"
                          + "".join(f", {sql} AS {ident(name)}" for name, sql in attrs.items()),
@@ -141,7 +189,7 @@ def _write_validated(con: duckdb.DuckDBPyConnection, present: dict[str, RawTable
 
 
 def validate(raw_dir: Path, validated_dir: Path, rejected_dir: Path, report_path: Path,
-             mode: str, as_of: dt.date | None) -> dict:
+             mode: str, as_of: dt.date | None, options: Options = Options()) -> dict:
     """Validate the raw folder and write the clean tables.
 
     Args:
@@ -151,17 +199,19 @@ def validate(raw_dir: Path, validated_dir: Path, rejected_dir: Path, report_path
         report_path: the JSON report of rows read, kept and rejected.
         mode: ``strict`` or ``lenient``.
         as_of: the data's as-of date, or None to take the latest date in the data.
+        options: how the files are read (encoding, time zone, excluded columns, signed event types, today).
 
     Returns:
         The report dict.
     """
     remove_outputs(validated_dir, rejected_dir, report_path)
     with tempfile.TemporaryDirectory(prefix="validate-") as tmp:
-        con = duck.connect(Path(tmp) / "validate.duckdb", temp_directory=tmp)
+        con = duck.connect(Path(tmp) / "validate.duckdb", temp_directory=tmp, timezone=options.timezone)
         con.execute("SET preserve_insertion_order = true")
-        present = _open_tables(con, raw_dir)
-        as_of = _as_of(con, present, as_of)
-        failures, results = _check(con, present, as_of, mode)
+        present = _open_tables(con, raw_dir, options, Path(tmp) / "utf8")
+        as_of = _as_of(con, present, as_of, options.today)
+        failures, results = _check(con, present, as_of, mode, options.read)
+        _nothing_left(con, present, failures)
         _write_rejected(con, present, results, rejected_dir)
         _write_validated(con, present, results, validated_dir, raw_dir, as_of)
         con.close()
@@ -184,5 +234,7 @@ def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("da
     """Run the validate stage from params."""
     params = config.load_params(params_path)
     data = config.section(params, "data", params_path)
-    mode = config.section(params, "validate", params_path).mode
-    return validate(Path(data.raw_dir), validated_dir, rejected_dir, report_path, mode, data.as_of)
+    vp = config.section(params, "validate", params_path)
+    options = Options(encoding=data.encoding, timezone=data.timezone, exclude_columns=data.exclude_columns,
+                      signed_event_types=vp.signed_event_types)
+    return validate(Path(data.raw_dir), validated_dir, rejected_dir, report_path, vp.mode, data.as_of, options)

@@ -13,7 +13,7 @@ from pipeline.validate import validate
 
 CUSTOMERS = """customer_id,signup_date,churn_date,plan
 C1,2024-01-01,,basic
-C2,2024-01-05,2024-03-01,pro
+C2,2024-01-05,2024-02-01,pro
 C2,2024-01-05,,pro
 """
 EVENTS = """customer_id,timestamp,event_type,value
