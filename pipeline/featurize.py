@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 from features.build import calendar_tables, chunk_count, dictionary_frame, feature_sql
-from features.columns import FeatureConfig
+from features.columns import FeatureConfig, renamed_attributes
 from features.cutoffs import schedule
 from pipeline import config
 from pipeline import duck
@@ -169,6 +169,8 @@ def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("da
     n_customers = con.sql("SELECT count(*) FROM customers").fetchall()[0][0]
     ranges = customer_ranges(con, chunk_count(n_events, n_customers, feat.chunk_events))
     _, info = feature_sql(cfg)
+    for attribute, name in renamed_attributes(cfg).items():
+        log.warning("customers column %r has the name of a computed feature; it is kept as feature %r", attribute, name)
     log.info("building %d features at %d cutoffs for %d customers in %d range(s)",
              len(info), len(cutoffs), n_customers, len(ranges))
     out_dir.mkdir(parents=True, exist_ok=True)

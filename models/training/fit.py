@@ -23,7 +23,7 @@ from models.predict import blended_proba
 from models.training.booster import cross_validate, fit, fit_rounds, matrix
 from models.training.calibration import Calibrator, select
 from models.training.linear import LinearPart, fit_linear
-from models.training.split import refit_cutoffs, split_cutoffs
+from models.training.split import SplitError, refit_cutoffs, split_cutoffs
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +98,21 @@ def train_cross_validated(frame: pd.DataFrame, features: Sequence[str], categori
                        _calibration_rows(frame, cv.folds, raw, calibrated), metrics)
 
 
+MIN_TRAINING_ROWS = 10
+
+
+def _check_rows(train_rows: pd.DataFrame, valid_rows: pd.DataFrame, split: Any) -> None:
+    """Enough labelled rows to learn from: some of each class on the training cutoffs, and a validation cutoff."""
+    counts = train_rows["label"].value_counts()
+    if len(train_rows) < MIN_TRAINING_ROWS or counts.get(0, 0) == 0 or counts.get(1, 0) == 0:
+        raise SplitError(
+            f"the training cutoffs ({', '.join(map(str, split.train))}) hold {len(train_rows)} labelled rows, "
+            f"{int(counts.get(1, 0))} of them churners: too few to learn from (at least {MIN_TRAINING_ROWS} rows and "
+            "one of each class); add history or customers, or shorten label.horizon_days")
+    if valid_rows.empty:
+        raise SplitError(f"no customer is labelled at the validation cutoff {split.valid}; add history or customers")
+
+
 def train_out_of_time(frame: pd.DataFrame, features: Sequence[str], categorical: Sequence[str], tp: Any,
                       horizon_days: int, lgb_params: dict, on_trial: TrialLogger | None = None) -> TrainResult:
     """Several labelled cutoffs: train on the earliest, early-stop on the validation cutoff, purge overlaps.
@@ -110,6 +125,7 @@ def train_out_of_time(frame: pd.DataFrame, features: Sequence[str], categorical:
     split = split_cutoffs(labelled, horizon_days)
     train_rows = frame[frame["cutoff"].isin(split.train)]
     valid_rows = frame[frame["cutoff"] == split.valid]
+    _check_rows(train_rows, valid_rows, split)
     X_tr, levels = matrix(train_rows, features, categorical)
     X_va, _ = matrix(valid_rows, features, categorical, levels)
     y_tr, y_va = train_rows["label"].to_numpy(), valid_rows["label"].to_numpy()
