@@ -206,7 +206,7 @@ tk AS (
 tk_agg AS (
     SELECT customer_id, cutoff, {_aggregate(columns, TICKETS)}
     FROM tk GROUP BY customer_id, cutoff
-)
+){_history_ctes(cfg, d) if cfg.history else ""}
 SELECT s.customer_id, s.cutoff,
        {', '.join(_selected(c) for c in columns)}
 FROM spine s
@@ -219,9 +219,62 @@ LEFT JOIN last_seen ls ON ls.customer_id = s.customer_id AND ls.cutoff = s.cutof
 LEFT JOIN fee ON fee.customer_id = s.customer_id AND fee.cutoff = s.cutoff
 LEFT JOIN pc ON pc.customer_id = s.customer_id AND pc.cutoff = s.cutoff
 LEFT JOIN nps ON nps.customer_id = s.customer_id AND nps.cutoff = s.cutoff
-LEFT JOIN tk_agg tka ON tka.customer_id = s.customer_id AND tka.cutoff = s.cutoff
+LEFT JOIN tk_agg tka ON tka.customer_id = s.customer_id AND tka.cutoff = s.cutoff{
+    chr(10) + "LEFT JOIN hist h ON h.customer_id = s.customer_id AND h.cutoff = s.cutoff" if cfg.history else ""}
 ORDER BY s.cutoff, s.customer_id
 """
+
+
+def _history_ctes(cfg: FeatureConfig, d: Dialect) -> str:
+    """CTEs ``act_gaps``, ``hist_bucket``, ``type_bucket`` and ``hist``: whole-history running totals per cutoff.
+
+    Each day is counted in its bucket (the first cutoff on or after it) and the
+    buckets are summed over the spine's cutoffs in order, so a total at cutoff T
+    reads only days up to T. A gap between two active days belongs to the bucket
+    of its later day, so it is known only once it has closed.
+    """
+    active = cfg.active_predicate
+    per_type: list[str] = []   # per bucket
+    running: list[str] = []    # per spine row: the running total over the buckets up to it
+    for t, s in cfg.event_slugs.items():
+        is_t = f"event_type = {literal(t)}"
+        n, last = ident(f"n_{s}"), ident(f"l_{s}")
+        per_type += [f"sum(CASE WHEN {is_t} THEN n ELSE 0 END) AS {n}", f"max(CASE WHEN {is_t} THEN dl.day END) AS {last}"]
+        running += [f"COALESCE(sum(tb.{n}) OVER w, 0) AS {n}", f"max(tb.{last}) OVER w AS {last}"]
+        if t in cfg.value_sum_event_types:
+            v, days = ident(f"v_{s}"), ident(f"d_{s}")
+            per_type += [f"sum(CASE WHEN {is_t} THEN v END) AS {v}", f"count(CASE WHEN {is_t} THEN 1 END) AS {days}"]
+            running += [f"COALESCE(sum(tb.{v}) OVER w, 0) AS {v}", f"COALESCE(sum(tb.{days}) OVER w, 0) AS {days}"]
+    per_type.append(f"sum(CASE WHEN {active} THEN n ELSE 0 END) AS n_total")
+    running.append("COALESCE(sum(tb.n_total) OVER w, 0) AS n_total")
+    return f""",
+act_gaps AS (
+    SELECT customer_id, day,
+           {d.days_between('lag(day) OVER (PARTITION BY customer_id ORDER BY day)', 'day')} AS gap
+    FROM (SELECT DISTINCT customer_id, day FROM daily WHERE {active}) x
+),
+hist_bucket AS (
+    SELECT g.customer_id, db.cutoff, count(*) AS active_days, min(g.day) AS first_day, max(g.day) AS last_day,
+           sum(g.gap) AS gap_sum, sum(g.gap * g.gap) AS gap_sq, max(g.gap) AS gap_max, count(g.gap) AS n_gaps
+    FROM act_gaps g JOIN day_bucket db ON g.day = db.day
+    GROUP BY g.customer_id, db.cutoff
+),
+type_bucket AS (
+    SELECT dl.customer_id, db.cutoff, {', '.join(per_type)}
+    FROM daily dl JOIN day_bucket db ON dl.day = db.day
+    GROUP BY dl.customer_id, db.cutoff
+),
+hist AS (
+    SELECT s.customer_id, s.cutoff,
+           sum(hb.active_days) OVER w AS active_days, min(hb.first_day) OVER w AS first_active_day,
+           max(hb.last_day) OVER w AS last_active_day, sum(hb.gap_sum) OVER w AS gap_sum,
+           sum(hb.gap_sq) OVER w AS gap_sq, max(hb.gap_max) OVER w AS gap_max, sum(hb.n_gaps) OVER w AS n_gaps,
+           {', '.join(running)}
+    FROM spine s
+    LEFT JOIN hist_bucket hb ON hb.customer_id = s.customer_id AND hb.cutoff = s.cutoff
+    LEFT JOIN type_bucket tb ON tb.customer_id = s.customer_id AND tb.cutoff = s.cutoff
+    WINDOW w AS (PARTITION BY s.customer_id ORDER BY s.cutoff ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+)"""
 
 
 def dictionary_frame(info: list[FeatureInfo]) -> pd.DataFrame:

@@ -9,17 +9,21 @@ Patterns (``{t}`` an event type, ``{c}`` a ticket category, ``{w}`` a window in 
 
 usage
     ``events_{t}_count_{w}d``, ``events_total_count_{w}d``,
-    ``events_{t}_value_sum_{w}d``,
+    ``events_{t}_value_sum_{w}d``, and since signup ``events_{t}_count_all``, ``events_total_count_all``,
+    ``events_{t}_value_sum_all``, ``events_{t}_value_per_day_all`` (value per day with one),
     ``events_{t}_change_{w}d_vs_prev_{w}d`` (ratio, -1 = stopped, 0 = flat),
     ``events_{t}_diff_{w}d_vs_prev_{w}d`` (absolute difference),
     ``usage_weekly_slope_{w}d`` (events per week, per week)
 engagement
     ``active_days_{w}d``, ``distinct_event_types_{w}d``, ``days_since_last_event``,
     ``longest_gap_days_{w}d``, ``weeks_active_share_{w}d``, ``nps_last_score``,
-    ``days_since_last_nps``
+    ``days_since_last_nps``, and over the whole history: ``active_days_all``, ``days_since_last_{t}_event``,
+    ``repeat_active_days`` (frequency), ``activity_span_days`` (recency), ``gap_mean_days``, ``gap_std_days``,
+    ``gap_max_days``, ``overdue_ratio`` (days since the last activity / mean gap), ``activity_rate_per_day``
 tenure
     ``tenure_days``, ``days_to_renewal``, ``plan_changes_count``, ``events_plan_change_count_{w}d``,
-    ``events_signup_count_{w}d`` (a signup in the window: a new customer)
+    ``events_signup_count_{w}d`` (a signup in the window: a new customer), ``days_since_first_activity``
+    (the age T of buy-till-you-die models), ``days_to_anniversary_month``, ``days_to_anniversary_year``
 complaints
     ``tickets_count_{w}d``, ``tickets_{c}_count_{w}d``, ``days_since_last_ticket``,
     ``tickets_open_count``, ``satisfaction_mean_{w}d``, ``satisfaction_min_{w}d``,
@@ -40,9 +44,15 @@ FAMILIES: tuple[str, ...] = ("usage", "engagement", "tenure", "complaints", "bil
 # patterns come before the generic ``events_`` usage pattern because some of
 # their features are counted from the event log too (payment failures, NPS).
 _FAMILY_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("billing", re.compile(r"^(monthly_fee$|price_change_|payment_failed_|events_payment_failed_|events_price_change_)")),
-    ("engagement", re.compile(r"^(active_days_|distinct_event_types_|days_since_last_event$|longest_gap_days_|weeks_active_share_|nps_|days_since_last_nps$|events_nps_)")),
-    ("tenure", re.compile(r"^(tenure_days$|days_to_renewal$|plan_changes_count$|events_plan_change_|events_signup_)")),
+    ("billing", re.compile(r"^(monthly_fee$|price_change_|payment_failed_|events_payment_failed_|events_price_change_"
+                           r"|days_since_last_(payment_failed|price_change)_event$)")),
+    ("tenure", re.compile(r"^(tenure_days$|days_to_renewal$|plan_changes_count$|events_plan_change_|events_signup_"
+                          r"|days_since_last_(plan_change|signup)_event$|days_since_first_activity$"
+                          r"|days_to_anniversary_)")),
+    ("engagement", re.compile(r"^(active_days_|distinct_event_types_|days_since_last_event$|longest_gap_days_"
+                              r"|weeks_active_share_|nps_|days_since_last_nps$|events_nps_|days_since_last_.+_event$"
+                              r"|repeat_active_days$|activity_span_days$|gap_(mean|std|max)_days$|overdue_ratio$"
+                              r"|activity_rate_per_day$)")),
     ("complaints", re.compile(r"^(tickets_|days_since_last_ticket$|satisfaction_|complaints_)")),
     ("usage", re.compile(r"^(events_|usage_)")),
 )

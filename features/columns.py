@@ -36,6 +36,7 @@ class FeatureConfig:
     attributes: tuple[str, ...] = ()
     fee_attribute: str | None = "monthly_fee"
     contract_attribute: str | None = "contract"
+    history: bool = True   # whole-history features (lifetime counts, value, gaps, the buy-till-you-die summary)
 
     @property
     def lookback_days(self) -> int:
@@ -84,7 +85,7 @@ class FeatureInfo:
 
 
 # Where a column's aggregate lives: one of the query's per-(customer, cutoff) aggregates, or the final select.
-EVENTS, ACTIVE_DAYS, ACTIVE_TYPES, TICKETS, SELECT = "e", "da", "ta", "tka", None
+EVENTS, ACTIVE_DAYS, ACTIVE_TYPES, TICKETS, HISTORY, SELECT = "e", "da", "ta", "tka", "h", None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -205,6 +206,75 @@ def activity_columns(cfg: FeatureConfig, d: Dialect) -> list[Column]:
     return cols
 
 
+def history_columns(cfg: FeatureConfig, d: Dialect) -> list[Column]:
+    """The customer's whole history up to the cutoff: lifetime counts and value, gaps, and the BTYD summary.
+
+    Buy-till-you-die models read a customer by frequency (repeat active days),
+    recency (last minus first activity), age (cutoff minus first activity) and
+    the value per active day; the gaps between active days say how overdue the
+    next visit is. Each aggregate is a running total over the cutoffs (``hist``
+    in the query), so it reads only days at or before the cutoff.
+    """
+    if not cfg.history:
+        return []
+    cols: list[Column] = []
+    slugs = cfg.event_slugs
+    for t in cfg.event_types:
+        s = slugs[t]
+        cols.append(_col(f"h.{ident(f'n_{s}')}", f"events_{s}_count_all", f"Number of '{t}' events since signup",
+                         "all history", "events", SELECT))
+        if t in cfg.value_sum_event_types:
+            cols.append(_col(f"CAST(h.{ident(f'v_{s}')} AS DOUBLE)", f"events_{s}_value_sum_all",
+                             f"Total value of '{t}' events since signup", "all history", "value units", SELECT))
+            cols.append(_col(f"CAST(h.{ident(f'v_{s}')} AS DOUBLE) / NULLIF(h.{ident(f'd_{s}')}, 0)",
+                             f"events_{s}_value_per_day_all", f"Mean value of '{t}' events per day with one, since "
+                             "signup", "all history", "value units", SELECT))
+        cols.append(_col(d.days_between(f"h.{ident(f'l_{s}')}", "s.cutoff"), f"days_since_last_{s}_event",
+                         f"Days since the last '{t}' event (empty if none)", "all history", "days", SELECT))
+    first, last = "h.first_active_day", "h.last_active_day"
+    cols += [
+        _col("h.n_total", "events_total_count_all", "Number of activity events (all types) since signup",
+             "all history", "events", SELECT),
+        _col("COALESCE(h.active_days, 0)", "active_days_all", "Days with any activity since signup", "all history",
+             "days", SELECT),
+        _col("greatest(COALESCE(h.active_days, 0) - 1, 0)", "repeat_active_days",
+             "Active days after the first one (the frequency of buy-till-you-die models)", "all history", "days",
+             SELECT),
+        _col(d.days_between(first, last), "activity_span_days",
+             "Days from the first to the last active day (recency of buy-till-you-die models; empty if never active)",
+             "all history", "days", SELECT),
+        _col(d.days_between(first, "s.cutoff"), "days_since_first_activity",
+             "Days from the first active day to the cutoff (the age T of buy-till-you-die models)", "all history",
+             "days", SELECT),
+        _col("CAST(h.gap_sum AS DOUBLE) / NULLIF(h.n_gaps, 0)", "gap_mean_days",
+             "Mean number of days between consecutive active days (empty with fewer than two)", "all history",
+             "days", SELECT),
+        # greatest() skips NULLs in DuckDB and Spark alike, so the empty case is spelled out.
+        _col("CASE WHEN h.n_gaps > 0 THEN sqrt(greatest(CAST(h.gap_sq AS DOUBLE) / h.n_gaps - "
+             "power(CAST(h.gap_sum AS DOUBLE) / h.n_gaps, 2), 0)) END", "gap_std_days",
+             "Standard deviation of the days between consecutive active days", "all history", "days", SELECT),
+        _col("h.gap_max", "gap_max_days", "Longest time between two consecutive active days, in days",
+             "all history", "days", SELECT),
+        _col(f"CAST({d.days_between(last, 's.cutoff')} AS DOUBLE) / NULLIF(CAST(h.gap_sum AS DOUBLE) / "
+             "NULLIF(h.n_gaps, 0), 0)", "overdue_ratio",
+             "Days since the last activity divided by the usual gap between active days (above 1: overdue)",
+             "all history", "ratio", SELECT),
+        _col(f"CAST(COALESCE(h.active_days, 0) AS DOUBLE) / ({d.days_between('s.signup_date', 's.cutoff')} + 1)",
+             "activity_rate_per_day", "Active days per day since signup", "all history", "days per day", SELECT),
+    ]
+    return cols
+
+
+def calendar_columns(cfg: FeatureConfig, d: Dialect) -> list[Column]:
+    """Days to the next monthly and yearly anniversary of the signup: when a non-contract renewal habit comes up."""
+    return [
+        _col(d.days_to_anniversary("s.signup_date", "s.cutoff", 1), "days_to_anniversary_month",
+             "Days until the next monthly anniversary of the signup", "at cutoff", "days", SELECT),
+        _col(d.days_to_anniversary("s.signup_date", "s.cutoff", 12), "days_to_anniversary_year",
+             "Days until the next yearly anniversary of the signup", "at cutoff", "days", SELECT),
+    ]
+
+
 def tenure_columns(cfg: FeatureConfig, d: Dialect) -> list[Column]:
     """Tenure and the next contract renewal (annual contracts renew yearly, others monthly)."""
     tenure = d.days_between("s.signup_date", "s.cutoff")
@@ -307,7 +377,7 @@ def attribute_columns(cfg: FeatureConfig, taken: set[str] = frozenset()) -> list
 
 def _computed(cfg: FeatureConfig, d: Dialect) -> list[Column]:
     return (usage_columns(cfg) + activity_columns(cfg, d) + tenure_columns(cfg, d) + rare_event_columns(cfg, d)
-            + ticket_columns(cfg, d))
+            + ticket_columns(cfg, d) + history_columns(cfg, d) + calendar_columns(cfg, d))
 
 
 def all_columns(cfg: FeatureConfig, d: Dialect = Dialect()) -> list[Column]:

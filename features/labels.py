@@ -5,10 +5,12 @@ Two label modes:
 - ``churn_date`` (subscription): a customer eligible at cutoff T is labelled 1
   if their ``churn_date`` falls in (T, T + H].
 - ``inactivity`` (non-subscription, e.g. retail): a customer eligible at T is
-  labelled 1 if they have no event stamped in (T, T + H], i.e. from
+  labelled 1 if they have no activity stamped in (T, T + H], i.e. from
   ``T + 1 day 00:00:00`` up to and including ``T + H 23:59:59``. Eligibility
-  additionally needs at least one event in the ``active_lookback_days`` days
-  up to and including T (stamped in ``[T + 1 day - lookback, T + 1 day)``).
+  additionally needs activity in the ``active_lookback_days`` days up to and
+  including T (stamped in ``[T + 1 day - lookback, T + 1 day)``). Activity is
+  any event but the passive types (``featurize.passive_event_types``: a
+  price notice or a newsletter the customer merely received is not a visit).
 
 Labels only read what happens after T; eligibility only reads what is known at
 T. The event log is pre-aggregated to one row per customer and day and paired
@@ -22,7 +24,7 @@ import datetime as dt
 
 import pandas as pd
 
-from features.sql import Dialect
+from features.sql import Dialect, literal
 
 MODES: tuple[str, ...] = ("churn_date", "inactivity")
 
@@ -73,11 +75,19 @@ def eligibility_sql(min_tenure_days: int, d: Dialect = Dialect(), mode: str = "c
     return f"{active_sql(mode, d)} AND {d.days_between('c.signup_date', 'k.cutoff')} >= {int(min_tenure_days)}"
 
 
-def _windows(d: Dialect) -> str:
-    """CTEs ``ev_days`` and ``w``: per customer and cutoff, event days in the look-back and in the horizon."""
+def _activity(passive_event_types: tuple[str, ...] | list[str]) -> str:
+    """SQL predicate on ``event_type``: the event is activity (not one of the passive types)."""
+    if not passive_event_types:
+        return "TRUE"
+    return "event_type NOT IN (" + ", ".join(literal(t) for t in passive_event_types) + ")"
+
+
+def _windows(d: Dialect, passive_event_types: tuple[str, ...] | list[str] = ()) -> str:
+    """CTEs ``ev_days`` and ``w``: per customer and cutoff, active days in the look-back and in the horizon."""
     return f"""
 ev_days AS (
     SELECT customer_id, {d.to_date('timestamp')} AS day FROM events
+    WHERE {_activity(passive_event_types)}
     GROUP BY customer_id, {d.to_date('timestamp')}
 ),
 w AS (
@@ -89,7 +99,8 @@ w AS (
 )"""
 
 
-def label_sql(horizon_days: int, min_tenure_days: int, d: Dialect = Dialect(), mode: str = "churn_date") -> str:
+def label_sql(horizon_days: int, min_tenure_days: int, d: Dialect = Dialect(), mode: str = "churn_date",
+              passive_event_types: tuple[str, ...] | list[str] = ()) -> str:
     """The label query over relations ``customers`` and ``cutoffs`` (only fully labelled cutoffs).
 
     In inactivity mode it also reads ``events`` and ``label_days`` (``label_calendar``
@@ -100,6 +111,7 @@ def label_sql(horizon_days: int, min_tenure_days: int, d: Dialect = Dialect(), m
         min_tenure_days: eligibility's minimum tenure at the cutoff.
         d: the SQL dialect.
         mode: ``churn_date`` or ``inactivity``.
+        passive_event_types: event types that are not activity (inactivity mode).
 
     Returns:
         SQL returning (customer_id, cutoff, label) sorted by cutoff and customer.
@@ -116,7 +128,7 @@ WHERE {eligibility_sql(min_tenure_days, d, mode)}
 ORDER BY k.cutoff, c.customer_id
 """
     return f"""
-WITH {_windows(d)}
+WITH {_windows(d, passive_event_types)}
 SELECT c.customer_id, k.cutoff,
        CAST(CASE WHEN w.events_after = 0 THEN 1 ELSE 0 END AS INTEGER) AS label
 FROM w JOIN cutoffs k ON k.cutoff = w.cutoff
@@ -126,7 +138,8 @@ ORDER BY k.cutoff, c.customer_id
 """
 
 
-def active_customers_sql(mode: str = "churn_date", d: Dialect = Dialect()) -> str:
+def active_customers_sql(mode: str = "churn_date", d: Dialect = Dialect(),
+                         passive_event_types: tuple[str, ...] | list[str] = ()) -> str:
     """Customers active at each cutoff of relation ``cutoffs`` under the mode's rule (no tenure filter).
 
     This is the population to score: in inactivity mode it drops customers
@@ -146,7 +159,7 @@ WHERE {active_sql(mode, d)}
 ORDER BY k.cutoff, c.customer_id
 """
     return f"""
-WITH {_windows(d)}
+WITH {_windows(d, passive_event_types)}
 SELECT c.customer_id, k.cutoff
 FROM w JOIN cutoffs k ON k.cutoff = w.cutoff
 JOIN customers c ON c.customer_id = w.customer_id
@@ -167,7 +180,7 @@ FROM labels GROUP BY cutoff ORDER BY cutoff
 
 def labels_from_frames(customers: pd.DataFrame, events: pd.DataFrame | None, cutoffs: list[dt.date],
                        horizon_days: int, min_tenure_days: int = 0, mode: str = "churn_date",
-                       active_lookback_days: int = 90) -> pd.DataFrame:
+                       active_lookback_days: int = 90, passive_event_types: tuple[str, ...] = ()) -> pd.DataFrame:
     """Compute the labels for in-memory tables (tests, notebooks, small data).
 
     Args:
@@ -178,6 +191,7 @@ def labels_from_frames(customers: pd.DataFrame, events: pd.DataFrame | None, cut
         min_tenure_days: eligibility's minimum tenure.
         mode: ``churn_date`` or ``inactivity``.
         active_lookback_days: inactivity mode's eligibility look-back.
+        passive_event_types: event types that are not activity.
 
     Returns:
         (customer_id, cutoff, label) as the label stage writes it.
@@ -191,11 +205,13 @@ def labels_from_frames(customers: pd.DataFrame, events: pd.DataFrame | None, cut
                                                               index=customers.index))
         con.register("customers", customers)
         if events is None:
-            events = pd.DataFrame({"customer_id": pd.Series(dtype=str), "timestamp": pd.Series(dtype="datetime64[ns]")})
+            events = pd.DataFrame({"customer_id": pd.Series(dtype=str), "timestamp": pd.Series(dtype="datetime64[ns]"),
+                                   "event_type": pd.Series(dtype=str)})
         con.register("events", events)
         con.register("cutoffs", pd.DataFrame({"cutoff": sorted(set(cutoffs))}))
         con.register("label_days", label_calendar(cutoffs, horizon_days, active_lookback_days))
-        out = con.sql(label_sql(horizon_days, min_tenure_days, mode=mode)).df()
+        out = con.sql(label_sql(horizon_days, min_tenure_days, mode=mode,
+                                passive_event_types=passive_event_types)).df()
         out["cutoff"] = pd.to_datetime(out["cutoff"]).dt.date
         return out
     finally:

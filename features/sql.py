@@ -39,6 +39,22 @@ class Dialect:
         """The first instant after day ``date_expr``."""
         return f"(CAST({date_expr} AS TIMESTAMP) + INTERVAL 1 DAY)"
 
+    def days_to_anniversary(self, start: str, day: str, months: int) -> str:
+        """Days from ``day`` to the next date after it that is a whole number of ``months`` after ``start``.
+
+        Month ends clip (a signup on 31 January has its monthly anniversary on 29 February).
+        """
+        if self.name == "spark":
+            k = f"floor(months_between({day}, {start}) / {months})"
+            nxt = (f"CASE WHEN add_months({start}, CAST(({k}) * {months} AS INT)) > {day} "
+                   f"THEN add_months({start}, CAST(({k}) * {months} AS INT)) "
+                   f"ELSE add_months({start}, CAST(({k} + 1) * {months} AS INT)) END")
+            return f"datediff({nxt}, {day})"
+        k = f"(date_diff('month', {start}, {day}) // {months})"
+        at = f"CAST({start} + to_months(CAST({k} * {months} AS INTEGER)) AS DATE)"
+        after = f"CAST({start} + to_months(CAST(({k} + 1) * {months} AS INTEGER)) AS DATE)"
+        return f"date_diff('day', {day}, CASE WHEN {at} > {day} THEN {at} ELSE {after} END)"
+
     def hours_between(self, start: str, end: str) -> str:
         if self.name == "spark":
             return f"((unix_timestamp({end}) - unix_timestamp({start})) / 3600.0)"

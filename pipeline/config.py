@@ -99,17 +99,20 @@ class ValidateParams(_Section):
 
 
 class FeaturizeParams(_Section):
-    windows: tuple[int, ...] = (7, 30, 90)
+    windows: tuple[int, ...] | Literal["auto"] = "auto"
     decline_window_days: int = Field(30, gt=0)
     max_event_types: int = Field(12, gt=0)
-    value_sum_event_types: tuple[str, ...] = ("session",)
+    value_sum_event_types: tuple[str, ...] | Literal["auto"] = "auto"
     passive_event_types: tuple[str, ...] = ("payment_failed", "plan_change", "price_change", "nps")
     slow_resolution_hours: float = Field(72, gt=0)
+    history: bool = True
     chunk_events: int = Field(2_000_000, gt=0)
 
     @field_validator("windows")
     @classmethod
-    def _positive_sorted(cls, v: tuple[int, ...]) -> tuple[int, ...]:
+    def _positive_sorted(cls, v: tuple[int, ...] | str) -> tuple[int, ...] | str:
+        if v == "auto":
+            return v
         if not v or any(w <= 0 for w in v):
             raise ValueError(f"windows must be positive day counts, got {list(v)}")
         return tuple(sorted(set(v)))

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from features.build import calendar_tables, chunk_count, dictionary_frame, feature_sql
 from features.columns import FeatureConfig, renamed_attributes
+from features.defaults import auto_windows, varying_value_types_sql
 from features.cutoffs import schedule
 from pipeline import config
 from pipeline import duck
@@ -32,27 +33,40 @@ SPECIAL = {"customer_id", "signup_date", "churn_date"}
 ROW_GROUP_ROWS = 122_880   # DuckDB's default row group size
 
 
-def feature_config(con, feat: config.FeaturizeParams, attributes: tuple[str, ...]) -> FeatureConfig:
-    """What to compute: the featurize params plus the event types and ticket categories found in the data.
+def feature_config(con, feat: config.FeaturizeParams, attributes: tuple[str, ...], horizon_days: int,
+                   as_of: dt.date) -> FeatureConfig:
+    """What to compute: the featurize params plus what the data holds.
 
     Args:
         con: a connection with the ``events`` and ``tickets`` views.
         feat: the featurize params.
         attributes: the customers table's attribute columns (from the validate manifest).
+        horizon_days: ``label.horizon_days`` (``featurize.windows: auto`` follows it).
+        as_of: the data's as-of date (auto windows stop at the history it holds).
 
     Returns:
-        The feature config; the ``featurize.max_event_types`` most frequent event types get their own features.
+        The feature config: the ``featurize.max_event_types`` most frequent event types get their own
+        features; ``auto`` windows follow the horizon and the history, ``auto`` value types are those
+        whose value varies.
     """
     event_types = [r[0] for r in con.sql(
         "SELECT event_type FROM events GROUP BY event_type ORDER BY count(*) DESC, event_type "
         f"LIMIT {feat.max_event_types}").fetchall()]
     categories = [r[0] for r in con.sql(
         "SELECT category FROM tickets GROUP BY category ORDER BY count(*) DESC, category LIMIT 10").fetchall()]
+    windows = feat.windows
+    if windows == "auto":
+        first = con.sql("SELECT CAST(min(timestamp) AS DATE) FROM events").fetchall()[0][0]
+        windows = auto_windows(horizon_days, (as_of - first).days + 1 if first else 0)
+    value_types = feat.value_sum_event_types
+    if value_types == "auto":
+        value_types = tuple(r[0] for r in con.sql(
+            varying_value_types_sql(event_types, feat.passive_event_types)).fetchall())
     return FeatureConfig(
-        windows=feat.windows, decline_window_days=feat.decline_window_days, event_types=tuple(event_types),
-        value_sum_event_types=feat.value_sum_event_types, passive_event_types=feat.passive_event_types,
+        windows=tuple(windows), decline_window_days=feat.decline_window_days, event_types=tuple(event_types),
+        value_sum_event_types=tuple(value_types), passive_event_types=feat.passive_event_types,
         ticket_categories=tuple(sorted(categories)), slow_resolution_hours=feat.slow_resolution_hours,
-        attributes=attributes,
+        attributes=attributes, history=feat.history,
     )
 
 
@@ -151,6 +165,7 @@ def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("da
     cut = config.section(params, "cutoffs", params_path)
     feat = config.section(params, "featurize", params_path)
     score = config.section(params, "score", params_path)
+    horizon = config.section(params, "label", params_path).horizon_days
     features_path, dict_path, meta_path = (out_dir / "features.parquet", out_dir / "feature_dictionary.csv",
                                            out_dir / "features_meta.json")
     remove_outputs(features_path, dict_path, meta_path)
@@ -160,7 +175,7 @@ def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("da
 
     con = duck.connect_validated(validated_dir)
     first_day = con.sql("SELECT min(signup_date) FROM customers").fetchall()[0][0]
-    cfg = feature_config(con, feat, tuple(manifest["attributes"]))
+    cfg = feature_config(con, feat, tuple(manifest["attributes"]), horizon, as_of)
     day_cutoff, day_bucket = calendar_tables(cutoffs, first_day, cfg.lookback_days)
     con.register("cutoffs", day_bucket[["cutoff"]].drop_duplicates().reset_index(drop=True))
     con.register("day_cutoff", day_cutoff)
@@ -171,8 +186,9 @@ def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("da
     _, info = feature_sql(cfg)
     for attribute, name in renamed_attributes(cfg).items():
         log.warning("customers column %r has the name of a computed feature; it is kept as feature %r", attribute, name)
-    log.info("building %d features at %d cutoffs for %d customers in %d range(s)",
-             len(info), len(cutoffs), n_customers, len(ranges))
+    log.info("building %d features at %d cutoffs for %d customers in %d range(s); windows %s days, value sums "
+             "of %s", len(info), len(cutoffs), n_customers, len(ranges), list(cfg.windows),
+             list(cfg.value_sum_event_types) or "no event type")
     out_dir.mkdir(parents=True, exist_ok=True)
     for stale in out_dir.glob(".featurize-parts-*"):   # left by a killed run
         shutil.rmtree(stale, ignore_errors=True)
@@ -199,6 +215,8 @@ def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("da
         "rows_per_cutoff": {c.isoformat(): int(n) for c, n in counts},
         "features": feature_cols,
         "categorical": categorical,
+        "windows": list(cfg.windows),
+        "value_sum_event_types": list(cfg.value_sum_event_types),
     }
     write_json(meta, meta_path)
     return meta

@@ -32,6 +32,7 @@ def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("da
     """Run the label stage from params; return the per-cutoff summary."""
     params = config.load_params(params_path)
     lab = config.section(params, "label", params_path)
+    passive = config.section(params, "featurize", params_path).passive_event_types   # not activity, as in features
     labels_path, summary_path, active_path = (out_dir / "labels.parquet", out_dir / "label_summary.csv",
                                               out_dir / "active_at_score.parquet")
     remove_outputs(labels_path, summary_path, active_path)
@@ -47,13 +48,14 @@ def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("da
     con = duck.connect_validated(validated_dir)
     con.register("cutoffs", pd.DataFrame({"cutoff": done}))
     con.register("label_days", label_calendar(done, lab.horizon_days, lab.active_lookback_days))
-    duck.write_query(con, label_sql(lab.horizon_days, lab.min_tenure_days, mode=lab.mode), labels_path)
+    duck.write_query(con, label_sql(lab.horizon_days, lab.min_tenure_days, mode=lab.mode,
+                                           passive_event_types=passive), labels_path)
     duck.view_parquet(con, "labels", labels_path)
     summary = con.sql(summary_sql()).df()
     # The scoring date has no horizon yet: only the look-back part of the calendar is read.
     con.register("cutoffs", pd.DataFrame({"cutoff": [score_date]}))
     con.register("label_days", label_calendar([score_date], 0, lab.active_lookback_days))
-    duck.write_query(con, active_customers_sql(lab.mode), active_path)
+    duck.write_query(con, active_customers_sql(lab.mode, passive_event_types=passive), active_path)
     con.close()
     summary["cutoff"] = pd.to_datetime(summary["cutoff"]).dt.strftime("%Y-%m-%d")
     with atomic_path(summary_path) as tmp:

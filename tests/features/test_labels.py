@@ -141,6 +141,19 @@ def test_active_at_scoring_date_follows_the_mode():
     assert [r[0] for r in con.sql(active_customers_sql("inactivity")).fetchall()] == ["recent"]
 
 
+def test_passive_events_are_not_activity_for_the_label_or_the_eligibility():
+    """A price notice or a newsletter the customer merely received neither keeps them eligible nor retained."""
+    customers = pd.DataFrame({"customer_id": ["bought", "mailed_after", "mailed_only"], "signup_date": [OLD] * 3,
+                              "churn_date": [None] * 3})
+    events = events_frame([("bought", "2024-01-20 10:00:00"), ("mailed_after", "2024-01-20 10:00:00"),
+                           ("mailed_after", "2024-02-10 10:00:00"), ("mailed_only", "2024-01-20 10:00:00")])
+    events["event_type"] = ["purchase", "purchase", "email_open", "email_open"]
+    got = labels_from_frames(customers, events, [T], 30, mode="inactivity", passive_event_types=("email_open",))
+    assert got.set_index("customer_id")["label"].to_dict() == {"bought": 1, "mailed_after": 1}
+    counted = labels_from_frames(customers, events, [T], 30, mode="inactivity")
+    assert counted.set_index("customer_id")["label"].to_dict() == {"bought": 1, "mailed_after": 0, "mailed_only": 1}
+
+
 def test_label_params_accept_inactivity_and_reject_unknown_modes():
     lab = config.section({"label": {"mode": "inactivity", "active_lookback_days": 60}}, "label")
     assert lab.mode == "inactivity" and lab.active_lookback_days == 60

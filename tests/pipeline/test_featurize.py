@@ -91,7 +91,9 @@ def test_the_stitched_file_equals_one_query_over_everyone(validated, tmp_path):
     stitched = pd.read_parquet(tmp_path / "out/features.parquet")
     con = connect_validated(validated)
     feat = config.section(config.load_params(_params(tmp_path, 5_000)), "featurize")
-    cfg = featurize.feature_config(con, feat, tuple(read_json(validated / "manifest.json")["attributes"]))
+    manifest = read_json(validated / "manifest.json")
+    cfg = featurize.feature_config(con, feat, tuple(manifest["attributes"]), 30, dt.date.fromisoformat(manifest["as_of"]))
+    assert list(cfg.windows) == meta["windows"] and list(cfg.value_sum_event_types) == meta["value_sum_event_types"]
     cutoffs = [dt.date.fromisoformat(c) for c in meta["cutoffs"]]
     first_day = con.sql("SELECT min(signup_date) FROM customers").fetchall()[0][0]
     day_cutoff, day_bucket = calendar_tables(cutoffs, first_day, cfg.lookback_days)

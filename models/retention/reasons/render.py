@@ -81,7 +81,7 @@ def count(ctx: RenderContext, feature: str, g: dict[str, str]) -> tuple[np.ndarr
 def value(ctx: RenderContext, feature: str, g: dict[str, str]) -> tuple[np.ndarray, Fields]:
     x = ctx.num(feature)
     variants = np.select([np.isnan(x), x == 0], ["missing", "zero"], "other").astype(object)
-    return variants, {"n": ctx.n(x, 0), "w": g["w"], **_event_fields(ctx, g["event"])}
+    return variants, {"n": ctx.n(x, 0), "w": g.get("w", ""), **_event_fields(ctx, g["event"])}
 
 
 def tickets(ctx: RenderContext, feature: str, g: dict[str, str]) -> tuple[np.ndarray, Fields]:
@@ -164,7 +164,7 @@ def slope(ctx: RenderContext, feature: str, g: dict[str, str]) -> tuple[np.ndarr
 def share(ctx: RenderContext, feature: str, g: dict[str, str]) -> tuple[np.ndarray, Fields]:
     x = ctx.num(feature)
     variants = np.where(np.isnan(x), "missing", "other").astype(object)
-    return variants, {"pct": ctx.pct(x), "w": g["w"]}
+    return variants, {"pct": ctx.pct(x), "w": g.get("w", "")}
 
 
 def score(ctx: RenderContext, feature: str, g: dict[str, str]) -> tuple[np.ndarray, Fields]:
@@ -205,6 +205,18 @@ def money(ctx: RenderContext, feature: str, g: dict[str, str]) -> tuple[np.ndarr
     else:
         amount = ctx.n(x, 2)
     return variants, {"amount": amount}
+
+
+def overdue(ctx: RenderContext, feature: str, g: dict[str, str]) -> tuple[np.ndarray, Fields]:
+    """Days since the last activity against the usual gap, both recovered from sibling columns when present."""
+    x = ctx.num(feature)
+    gap, since = ctx.num("gap_mean_days"), ctx.num("days_since_last_event")
+    if gap is None or since is None:
+        gap = since = np.full(x.shape, np.nan)
+    known = ~np.isnan(gap) & ~np.isnan(since)
+    variants = np.select([np.isnan(x), ~known & (x > 1), ~known, x > 1],
+                         ["missing", "overdue_ratio_only", "on_time_ratio_only", "overdue"], "on_time").astype(object)
+    return variants, {"ratio": ctx.n(x, 1), "gap": ctx.n(gap), "n": ctx.n(since)}
 
 
 def attribute(ctx: RenderContext, feature: str, g: dict[str, str]) -> tuple[np.ndarray, Fields]:

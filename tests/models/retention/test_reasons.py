@@ -171,3 +171,32 @@ def test_vectorised_speed_100k():
     elapsed = time.perf_counter() - start
     assert len(out) == n and (out["reason_1"] != "").all()
     assert elapsed < 10, f"top_reasons took {elapsed:.1f}s for {n} customers × {len(names)} features"
+
+
+def test_every_computed_feature_has_its_own_rule_and_both_languages():
+    from features.catalog import family_of
+    from features.columns import FeatureConfig, all_columns
+
+    cfg = FeatureConfig(event_types=("login", "purchase", "payment_failed", "nps", "plan_change", "signup"),
+                        value_sum_event_types=("purchase",), ticket_categories=("billing", "complaint"),
+                        attributes=("contract", "monthly_fee"))
+    names = [c.name for c in all_columns(cfg) if family_of(c.name) != "attributes"]
+    generic = [n for n in names if rule_for(n)[0].template == "generic"]
+    assert not generic
+    df = pd.DataFrame({n: [3.0, np.nan] for n in names})
+    df["gap_mean_days"], df["days_since_last_event"] = [10.0, np.nan], [30.0, 5.0]
+    for lang in ("en", "ja"):
+        for n in names:
+            sentences, codes = render_feature(df, n, np.array([0, 1]), lang)
+            assert all(sentences) and all(codes), n
+            assert not any("{" in s or "_" in s for s in sentences), (n, sentences)
+
+
+def test_overdue_reads_the_usual_gap_and_the_days_since():
+    df = pd.DataFrame({"overdue_ratio": [2.4, 0.5], "gap_mean_days": [41.0, 20.0],
+                       "days_since_last_event": [97.0, 10.0]})
+    en, codes = render_feature(df, "overdue_ratio", np.array([0, 1]), "en")
+    assert en[0] == "Usually active every 41 days; 97 days since the last activity (2.4× overdue)"
+    assert list(codes) == ["ENGAGEMENT_OVERDUE", "ENGAGEMENT_ON_TIME"]
+    ja, _ = render_feature(df, "overdue_ratio", np.array([0]), "ja")
+    assert "41日ごと" in ja[0] and "2.4倍" in ja[0]
