@@ -71,8 +71,8 @@ def run_description(metrics: dict, baselines: dict[str, float], gate: dict, test
             f"Gate: {gate['decision']} ({gate['model_name']} v{gate['version']} is {gate['alias']}): {gate['reason']}.")
 
 
-def _log_and_gate(client: MlflowClient, run_info: dict, metrics: dict, tables: dict, baselines: dict, model,
-                  test: pd.DataFrame, ev, seed: int, plots_dir: Path, test_cutoff: dt.date) -> dict:
+def _log_and_gate(client: MlflowClient, run_info: dict, metrics: dict, tables: dict, baselines: dict, fitted: dict,
+                  model, test: pd.DataFrame, ev, seed: int, plots_dir: Path, test_cutoff: dt.date) -> dict:
     """Metrics, the test dataset and the plots into the training run; then register the version and gate it."""
     run_id, meta, y = run_info["run_id"], model.meta, test["label"].to_numpy()
     data_hash = client.get_run(run_id).data.tags.get("data_hash")
@@ -80,7 +80,8 @@ def _log_and_gate(client: MlflowClient, run_info: dict, metrics: dict, tables: d
         mlflow.log_metrics({f"test_{k}": v for k, v in metrics.items() if isinstance(v, (int, float))})
         # evaluate.* settings are params of the run already: train logs them (dvc.yaml makes train depend on them).
         mlflow.log_params({"test_cutoff": str(test_cutoff),
-                           "baseline.health_signals": ",".join(health_signals_used(test)) or "none"})
+                           "baseline.health_signals": ",".join(health_signals_used(test)) or "none",
+                           **{f"baseline.{name}.{k}": f"{v:.6g}" for name, ps in fitted.items() for k, v in ps.items()}})
         tracking.log_test_dataset(client.get_run(run_id), test[["customer_id", "cutoff", *meta["features"], "label"]],
                                   str(test_cutoff))
         with tempfile.TemporaryDirectory() as tmp:
@@ -129,7 +130,7 @@ def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("dat
     y = test["label"].to_numpy()
     preds = pd.DataFrame({"customer_id": test["customer_id"].to_numpy(), "cutoff": test["cutoff"].to_numpy(),
                           "label": y, "churn_probability": p})
-    baselines = baseline_scores(frame, test, meta, folds, seed)
+    baselines, fitted = baseline_scores(frame, test, meta, folds, seed)
     metrics, tables = evaluate_frame(y, p, p_raw, test, baselines, ev)
     if meta.get("mode") == "cv":
         metrics.update(meta.get("cv", {}))
@@ -149,14 +150,15 @@ def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("dat
 
     tracking.setup(mp)
     client = MlflowClient()
-    gate = _log_and_gate(client, run_info, metrics, tables, baselines, model, test, ev, seed, plots_dir, test_cutoff)
+    gate = _log_and_gate(client, run_info, metrics, tables, baselines, fitted, model, test, ev, seed, plots_dir,
+                         test_cutoff)
     baseline_aucs = {n: metrics[f"baseline_{n}_roc_auc"] for n in baselines}
     tracking.describe_run(run_id, run_description(metrics, baseline_aucs, gate, str(test_cutoff)))
     write_json(gate, registry_path)
-    write_json({**metrics, "test_cutoff": str(test_cutoff), "mlflow_run_id": run_id}, metrics_path)
-    log.info("test %s: ROC-AUC %.4f (health score %.4f, logistic %.4f), top-decile lift %.2f, Brier %.5f -> %.5f",
-             test_cutoff, metrics["roc_auc"], baseline_aucs.get("health_score", float("nan")),
-             baseline_aucs.get("logistic", float("nan")), metrics["top_decile_lift"], metrics["brier_uncalibrated"],
-             metrics["brier"])
+    write_json({**metrics, "test_cutoff": str(test_cutoff), "mlflow_run_id": run_id,
+                **({"baseline_parameters": fitted} if fitted else {})}, metrics_path)
+    log.info("test %s: ROC-AUC %.4f (baselines: %s), top-decile lift %.2f, Brier %.5f -> %.5f", test_cutoff,
+             metrics["roc_auc"], ", ".join(f"{n} {a:.4f}" for n, a in sorted(baseline_aucs.items())),
+             metrics["top_decile_lift"], metrics["brier_uncalibrated"], metrics["brier"])
     log.info("gate: %s v%s -> %s: %s", gate["model_name"], gate["version"], gate["alias"], gate["reason"])
     return metrics

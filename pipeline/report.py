@@ -32,7 +32,8 @@ def build_context(scored_path: Path, label_summary: Path, metrics_path: Path, im
     drift = pd.read_csv(drift_path)
     warnings = [{"feature": f, "psi": p} for f, p in zip(drift.loc[drift["drifted"], "feature"],
                                                           drift.loc[drift["drifted"], "psi"])]
-    quality = {k: metrics.get(k) for k in ("roc_auc", "top_decile_lift", "n_test", "test_cutoff", "cv_folds")}
+    quality = {k: metrics.get(k) for k in ("roc_auc", "top_decile_lift", "n_test", "test_cutoff", "cv_folds",
+                                         "best_baseline", "best_baseline_roc_auc")}
     as_of = dt.date.fromisoformat(str(scored["scored_at"].iloc[0])) if len(scored) else dt.date.today()
     return ReportContext(
         as_of=as_of,

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from models.evaluation import metrics as M
-from models.evaluation.baselines import fit_logistic, health_score, predict_logistic
+from models.evaluation.baselines import (bgnbd_scores, fit_logistic, health_score, predict_logistic,
+                                        recency_frequency_scores)
 
 log = logging.getLogger(__name__)
 
@@ -20,18 +21,26 @@ def _key(*parts: object) -> str:
 
 
 def baseline_scores(frame: pd.DataFrame, test: pd.DataFrame, meta: dict, oof_folds: np.ndarray | None,
-                    seed: int) -> dict[str, np.ndarray]:
-    """Baseline probabilities on the test rows: the rule-based health score and the logistic regression.
+                    seed: int) -> tuple[dict[str, np.ndarray], dict]:
+    """Baseline scores on the test rows, and what was fitted for them (BG/NBD's parameters).
 
-    The logistic model is fitted on the training cutoffs only (out of time), or,
-    on single-snapshot data, out of fold on the same folds as the model.
+    The health score, recency and frequency alone have nothing to fit. The
+    logistic model is fitted on the training cutoffs only (out of time), or, on
+    single-snapshot data, out of fold on the same folds as the model. BG/NBD is
+    the inactivity-mode baseline, fitted on the last training cutoff.
     """
     features, categorical = meta["features"], meta["categorical"]
-    out = {"health_score": health_score(test)}
+    out = {"health_score": health_score(test), **recency_frequency_scores(test)}
+    fitted: dict = {}
     if oof_folds is None:
         train = frame[frame["cutoff"].astype(str).isin(meta["split"]["train"])]
         pipe = fit_logistic(train, train["label"].to_numpy(), features, categorical, seed)
         out["logistic"] = predict_logistic(pipe, test)
+        if meta.get("lineage", {}).get("label_mode") == "inactivity":
+            last = train[train["cutoff"].astype(str) == max(meta["split"]["train"])]
+            scores, params = bgnbd_scores(last, test, int(meta["horizon_days"]))
+            out.update(scores)
+            fitted = {"bgnbd": params} if params else {}
     else:
         p = np.zeros(len(test))
         for k in np.unique(oof_folds):
@@ -39,7 +48,18 @@ def baseline_scores(frame: pd.DataFrame, test: pd.DataFrame, meta: dict, oof_fol
             pipe = fit_logistic(test[~held], test["label"].to_numpy()[~held], features, categorical, seed)
             p[held] = predict_logistic(pipe, test[held])
         out["logistic"] = p
-    return out
+    return out, fitted
+
+
+def best_baseline(metrics: dict, baselines: dict) -> dict:
+    """The best-scoring baseline of the run (by test ROC-AUC) and the model's margin over it; empty if none scored."""
+    aucs = {n: metrics[f"baseline_{n}_roc_auc"] for n in baselines
+            if not np.isnan(metrics.get(f"baseline_{n}_roc_auc", float("nan")))}
+    if not aucs:
+        return {}
+    name = max(sorted(aucs), key=lambda n: aucs[n])
+    return {"best_baseline": name, "best_baseline_roc_auc": aucs[name],
+            "roc_auc_minus_best_baseline": metrics["roc_auc"] - aucs[name]}
 
 
 def customer_value(test: pd.DataFrame, ev) -> np.ndarray | None:
@@ -71,6 +91,7 @@ def evaluate_frame(y: np.ndarray, p: np.ndarray, p_raw: np.ndarray, test: pd.Dat
         b = M.classification_metrics(y, score)
         for key in ("roc_auc", "pr_auc", "top_decile_lift"):
             metrics[f"baseline_{name}_{key}"] = b[key]
+    metrics.update(best_baseline(metrics, baselines))
     plots = {
         "roc.csv": pd.DataFrame(M.roc_points(y, p)),
         "pr.csv": pd.DataFrame(M.pr_points(y, p)),

@@ -135,6 +135,17 @@ def _quality_sentence(q: dict[str, Any], language: str) -> str:
     return i18n.t(f"report.quality.{level}", language, lift=i18n.format_number(lift, language, 1), auc_text=auc_text)
 
 
+def _baseline_sentence(q: dict[str, Any], language: str) -> str:
+    """The model against the best simple method of the run, on the same customers (empty if none was scored)."""
+    name, base, auc = q.get("best_baseline"), q.get("best_baseline_roc_auc"), q.get("roc_auc")
+    if not name or base is None or auc is None:
+        return ""
+    label = i18n.lookup(f"report.baselines.{name}", language, default=str(name).replace("_", " "))
+    key = "beats" if float(auc) > float(base) else "does_not_beat"
+    return i18n.t(f"report.quality.baseline_{key}", language, baseline=label,
+                  auc=i18n.format_number(float(auc), language, 3), base=i18n.format_number(float(base), language, 3))
+
+
 def _drift_items(warnings: list[Any], language: str) -> list[str]:
     items = []
     for w in warnings:
@@ -277,6 +288,7 @@ def build_view(ctx: ReportContext, language: str) -> dict[str, Any]:
         "kpis": kpis,
         "quality_heading": i18n.t("report.quality.heading", L),
         "quality_sentence": _quality_sentence(ctx.model_quality, L),
+        "baseline_sentence": _baseline_sentence(ctx.model_quality, L),
         "quality_note": i18n.t("report.quality.note", L),
         "model_warning": _model_warning(ctx.scoring, L),
         "drift_heading": i18n.t("report.drift.heading", L),

@@ -89,3 +89,19 @@ def test_a_list_scored_by_a_model_that_failed_the_gate_says_so(language, words):
     none_yet = {"version": "1", "warning": True, "own_model": True}
     assert i18n.t("report.model_warning.no_champion", language) in render_report(
         ReportContext(**{**ctx.__dict__, "scoring": none_yet}), language)
+
+
+@pytest.mark.parametrize("language,best,words", [
+    ("en", 0.70, ["beats the best simple method, the BG/NBD buy-till-you-die model (ROC-AUC 0.700 against the "
+                  "model's 0.820)"]),
+    ("en", 0.85, ["A simple method ranks these customers as well or better", "ROC-AUC 0.850"]),
+    ("ja", 0.70, ["BG/NBDモデル", "上回っています"]),
+    ("ja", 0.85, ["同等以上", "0.850"]),
+])
+def test_the_quality_section_compares_the_model_with_the_best_baseline(language, best, words):
+    ctx = example_context(n_customers=30, top_n=5, language=language)
+    quality = {**ctx.model_quality, "best_baseline": "bgnbd", "best_baseline_roc_auc": best}
+    page = html.unescape(render_report(ReportContext(**{**ctx.__dict__, "model_quality": quality}), language))
+    for w in words:
+        assert w in page
+    assert 'id="baseline-comparison"' not in render_report(ctx, language), "no baseline: no sentence"
