@@ -23,7 +23,7 @@ console = Console(stderr=True)
 
 # stage -> one-line help (the first line of the stage module's docstring, kept equal by a test)
 STAGES: dict[str, str] = {
-    "generate": "Stage generate: the built-in synthetic customer world, or IBM's Telco sample adapted to the contract.",
+    "generate": "Stage generate: a built-in synthetic customer world, or IBM's Telco sample adapted to the contract.",
     "validate": "Stage validate: check the raw contract tables and write typed, clean copies.",
     "featurize": "Stage featurize: point-in-time features at every cutoff and at the scoring date.",
     "label": "Stage label: churn labels at every cutoff whose whole horizon is in the data.",

@@ -1,8 +1,11 @@
-"""Stage generate: the built-in synthetic customer world, or IBM's Telco sample adapted to the contract.
+"""Stage generate: a built-in synthetic customer world, or IBM's Telco sample adapted to the contract.
 
 With ``data.source: synthetic`` it writes the contract tables to
 ``data/raw/`` and the generator's ground truth to ``data/ground_truth/`` (a
-folder the model stages never read). With ``data.source: telco`` it maps
+folder the model stages never read): ``generate.kind: subscription`` is the
+subscription business of ``features/synthetic/`` (churn dates), ``non_contract``
+the retailer of ``features/synthetic/noncontract/`` (customers stop buying;
+``label.mode: inactivity``). With ``data.source: telco`` it maps
 ``telco.path`` onto the contract (``features/telco.py``) and writes the tables
 to ``data/raw/``. With ``dir`` it writes only a note in each folder, so the
 stage stays cheap and its outputs exist.
@@ -17,7 +20,10 @@ import pandas as pd
 
 from features import telco
 from features.cutoffs import labelled, schedule
-from features.synthetic import RAW_TABLES, ROWS_PER_GROUP, SCHEMAS, Simulation, SyntheticConfig
+from features import synthetic
+from features.synthetic import Simulation, SyntheticConfig
+from features.synthetic import noncontract
+from features.synthetic.noncontract import NonContractConfig, NonContractSimulation
 from pipeline import config
 from pipeline.io import atomic_dir, write_parquet, write_parquet_streams
 
@@ -44,7 +50,13 @@ def main(params_path: Path = Path("params.yaml"), raw_dir: Path = Path("data/raw
                 (tmp / "SOURCE.txt").write_text(
                     f"data.source is '{data.source}': the pipeline reads {data.raw_dir}; nothing generated here.\n")
         return {"source": data.source}
-    cfg = SyntheticConfig(n_customers=gen.n_customers, start_date=gen.start_date, end_date=gen.end_date, seed=gen.seed)
+    if gen.kind == "non_contract":
+        _check_non_contract_params(lab, config.section(params, "featurize", params_path), params_path)
+        cfg = NonContractConfig(n_customers=gen.n_customers, start_date=gen.start_date, end_date=gen.end_date,
+                                seed=gen.seed, behaviour=gen.behaviour)
+    else:
+        cfg = SyntheticConfig(n_customers=gen.n_customers, start_date=gen.start_date, end_date=gen.end_date,
+                              seed=gen.seed)
     cutoffs = schedule(cut.first, min(cut.last or gen.end_date, gen.end_date), cut.frequency, cut.every_days)
     with atomic_dir(raw_dir) as raw_tmp, atomic_dir(ground_truth_dir) as gt_tmp:
         summary = write_world(raw_tmp, gt_tmp, cfg, cutoffs, lab.horizon_days)
@@ -52,22 +64,39 @@ def main(params_path: Path = Path("params.yaml"), raw_dir: Path = Path("data/raw
     return summary
 
 
-def write_world(raw_dir: Path, ground_truth_dir: Path, cfg: SyntheticConfig, cutoffs: list, horizon_days: int) -> dict:
-    """Simulate the synthetic world and write its tables: the contract tables and the ground truth.
+def _check_non_contract_params(lab, feat, params_path: Path) -> None:
+    """The retailer has no churn dates and passive events: refuse params that would label it wrongly."""
+    if lab.mode != "inactivity":
+        raise config.ParamsError(
+            f"{params_path}: generate.kind non_contract writes no churn_date (customers stop buying); set "
+            f"label.mode: inactivity (it is {lab.mode})")
+    missing = [t for t in noncontract.PASSIVE_EVENT_TYPES if t not in feat.passive_event_types]
+    if missing:
+        raise config.ParamsError(
+            f"{params_path}: generate.kind non_contract sends {', '.join(missing)} events that are not purchases; "
+            f"add them to featurize.passive_event_types (now {list(feat.passive_event_types)}) so that 'no activity "
+            "in the horizon' means 'no purchase in the horizon'")
+
+
+def write_world(raw_dir: Path, ground_truth_dir: Path, cfg: SyntheticConfig | NonContractConfig, cutoffs: list,
+                horizon_days: int) -> dict:
+    """Simulate a synthetic world and write its tables: the contract tables and the ground truth.
 
     Args:
         raw_dir: folder for ``customers``, ``events`` and ``tickets`` (created if missing).
-        ground_truth_dir: folder for ``oracle`` and ``drivers`` (created if missing).
-        cfg: the world's knobs.
+        ground_truth_dir: folder for ``oracle``, ``drivers`` (and ``drivers_at_cutoff``) (created if missing).
+        cfg: the world's knobs: a subscription world (``SyntheticConfig``) or a retailer (``NonContractConfig``).
         cutoffs: the oracle's observation dates.
         horizon_days: the oracle's label horizon.
 
     Returns:
         The simulation's summary, with the files written.
     """
-    sim = Simulation(cfg, cutoffs, horizon_days)
-    paths = {name: Path(raw_dir if name in RAW_TABLES else ground_truth_dir) / f"{name}.parquet" for name in SCHEMAS}
-    write_parquet_streams(sim.tables(), paths, SCHEMAS, ROWS_PER_GROUP)
+    kind = noncontract if isinstance(cfg, NonContractConfig) else synthetic
+    sim = (NonContractSimulation if kind is noncontract else Simulation)(cfg, cutoffs, horizon_days)
+    paths = {name: Path(raw_dir if name in kind.RAW_TABLES else ground_truth_dir) / f"{name}.parquet"
+             for name in kind.SCHEMAS}
+    write_parquet_streams(sim.tables(), paths, kind.SCHEMAS, kind.ROWS_PER_GROUP)
     summary = {**sim.summary(), "files": {k: str(p) for k, p in paths.items()}}
     log.info("synthetic world written: %s", {k: v for k, v in summary.items() if k != "files"})
     return summary
