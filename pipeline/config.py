@@ -65,6 +65,8 @@ class TelcoParams(_Section):
 
 
 class GenerateParams(_Section):
+    kind: Literal["subscription", "non_contract"] = "subscription"
+    behaviour: float = Field(1.0, ge=0)   # non_contract: scale of the behavioural drivers (0: pure BG/NBD buying)
     n_customers: int = Field(20_000, gt=0)
     start_date: dt.date = dt.date(2023, 1, 1)
     end_date: dt.date = dt.date(2024, 12, 31)
@@ -120,13 +122,13 @@ class FeaturizeParams(_Section):
 
 class TrainParams(_Section):
     seed: int = 42
-    learning_rate: float = Field(0.05, gt=0)
-    num_leaves: int = Field(31, gt=1)
+    learning_rate: float | Literal["auto"] = "auto"   # auto: 0.02 below 500,000 labelled rows, else 0.05
+    num_leaves: int | Literal["auto"] = "auto"        # auto: 7 below 500,000 labelled rows, else 31
     min_child_samples: int = Field(50, gt=0)
     feature_fraction: float = Field(0.9, gt=0, le=1)
     bagging_fraction: float = Field(0.8, gt=0, le=1)
     bagging_freq: int = Field(1, ge=0)
-    lambda_l2: float = Field(1.0, ge=0)
+    lambda_l2: float = Field(5.0, ge=0)
     num_boost_round: int = Field(2000, gt=0)
     early_stopping_rounds: int = Field(100, gt=0)
     num_threads: int = Field(2, gt=0)
@@ -135,7 +137,28 @@ class TrainParams(_Section):
     refit: bool = False
     cv_folds: int = Field(5, ge=2)
     optuna_trials: int = Field(0, ge=0)
-    linear_blend: float = Field(0.0, ge=0, lt=1)
+    linear_blend: float | Literal["auto"] = "auto"
+
+    @field_validator("learning_rate")
+    @classmethod
+    def _positive_rate(cls, v: float | str) -> float | str:
+        if v != "auto" and not v > 0:
+            raise ValueError(f"learning_rate must be auto or positive, got {v}")
+        return v
+
+    @field_validator("num_leaves")
+    @classmethod
+    def _leaves(cls, v: int | str) -> int | str:
+        if v != "auto" and not v > 1:
+            raise ValueError(f"num_leaves must be auto or at least 2, got {v}")
+        return v
+
+    @field_validator("linear_blend")
+    @classmethod
+    def _blend_weight(cls, v: float | str) -> float | str:
+        if v != "auto" and not 0 <= v < 1:
+            raise ValueError(f"linear_blend must be auto or a weight in [0, 1), got {v}")
+        return v
 
 
 class EvaluateParams(_Section):

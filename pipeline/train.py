@@ -21,7 +21,7 @@ from pathlib import Path
 import mlflow
 import pandas as pd
 
-from models.training.booster import lgbm_params
+from models.training.booster import params_for
 from models.training.fit import TrainResult, train_cross_validated, train_out_of_time
 from pipeline import config, tracking
 from pipeline.io import atomic_path, read_json, remove_outputs, write_json, write_parquet
@@ -110,9 +110,9 @@ def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("dat
     features, categorical = fmeta["features"], fmeta["categorical"]
     frame = load_training_frame(features_dir / "features.parquet", labels_path)
     labelled = sorted(frame["cutoff"].unique())
-    lgb_params = lgbm_params(tp.seed, tp.learning_rate, tp.num_leaves, tp.min_child_samples, tp.feature_fraction,
-                             tp.bagging_fraction, tp.bagging_freq, tp.lambda_l2, tp.num_threads)
+    lgb_params = params_for(tp, len(frame))
     settings = {**{f"train.{k}": v for k, v in tp.model_dump().items()},
+                "train.num_leaves_used": lgb_params["num_leaves"], "train.learning_rate_used": lgb_params["learning_rate"],
                 **{f"evaluate.{k}": v for k, v in ev.model_dump().items()},
                 "label.horizon_days": lab.horizon_days, "label.mode": lab.mode, "data.source": data.source}
     tracking.setup(mp)
@@ -127,7 +127,7 @@ def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("dat
             result.booster.save_model(str(tmp))
         lineage = {"source": data.source, "raw_dir": data.raw_dir, "label_mode": lab.mode,
                    "horizon_days": lab.horizon_days}
-        meta = _meta(result, features, categorical, lab.horizon_days, tp.linear_blend, lineage)
+        meta = _meta(result, features, categorical, lab.horizon_days, result.blend_weight, lineage)
         write_json(meta, meta_path)
         write_parquet(result.calibration, valid_pred_path)
         _log_run(result, frame, features, settings, validated_dir, name.split(" · ")[1])

@@ -22,7 +22,7 @@ from sklearn.metrics import brier_score_loss, roc_auc_score
 from models.predict import blended_proba
 from models.training.booster import cross_validate, fit, fit_rounds, matrix
 from models.training.calibration import Calibrator, select
-from models.training.linear import LinearPart, fit_linear
+from models.training.linear import LinearPart, choose_blend, fit_linear
 from models.training.split import SplitError, refit_cutoffs, split_cutoffs
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,7 @@ class TrainResult:
     calibration: pd.DataFrame    # the rows the calibrator was fitted on: customer_id, cutoff, label, fold, probabilities
     metrics: dict[str, float]
     tuned: dict[str, Any] | None = None  # Optuna's best params and value, when a search ran
+    blend_weight: float = 0.0    # the linear part's weight (train.linear_blend, or the one auto chose)
 
 
 def _auc(y: np.ndarray, p: np.ndarray) -> float:
@@ -83,19 +84,21 @@ def train_cross_validated(frame: pd.DataFrame, features: Sequence[str], categori
                         linear_blend=tp.linear_blend, categorical=categorical)
     rounds = int(np.median(cv.best_iterations))
     booster = fit_rounds(X, y, lgb_params, rounds)
-    linear = fit_linear(X, y, categorical) if tp.linear_blend else None
+    weight = float(np.median(cv.blend_weights)) if tp.linear_blend == "auto" else float(tp.linear_blend)
+    linear = fit_linear(X, y, categorical) if weight else None
     raw = cv.oof
     calibrator, calibrated, stats = select(raw, y, tp.calibration, folds=cv.folds, min_gain=tp.calibration_min_gain)
     fold_auc = np.array(cv.fold_auc, dtype=float)
     metrics = {"cv_roc_auc_mean": float(np.nanmean(fold_auc)), "cv_roc_auc_std": float(np.nanstd(fold_auc)),
-               "oof_roc_auc": _auc(y, raw), **_calibration_metrics(y, raw, calibrated, stats, tp.calibration)}
+               "oof_roc_auc": _auc(y, raw), "linear_blend_weight": weight,
+               **_calibration_metrics(y, raw, calibrated, stats, tp.calibration)}
     log.info("single labelled cutoff %s: %d-fold CV, OOF ROC-AUC %.4f (folds %.4f +- %.4f), final model %d rounds",
              cutoff, len(fold_auc), metrics["oof_roc_auc"], metrics["cv_roc_auc_mean"], metrics["cv_roc_auc_std"],
              rounds)
     split = {"mode": "cv", "train": [str(cutoff)], "valid": None, "test": str(cutoff), "purged": [], "refit": [],
              "cv_folds": len(cv.fold_auc)}
     return TrainResult(booster, linear, levels, rounds, "cv", split, {"train": len(frame), "valid": 0}, calibrator,
-                       _calibration_rows(frame, cv.folds, raw, calibrated), metrics)
+                       _calibration_rows(frame, cv.folds, raw, calibrated), metrics, blend_weight=weight)
 
 
 MIN_TRAINING_ROWS = 10
@@ -135,8 +138,12 @@ def train_out_of_time(frame: pd.DataFrame, features: Sequence[str], categorical:
     booster, history = fit(X_tr, y_tr, X_va, y_va, lgb_params, tp.num_boost_round, tp.early_stopping_rounds)
     rounds = booster.current_iteration()
     linear = fit_linear(X_tr, y_tr, categorical) if tp.linear_blend else None
+    weight = float(tp.linear_blend) if tp.linear_blend != "auto" else \
+        choose_blend(booster.predict(X_va, raw_score=True), linear.raw(X_va), y_va)
+    if not weight:
+        linear = None
     # The calibrator is fitted on the early-stopped model's validation scores: rows it never trained on.
-    raw = blended_proba(booster, linear, tp.linear_blend, X_va)
+    raw = blended_proba(booster, linear, weight, X_va)
     calibrator, _, stats = select(raw, y_va, tp.calibration, seed=tp.seed, min_gain=tp.calibration_min_gain)
     calibrated = calibrator.predict(raw)
     refit = refit_cutoffs(labelled, horizon_days, split.test) if tp.refit else ()
@@ -150,13 +157,15 @@ def train_out_of_time(frame: pd.DataFrame, features: Sequence[str], categorical:
                  len(refit), len(refit_rows), rounds)
     valid_auc = history.get("valid", {}).get("auc", [])
     metrics = {"valid_roc_auc": float(valid_auc[rounds - 1]) if valid_auc else float("nan"),
+               "valid_roc_auc_blended": _auc(y_va, raw), "linear_blend_weight": weight,
                **_calibration_metrics(y_va, raw, calibrated, stats, tp.calibration)}
     split_meta = {"mode": "out_of_time", "train": [str(c) for c in split.train], "valid": str(split.valid),
                   "test": str(split.test), "purged": [str(c) for c in split.purged], "refit": [str(c) for c in refit]}
     rows = {"train": len(train_rows), "valid": len(valid_rows),
             "refit": int(frame["cutoff"].isin(refit).sum()) if refit else 0}
     return TrainResult(booster, linear, levels, rounds, "out_of_time", split_meta, rows, calibrator,
-                       _calibration_rows(valid_rows, np.full(len(valid_rows), -1), raw, calibrated), metrics, tuned)
+                       _calibration_rows(valid_rows, np.full(len(valid_rows), -1), raw, calibrated), metrics, tuned,
+                       weight)
 
 
 def tune(tp: Any, X_tr: pd.DataFrame, y_tr: np.ndarray, X_va: pd.DataFrame, y_va: np.ndarray, base: dict,

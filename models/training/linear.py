@@ -38,8 +38,9 @@ class LinearPart:
     Attributes:
         features: the model features, in model order (every one has a term, maybe always 0).
         intercept: the log-odds intercept.
-        numeric: per numeric feature, ``{"median", "mean", "scale", "coef"}``: the term is
-            ``coef * (x - mean) / scale`` with missing ``x`` imputed by ``median``.
+        numeric: per numeric feature, ``{"median", "mean", "scale", "coef", "low", "high"}``: the term is
+            ``coef * (x - mean) / scale`` with missing ``x`` imputed by ``median`` and ``x`` held to the
+            training range ``[low, high]`` (a value never seen in training cannot run the log-odds away).
         categorical: per text feature, ``{level: coef}``; missing values use the level
             ``"__missing__"``; infrequent and unseen levels have no coefficient (term 0).
         train_mean: per feature, the mean of its term over the training rows (the
@@ -60,6 +61,8 @@ class LinearPart:
                 s = self.numeric[name]
                 x = pd.to_numeric(X[name], errors="coerce").to_numpy(dtype=float)
                 x = np.where(np.isnan(x), s["median"], x)
+                if "low" in s:
+                    x = np.clip(x, s["low"], s["high"])
                 out[:, j] = s["coef"] * (x - s["mean"]) / s["scale"]
             elif name in self.categorical:
                 coefs = self.categorical[name]
@@ -132,8 +135,10 @@ def fit_linear(X: pd.DataFrame, y: np.ndarray, categorical: Sequence[str], C: fl
             median = float(np.nanmedian(x)) if np.isfinite(x).any() else 0.0
             x = np.where(np.isnan(x), median, x)
             mean, std = float(x.mean()) if len(x) else 0.0, float(x.std()) if len(x) else 0.0
-            scale = std if std > 0 else 1.0
-            numeric_stats[name] = {"median": median, "mean": mean, "scale": scale}
+            # A constant column's std is rounding noise (1e-16): dividing by it would blow up any other value.
+            scale = std if std > 1e-9 * max(1.0, abs(mean)) else 1.0
+            low, high = (float(x.min()), float(x.max())) if len(x) else (0.0, 0.0)
+            numeric_stats[name] = {"median": median, "mean": mean, "scale": scale, "low": low, "high": high}
             blocks.append((x - mean) / scale)
             slots.append((name, None))
     design = np.column_stack(blocks) if blocks else np.zeros((len(X), 0))
@@ -156,6 +161,31 @@ def blend(booster_raw: np.ndarray, linear_raw: np.ndarray | None, weight: float)
     if not weight or linear_raw is None:
         return np.asarray(booster_raw, dtype=float)
     return (1.0 - weight) * np.asarray(booster_raw, dtype=float) + weight * np.asarray(linear_raw, dtype=float)
+
+
+BLEND_CANDIDATES: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75)
+
+
+def choose_blend(booster_raw: np.ndarray, linear_raw: np.ndarray, y: np.ndarray,
+                 candidates: Sequence[float] = BLEND_CANDIDATES) -> float:
+    """The blend weight with the best ROC-AUC on held-out rows (``train.linear_blend: auto``).
+
+    Args:
+        booster_raw: the booster's log-odds on rows neither part was fitted on.
+        linear_raw: the linear part's log-odds on the same rows.
+        y: their 0/1 labels.
+        candidates: weights to try; ties go to the smaller weight (the booster alone first).
+
+    Returns:
+        The chosen weight (0 when the rows hold one class only).
+    """
+    from sklearn.metrics import roc_auc_score
+
+    y = np.asarray(y, dtype=int)
+    if len(np.unique(y)) < 2:
+        return 0.0
+    scores = [(float(roc_auc_score(y, blend(booster_raw, linear_raw, w))), -w) for w in sorted(candidates)]
+    return -max(scores)[1]
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:

@@ -67,7 +67,8 @@ def test_run_is_in_the_repo_mlflow_store(repo):
     client = MlflowClient(tracking_uri=f"sqlite:///{repo / 'mlflow.db'}")
     run = client.get_run(metrics["mlflow_run_id"])
     assert client.get_experiment(run.info.experiment_id).name == "churn"
-    assert run.data.params["train.learning_rate"] == "0.05"
+    assert run.data.params["train.learning_rate"] == "auto"
+    assert run.data.params["train.learning_rate_used"] == "0.02", "auto, resolved for the labelled rows, is logged"
     assert abs(run.data.metrics["test_roc_auc"] - metrics["roc_auc"]) < 1e-12
     assert len(run.data.tags["git_commit"]) == 40
     assert len(run.data.tags["data_hash"]) == 64

@@ -1,4 +1,5 @@
-"""IBM Telco end to end: dvc repro with the README's params, cross-validated, meeting the floor, reasons that add up."""
+"""IBM Telco end to end: dvc repro with the README's params and the default training settings, cross-validated,
+meeting the floor, reasons that add up."""
 
 from __future__ import annotations
 
@@ -17,8 +18,7 @@ H = 30
 
 TELCO_PARAMS = dict(data__source="telco", data__raw_dir="data/raw", data__as_of="2025-01-30",
                     cutoffs__first="2024-12-31", label__horizon_days=H,
-                    featurize__passive_event_types=["payment_failed", "plan_change", "price_change", "nps", "signup"],
-                    train__num_leaves=7, train__learning_rate=0.02, train__lambda_l2=5.0, train__linear_blend=0.5)
+                    featurize__passive_event_types=["payment_failed", "plan_change", "price_change", "nps", "signup"])
 CV_FLOOR = 0.850
 
 
@@ -53,7 +53,8 @@ def test_telco_cross_validated_auc_meets_the_floor(telco_repo):
 
     metrics = json.loads((telco_repo / "data/metrics/metrics.json").read_text())
     meta = json.loads((telco_repo / "data/models/model_meta.json").read_text())
-    assert meta["linear"]["weight"] == 0.5 and meta["cv"]["cv_roc_auc_mean"] == metrics["cv_roc_auc_mean"]
+    # No hand-set trees: auto capacity (7 leaves at 0.02 for 7,043 rows) and the blend weight chosen in each fold.
+    assert meta["linear"]["weight"] > 0 and meta["cv"]["cv_roc_auc_mean"] == metrics["cv_roc_auc_mean"]
     assert metrics["cv_roc_auc_mean"] >= CV_FLOOR
     assert metrics["baseline_logistic_roc_auc"] < metrics["roc_auc"], "the blend beats the logistic baseline alone"
 

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from features.contract import ContractError
-from models.training.booster import lgbm_params
+from models.training.booster import params_for
 from models.training.fit import train_cross_validated, train_out_of_time
 from models.training.split import SplitError
 from pipeline import config, featurize, label
@@ -102,8 +102,7 @@ def _tiny_train(root) -> str:
     meta = json.loads((root / "features/features_meta.json").read_text())
     tp = config.TrainParams(num_boost_round=15, early_stopping_rounds=5, num_threads=1, min_child_samples=1,
                             calibration="none", cv_folds=2)
-    params = lgbm_params(tp.seed, tp.learning_rate, tp.num_leaves, tp.min_child_samples, tp.feature_fraction,
-                         tp.bagging_fraction, tp.bagging_freq, tp.lambda_l2, tp.num_threads)
+    params = params_for(tp, len(frame))
     try:
         if frame["cutoff"].nunique() == 1:
             train_cross_validated(frame, meta["features"], meta["categorical"], tp, params)

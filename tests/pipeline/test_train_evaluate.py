@@ -222,7 +222,9 @@ def test_served_pyfunc_and_churn_model_return_the_calibrated_probability(store):
 
     world = _world(store, MONTHS, n=300)
     out = store / "m"
-    train.main(_params(store), world["features_dir"], world["labels_path"], world["validated_dir"], out)
+    # The booster alone (no linear part), so that the expected probability is the booster's, calibrated.
+    train.main(_params(store, linear_blend=0.0), world["features_dir"], world["labels_path"], world["validated_dir"],
+               out)
     meta = json.loads((out / "model_meta.json").read_text())
     meta["calibration"] = {"method": "platt", "method_used": "platt", "a": 0.5, "b": -1.0}
     (out / "model_meta.json").write_text(json.dumps(meta))
@@ -255,9 +257,9 @@ def test_scoring_uses_the_champion_when_this_run_is_a_challenger(store):
 
     world = _world(store, MONTHS, n=1500)
     _nonlinear_labels(world)
-    _, first, out_a = _run(store, world, _params(store), "a")
+    _, first, out_a = _run(store, world, _params(store, linear_blend=0.0), "a")
     assert json.loads((out_a / "models/registry.json").read_text())["alias"] == "champion", first
-    weak = _params(store, learning_rate=0.001, num_boost_round=2, early_stopping_rounds=1)
+    weak = _params(store, learning_rate=0.001, num_boost_round=2, early_stopping_rounds=1, linear_blend=0.0)
     _, second, out_b = _run(store, world, weak, "b")
     reg_b = json.loads((out_b / "models/registry.json").read_text())
     assert reg_b["alias"] == "challenger" and reg_b["version"] == "2", reg_b

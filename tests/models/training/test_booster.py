@@ -34,3 +34,19 @@ def test_cross_validate_gives_out_of_fold_predictions_for_every_row():
     assert np.nanmean(cv.fold_auc) > 0.6
     with pytest.raises(SplitError, match="minority"):
         cross_validate(X, np.r_[1, np.zeros(n - 1, dtype=int)], params, 10, 5, 5, seed=1)
+
+
+def test_auto_capacity_follows_the_labelled_rows_and_explicit_values_win():
+    from models.training.booster import auto_capacity, params_for
+    from pipeline import config
+
+    assert auto_capacity(7_043) == (7, 0.02)
+    assert auto_capacity(499_999) == (7, 0.02)
+    assert auto_capacity(1_500_000) == (31, 0.05)
+    assert auto_capacity(7_043, 63, 0.1) == (63, 0.1)
+    tp = config.section({"train": {"num_leaves": 15}}, "train")
+    params = params_for(tp, 2_000_000)
+    assert params["num_leaves"] == 15 and params["learning_rate"] == 0.05 and params["lambda_l2"] == 5.0
+    for bad in ({"num_leaves": 1}, {"learning_rate": 0}, {"num_leaves": "many"}):
+        with pytest.raises(config.ParamsError):
+            config.section({"train": bad}, "train")

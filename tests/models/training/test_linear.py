@@ -64,6 +64,20 @@ def test_missing_and_unseen_values_have_defined_terms(fitted):
     assert terms[1, 2] == 0.0 and terms[1, 3] == 0.0, "an unseen level and a level never missing in training add 0"
 
 
+def test_a_constant_column_and_values_outside_the_training_range_cannot_run_the_score_away():
+    """A fee of 1.06 on every training row has a std of rounding noise; a later 1.14 must not give log-odds 1e14."""
+    frame, y = _world()
+    frame["price_level"] = 1.06
+    X, levels = matrix(frame, list(frame.columns), CATEGORICAL)
+    part = fit_linear(X, y, CATEGORICAL)
+    assert part.numeric["price_level"]["scale"] == 1.0
+    later = frame.head(2).assign(price_level=[1.1448, 1.06], tenure_days=[1e7, 0.0])
+    M, _ = matrix(later, list(X.columns), CATEGORICAL, levels)
+    top = part.terms(frame.pipe(lambda f: matrix(f, list(X.columns), CATEGORICAL, levels)[0]))[:, 0].min()
+    assert np.all(np.abs(part.raw(M)) < 20)
+    assert part.terms(M)[0, 0] == pytest.approx(top), "a tenure beyond the training range counts as the largest seen"
+
+
 def test_exact_shap_values_of_the_additive_part(fitted):
     _, X, _, _, part = fitted
     contrib, base = part.contributions(X)
@@ -146,3 +160,49 @@ def test_cross_validated_blend_fits_the_linear_part_on_training_folds_only():
     np.testing.assert_allclose(mixed.oof[te], expected, atol=1e-12)
     # On an additive world the blend ranks at least as well as the trees alone.
     assert roc_auc_score(y, mixed.oof) >= roc_auc_score(y, alone.oof) - 0.005
+
+
+def test_choose_blend_takes_the_weight_with_the_best_held_out_auc():
+    from models.training.linear import choose_blend
+
+    rng = np.random.default_rng(0)
+    signal = rng.normal(size=4000)
+    y = (rng.random(4000) < sigmoid(signal)).astype(int)
+    noisy_trees = signal + rng.normal(scale=2.0, size=4000)
+    assert choose_blend(noisy_trees, signal, y) == 0.75, "the better part gets the most weight the grid allows"
+    assert choose_blend(signal, noisy_trees, y) == 0.0
+    assert choose_blend(signal, signal, y) == 0.0, "a tie keeps the booster alone"
+    assert choose_blend(signal, signal, np.zeros(4000, dtype=int)) == 0.0
+
+
+def test_auto_blend_in_cv_chooses_on_each_folds_early_stopping_slice_only():
+    from sklearn.model_selection import StratifiedKFold, train_test_split
+
+    from models.training.booster import fit
+    from models.training.linear import choose_blend
+
+    frame, y = _world(n=900, seed=3)
+    X, _ = matrix(frame, list(frame.columns), CATEGORICAL)
+    params = lgbm_params(1, 0.1, 7, 20, 1.0, 1.0, 0, 1.0, 1)
+    auto = cross_validate(X, y, params, 200, 20, 5, seed=1, linear_blend="auto", categorical=CATEGORICAL)
+    assert len(auto.blend_weights) == 5
+    tr, te = next(StratifiedKFold(5, shuffle=True, random_state=1).split(X, y))
+    inner_tr, inner_va = train_test_split(np.arange(len(tr)), test_size=0.2, random_state=1, stratify=y[tr])
+    booster, _ = fit(X.iloc[tr[inner_tr]], y[tr][inner_tr], X.iloc[tr[inner_va]], y[tr][inner_va], params, 200, 20)
+    va = X.iloc[tr[inner_va]]
+    inner = fit_linear(X.iloc[tr[inner_tr]], y[tr][inner_tr], CATEGORICAL)
+    w = choose_blend(booster.predict(va, raw_score=True), inner.raw(va), y[tr][inner_va])
+    assert auto.blend_weights[0] == w
+    fixed = cross_validate(X, y, params, 200, 20, 5, seed=1, linear_blend=w, categorical=CATEGORICAL)
+    np.testing.assert_allclose(auto.oof[te], fixed.oof[te], atol=1e-12)
+
+
+def test_linear_blend_param_is_auto_or_a_weight():
+    from pipeline import config
+
+    assert config.section({}, "train").linear_blend == "auto"
+    assert config.section({"train": {"linear_blend": 0.3}}, "train").linear_blend == 0.3
+    with pytest.raises(config.ParamsError, match="linear_blend"):
+        config.section({"train": {"linear_blend": 1.0}}, "train")
+    with pytest.raises(config.ParamsError, match="linear_blend"):
+        config.section({"train": {"linear_blend": "sometimes"}}, "train")
