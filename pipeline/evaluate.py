@@ -19,10 +19,11 @@ from pathlib import Path
 
 import mlflow
 import pandas as pd
+import pyarrow.parquet as pq
 from mlflow.tracking import MlflowClient
 
 from models.evaluation import metrics as M
-from models.evaluation.baselines import health_signals_used
+from models.evaluation.baselines import BTYD_COLUMNS, health_signals_used
 from models.evaluation.suite import baseline_scores, evaluate_frame
 from models.predict import load_model
 from pipeline import config, plots, registry, tracking
@@ -45,6 +46,18 @@ def oracle_auc(preds: pd.DataFrame, oracle_path: Path) -> float | None:
                     int(merged["oracle_probability"].isna().sum()), len(merged))
         return None
     return float(M.classification_metrics(merged["label"].to_numpy(), merged["oracle_probability"].to_numpy())["roc_auc"])
+
+
+def btyd_histories(features_path: Path, meta: dict) -> pd.DataFrame | None:
+    """Every customer's whole-history features at the last training cutoff (BG/NBD's calibration data), or None."""
+    train = meta.get("split", {}).get("train") or []
+    if meta.get("mode") == "cv" or not train:
+        return None
+    columns = pq.read_schema(features_path).names
+    if not set(BTYD_COLUMNS) <= set(columns):
+        return None
+    last = dt.date.fromisoformat(max(train))
+    return pd.read_parquet(features_path, columns=list(BTYD_COLUMNS), filters=[("cutoff", "==", last)])
 
 
 def test_rows(frame: pd.DataFrame, model, model_dir: Path, test_cutoff: dt.date):
@@ -78,10 +91,11 @@ def _log_and_gate(client: MlflowClient, run_info: dict, metrics: dict, tables: d
     data_hash = client.get_run(run_id).data.tags.get("data_hash")
     with mlflow.start_run(run_id=run_id):
         mlflow.log_metrics({f"test_{k}": v for k, v in metrics.items() if isinstance(v, (int, float))})
+        # Fitted, so results rather than settings: metrics, which a rerun of this stage may log again.
+        mlflow.log_metrics({f"baseline_{name}_param_{k}": v for name, ps in fitted.items() for k, v in ps.items()})
         # evaluate.* settings are params of the run already: train logs them (dvc.yaml makes train depend on them).
         mlflow.log_params({"test_cutoff": str(test_cutoff),
-                           "baseline.health_signals": ",".join(health_signals_used(test)) or "none",
-                           **{f"baseline.{name}.{k}": f"{v:.6g}" for name, ps in fitted.items() for k, v in ps.items()}})
+                           "baseline.health_signals": ",".join(health_signals_used(test)) or "none"})
         tracking.log_test_dataset(client.get_run(run_id), test[["customer_id", "cutoff", *meta["features"], "label"]],
                                   str(test_cutoff))
         with tempfile.TemporaryDirectory() as tmp:
@@ -130,7 +144,8 @@ def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("dat
     y = test["label"].to_numpy()
     preds = pd.DataFrame({"customer_id": test["customer_id"].to_numpy(), "cutoff": test["cutoff"].to_numpy(),
                           "label": y, "churn_probability": p})
-    baselines, fitted = baseline_scores(frame, test, meta, folds, seed)
+    baselines, fitted = baseline_scores(frame, test, meta, folds, seed,
+                                        btyd_histories(features_dir / "features.parquet", meta))
     metrics, tables = evaluate_frame(y, p, p_raw, test, baselines, ev)
     if meta.get("mode") == "cv":
         metrics.update(meta.get("cv", {}))

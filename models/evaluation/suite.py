@@ -21,13 +21,16 @@ def _key(*parts: object) -> str:
 
 
 def baseline_scores(frame: pd.DataFrame, test: pd.DataFrame, meta: dict, oof_folds: np.ndarray | None,
-                    seed: int) -> tuple[dict[str, np.ndarray], dict]:
+                    seed: int, histories: pd.DataFrame | None = None) -> tuple[dict[str, np.ndarray], dict]:
     """Baseline scores on the test rows, and what was fitted for them (BG/NBD's parameters).
 
     The health score, recency and frequency alone have nothing to fit. The
     logistic model is fitted on the training cutoffs only (out of time), or, on
     single-snapshot data, out of fold on the same folds as the model. BG/NBD is
-    the inactivity-mode baseline, fitted on the last training cutoff.
+    the inactivity-mode baseline, fitted on the last training cutoff: on
+    ``histories`` (every customer's whole-history features there, as the field
+    fits it on all customers, not only those recently active) or else on that
+    cutoff's labelled rows.
     """
     features, categorical = meta["features"], meta["categorical"]
     out = {"health_score": health_score(test), **recency_frequency_scores(test)}
@@ -37,7 +40,8 @@ def baseline_scores(frame: pd.DataFrame, test: pd.DataFrame, meta: dict, oof_fol
         pipe = fit_logistic(train, train["label"].to_numpy(), features, categorical, seed)
         out["logistic"] = predict_logistic(pipe, test)
         if meta.get("lineage", {}).get("label_mode") == "inactivity":
-            last = train[train["cutoff"].astype(str) == max(meta["split"]["train"])]
+            last = histories if histories is not None else \
+                train[train["cutoff"].astype(str) == max(meta["split"]["train"])]
             scores, params = bgnbd_scores(last, test, int(meta["horizon_days"]))
             out.update(scores)
             fitted = {"bgnbd": params} if params else {}
