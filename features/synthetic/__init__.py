@@ -71,29 +71,43 @@ Ground truth
   ``1 - prod_k (1 - q_k)`` over the horizon weeks ``k``.
 * ``drivers.parquet``: for every churned customer, the family with the largest
   contribution to the hazard of its churn week (``features.catalog.FAMILIES``).
+* ``drivers_at_cutoff.parquet``: for every oracle row (cutoff ``D``, customer
+  active at ``D``) the six family contributions to the logit of the hazard the
+  oracle uses (the week containing ``D + 1``, which is the first horizon week:
+  ``base[contract] + shift + sum`` is that week's logit), with an annual renewal
+  inside the horizon counted in ``tenure`` as ``RENEWAL_BOOST``, the log-odds the
+  oracle applies in the renewal week; and ``true_driver``, the family with the
+  largest contribution minus its reference, the mean over *all* the world's
+  customers active at ``D`` with the same ``contract`` (ties: the first family).
+  The reference is the whole world's, not a chunk's: the rows are spooled to a
+  temporary Arrow file and written after the last chunk (``tables.CutoffDrivers``).
 
 Determinism and resources
 -------------------------
 Chunk ``i`` uses ``np.random.default_rng([seed, i])`` (signup days come from a
 separate stream), so the output does not depend on the number of worker
 processes. :class:`Simulation` hands the tables out chunk by chunk as Arrow
-tables, so memory stays bounded by one chunk; the generate stage writes them
-(``pipeline/generate.py``).
+tables, so memory stays bounded by one chunk (``drivers_at_cutoff`` comes after
+the last chunk, read back from its spool in the system's temporary folder); the
+generate stage writes them (``pipeline/generate.py``).
 
 Where things live
 -----------------
 ``config.py`` the knobs, vocabulary and hazard coefficients; ``world.py`` the
 calendar all chunks share; ``state.py`` a chunk of customers as arrays;
-``hazard.py`` the weekly hazard, the churn draw and the oracle; ``activity.py``
-one function per weekly step of what customers do; ``simulate.py`` the weekly
-loop; ``tables.py`` the chunk as contract tables.
+``hazard.py`` the weekly hazard, the churn draw and the oracle (with the drivers
+at the cutoff); ``activity.py`` one function per weekly step of what customers
+do; ``simulate.py`` the weekly loop; ``tables.py`` the chunk as contract tables
+(and ``CutoffDrivers``, the whole world's drivers at the cutoffs).
 """
 
 from __future__ import annotations
 
 import logging
+import tempfile
 from collections.abc import Iterator, Sequence
 from datetime import date
+from pathlib import Path
 
 import pyarrow as pa
 
@@ -101,7 +115,8 @@ from features.catalog import FAMILIES
 from features.synthetic.config import (CHANNELS, COLOURS, EVENT_TYPES, NO_EFFECT_ATTRIBUTES, PLANS, REGIONS,
                                        TICKET_CATEGORIES, SyntheticConfig)
 from features.synthetic.simulate import chunk_results
-from features.synthetic.tables import RAW_TABLES, ROWS_PER_GROUP, SCHEMAS, TRUTH_TABLES, chunk_stats, chunk_tables
+from features.synthetic.tables import (RAW_TABLES, ROWS_PER_GROUP, SCHEMAS, TRUTH_TABLES, CutoffDrivers, chunk_stats,
+                                       chunk_tables)
 from features.synthetic.world import make_world, signup_days
 
 logger = logging.getLogger(__name__)
@@ -145,22 +160,35 @@ class Simulation:
     def tables(self) -> Iterator[tuple[str, pa.Table]]:
         """Yield ``(table name, rows)`` chunk by chunk (names of ``RAW_TABLES`` and ``TRUTH_TABLES``).
 
-        Memory stays bounded by one chunk; rows of a table come in customer-id order.
+        Memory stays bounded by one chunk; rows of a table come in customer-id order (``oracle`` and
+        ``drivers_at_cutoff`` by cutoff, then customer, within a chunk). ``drivers_at_cutoff`` comes
+        after the last chunk: its true drivers need the whole world's reference (:class:`CutoffDrivers`).
         """
         cfg = self.config
         logger.info("generating %d customers from %s to %s (seed %d, %d cutoffs, horizon %d d)",
                     cfg.n_customers, cfg.start_date, cfg.end_date, cfg.seed, len(self.cutoff_days), self.horizon_days)
         signups = signup_days(cfg, self.world.n_days)
         width = max(7, len(str(cfg.n_customers)))
-        for first, res in chunk_results(cfg, self.world, signups, self.cutoff_days, self.horizon_days):
-            yield from chunk_tables(res, first, width, self.world)
-            stats = chunk_stats(res, self.world)
-            for k, v in stats.items():
-                self.totals[k] = self.totals.get(k, 0) + v
-            logger.info("chunk from customer %d: %d events, %d churned", first, stats["n_events"], stats["n_churned"])
+        with tempfile.TemporaryDirectory(prefix="synthetic-drivers-at-cutoff-") as spool_dir:
+            drivers = CutoffDrivers(Path(spool_dir) / "contributions.arrow")
+            try:
+                for first, res in chunk_results(cfg, self.world, signups, self.cutoff_days, self.horizon_days):
+                    yield from chunk_tables(res, first, width, self.world, drivers)
+                    stats = chunk_stats(res, self.world)
+                    for k, v in stats.items():
+                        self.totals[k] = self.totals.get(k, 0) + v
+                    logger.info("chunk from customer %d: %d events, %d churned", first, stats["n_events"],
+                                stats["n_churned"])
+                for table in drivers.tables():
+                    yield "drivers_at_cutoff", table
+            finally:
+                drivers.close()
+        for i, f in enumerate(FAMILIES):
+            self.totals[f"true_driver_{f}"] = self.totals.get(f"true_driver_{f}", 0) + int(drivers.true_drivers[i])
 
     def summary(self) -> dict:
-        """Row counts, churned customers, monthly churn rate, events per customer and dominant drivers."""
+        """Row counts, churned customers, monthly churn rate, events per customer, dominant drivers (of the
+        churners) and true drivers at the cutoffs (rows of ``drivers_at_cutoff`` per family)."""
         t = self.totals
         months = t["exposure_days"] / 30.4375
         return {
@@ -174,4 +202,5 @@ class Simulation:
             "events_per_customer": t["n_events"] / max(1, t["n_customers"]),
             "events_by_type": {e: t[f"events_{e}"] for e in EVENT_TYPES},
             "dominant_drivers": {f: t[f"driver_{f}"] for f in FAMILIES},
+            "true_drivers_at_cutoff": {f: t.get(f"true_driver_{f}", 0) for f in FAMILIES},
         }

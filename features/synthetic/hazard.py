@@ -126,21 +126,28 @@ def draw_churn(state: CustomerState, week: Week, hz: Hazard, rng: np.random.Gene
 
 
 def oracle(state: CustomerState, world: World, week: Week, hz: Hazard, cutoff_day: int,
-           horizon_days: int) -> tuple[np.ndarray, np.ndarray]:
-    """The true probability of churn within ``(D, D + H]`` of every customer active at cutoff ``D``.
+           horizon_days: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The true probability of churn within ``(D, D + H]`` of every customer active at cutoff ``D``, and its drivers.
 
     The week's hazard (state from before the week, so never after ``D``) is held
     fixed over the horizon, except for what advances with time: the early-life term
     at the tenure of each horizon week, and an annual renewal inside the horizon.
 
+    The drivers are the family contributions of that same hazard (``hz.contrib``,
+    the week containing ``D + 1``, which is also the first horizon week, so
+    ``base + sum`` is exactly the logit of that week), with the renewal put into
+    ``tenure``: an annual customer whose next renewal falls in ``(D, D + H]`` gets
+    ``RENEWAL_BOOST`` added, the log-odds the probability applies in the renewal
+    week (as ``draw_churn`` does for the dominant driver of a churn).
+
     Returns:
-        ``(customer indices, probabilities)``.
+        ``(customer indices, probabilities, contributions (families x customers))``.
     """
     P = week.P
     active = (state.signup_day[P] <= cutoff_day) & ((state.churn_day[P] < 0) | (state.churn_day[P] > cutoff_day))
     A = np.flatnonzero(active)
     if A.size == 0:
-        return P[A], np.zeros(0)
+        return P[A], np.zeros(0), np.zeros((len(FAMILIES), 0))
     sd = state.signup_day[P][A]
     lg_static = hz.logit[A] - hz.early[A]
     rn = state.next_renewal[P][A].astype(np.int64)
@@ -160,4 +167,6 @@ def oracle(state: CustomerState, world: World, week: Week, hz: Hazard, cutoff_da
         ren = ann & (rn >= a) & (rn <= b)
         qk = np.where(ren, sigmoid(lg + RENEWAL_BOOST), qk)
         log_surv += np.log1p(-qk)
-    return P[A], -np.expm1(log_surv)
+    contrib = hz.contrib[:, A]  # fancy indexing: a copy
+    contrib[TENURE] += np.where(ann & (rn >= h_first) & (rn <= h_last), RENEWAL_BOOST, 0.0)
+    return P[A], -np.expm1(log_surv), contrib

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from features.catalog import FAMILIES
 from features.synthetic import activity
 from features.synthetic.activity import Activity, Batches
 from features.synthetic.config import SyntheticConfig
@@ -24,7 +25,8 @@ from features.synthetic.world import World
 
 EVENT_DTYPES = {"cust": np.int32, "sec": np.int64, "type": np.int8, "value": np.float64}
 TICKET_DTYPES = {"cust": np.int32, "open": np.int64, "cat": np.int8, "resolved": np.int64, "sat": np.int8}
-ORACLE_DTYPES = {"cust": np.int32, "cutoff": np.int32, "prob": np.float64}
+# the oracle rows, with the family contributions of the hazard they use (drivers_at_cutoff)
+ORACLE_DTYPES = {"cust": np.int32, "cutoff": np.int32, "prob": np.float64, **{f: np.float64 for f in FAMILIES}}
 
 
 class ChunkOutput:
@@ -49,10 +51,10 @@ def simulate_week(cfg: SyntheticConfig, world: World, state: CustomerState, w: i
     hz = hazard(state, week)
     churns, churn_day = draw_churn(state, week, hz, rng)
     for cd in cutoffs_in_week:
-        customers, prob = oracle(state, world, week, hz, cd, horizon_days)
+        customers, prob, contrib = oracle(state, world, week, hz, cd, horizon_days)
         if customers.size:
             out.oracle.add(cust=customers.astype(np.int32), cutoff=np.full(customers.size, cd, dtype=np.int32),
-                           prob=prob)
+                           prob=prob, **dict(zip(FAMILIES, contrib)))
     if w0 > world.end_day:  # only there for a cutoff on the last day; nothing happens
         return
     act = Activity.start(state, week, churns, churn_day, out.events)

@@ -1,8 +1,14 @@
-"""A simulated chunk as Arrow tables of the data contract and the ground truth (no file I/O here)."""
+"""A simulated chunk as Arrow tables of the data contract and the ground truth.
+
+No file I/O here, except :class:`CutoffDrivers`' spool: ``drivers_at_cutoff``
+compares every customer with the whole world's customers at the cutoff, so its
+rows wait in a temporary Arrow file until the last chunk is done.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,7 +20,7 @@ from features.synthetic.config import CHANNELS, COLOURS, CONTRACTS, EVENT_TYPES,
 from features.synthetic.world import World
 
 RAW_TABLES: tuple[str, ...] = ("customers", "events", "tickets")
-TRUTH_TABLES: tuple[str, ...] = ("oracle", "drivers")
+TRUTH_TABLES: tuple[str, ...] = ("oracle", "drivers", "drivers_at_cutoff")
 
 SCHEMAS: dict[str, pa.Schema] = {
     "customers": pa.schema(
@@ -51,6 +57,11 @@ SCHEMAS: dict[str, pa.Schema] = {
         [("customer_id", pa.string()), ("cutoff", pa.date32()), ("oracle_probability", pa.float64())]
     ),
     "drivers": pa.schema([("customer_id", pa.string()), ("dominant_driver", pa.string())]),
+    "drivers_at_cutoff": pa.schema(
+        [("customer_id", pa.string()), ("cutoff", pa.date32())]
+        + [(f, pa.float64()) for f in FAMILIES]
+        + [("true_driver", pa.string())]
+    ),
 }
 
 ROWS_PER_GROUP = 1_000_000  # Parquet row group size; events are handed out in slices of this many rows
@@ -133,11 +144,108 @@ def _oracle(oc: dict[str, np.ndarray], ids: pa.Array, start_days: int) -> pa.Tab
     )
 
 
-def chunk_tables(res: dict[str, Any], first_id: int, width: int, world: World) -> Iterator[tuple[str, pa.Table]]:
+_SPOOL_SCHEMA = pa.schema(
+    [("customer_id", pa.string()), ("cutoff", pa.date32()), ("contract", pa.int8())]
+    + [(f, pa.float64()) for f in FAMILIES]
+)
+
+
+class CutoffDrivers:
+    """``drivers_at_cutoff`` of the whole world: the chunks' contributions, then the true drivers.
+
+    A row per oracle row (customer active at cutoff ``D``) holds the six family
+    contributions of the hazard the oracle uses for ``D`` (``hazard.oracle``:
+    the week containing ``D + 1``; ``tenure`` includes ``RENEWAL_BOOST`` when an
+    annual renewal falls in the horizon). ``true_driver`` is the family with the
+    largest contribution minus its reference, the mean over *all* the world's
+    customers active at ``D`` with the same ``contract`` (ties: the first in
+    ``FAMILIES``). That mean is exact, not a chunk's: :meth:`add` spools each
+    chunk's rows to an Arrow file and sums them per cutoff and contract, and
+    :meth:`tables` reads them back after the last chunk, so memory stays bounded
+    by one chunk. Rows come chunk by chunk, by cutoff then customer within a
+    chunk: the order of the ``oracle`` rows.
+
+    Args:
+        spool: a file path for the spool (its folder must exist; the caller removes it).
+    """
+
+    def __init__(self, spool: Path) -> None:
+        self._spool = Path(spool)
+        self._writer: pa.ipc.RecordBatchFileWriter | None = None
+        self._closed = False
+        self._sums: dict[int, np.ndarray] = {}    # cutoff (days since epoch) -> (contracts, families) sums
+        self._counts: dict[int, np.ndarray] = {}  # cutoff -> customers per contract
+        self.true_drivers = np.zeros(len(FAMILIES), dtype=np.int64)  # rows per true driver, after tables()
+
+    def add(self, res: dict[str, Any], ids: pa.Array, start_days: int) -> None:
+        """Spool one chunk's oracle rows with their contributions and add them to the references."""
+        if self._closed:
+            raise RuntimeError("CutoffDrivers.add after the spool was closed")
+        oc = res["oracle"]
+        if not oc["cust"].size:
+            return
+        order = np.lexsort((oc["cust"], oc["cutoff"]))
+        cust, cutoff = oc["cust"][order], oc["cutoff"][order]
+        contract = res["customers"]["contract"][cust].astype(np.int8)
+        contrib = np.stack([oc[f][order] for f in FAMILIES])
+        days, inv = np.unique(cutoff, return_inverse=True)
+        n_con = len(CONTRACTS)
+        group = inv * n_con + contract
+        counts = np.bincount(group, minlength=days.size * n_con).reshape(days.size, n_con)
+        sums = np.stack([np.bincount(group, weights=row, minlength=days.size * n_con) for row in contrib])
+        sums = sums.reshape(len(FAMILIES), days.size, n_con)
+        for j, d in enumerate(days.tolist()):
+            key = d + start_days
+            if key not in self._sums:
+                self._sums[key] = np.zeros((n_con, len(FAMILIES)))
+                self._counts[key] = np.zeros(n_con, dtype=np.int64)
+            self._sums[key] += sums[:, j, :].T
+            self._counts[key] += counts[j]
+        table = pa.table({"customer_id": ids.take(pa.array(cust)), "cutoff": _dates(cutoff, start_days),
+                          "contract": pa.array(contract, type=pa.int8()),
+                          **{f: pa.array(contrib[i], type=pa.float64()) for i, f in enumerate(FAMILIES)}},
+                         schema=_SPOOL_SCHEMA)
+        if self._writer is None:
+            self._writer = pa.ipc.new_file(str(self._spool), _SPOOL_SCHEMA)
+        self._writer.write_table(table)
+
+    def close(self) -> None:
+        """Finish the spool file (idempotent)."""
+        if self._writer is not None and not self._closed:
+            self._writer.close()
+        self._closed = True
+
+    def tables(self) -> Iterator[pa.Table]:
+        """After the last :meth:`add`: the ``drivers_at_cutoff`` rows, one table per chunk."""
+        self.close()
+        if self._writer is None:
+            return
+        keys = np.array(sorted(self._sums), dtype=np.int64)
+        ref = np.stack([self._sums[k] / np.maximum(self._counts[k], 1)[:, None] for k in keys.tolist()])
+        with pa.memory_map(str(self._spool)) as source:
+            reader = pa.ipc.open_file(source)
+            for i in range(reader.num_record_batches):
+                batch = reader.get_batch(i)
+                day = batch.column("cutoff").cast(pa.int32()).to_numpy().astype(np.int64)
+                contract = batch.column("contract").to_numpy()
+                contrib = np.stack([batch.column(f).to_numpy() for f in FAMILIES])
+                rel = contrib - ref[np.searchsorted(keys, day), contract].T
+                driver = np.argmax(rel, axis=0)
+                self.true_drivers += np.bincount(driver, minlength=len(FAMILIES))
+                yield pa.table({"customer_id": batch.column("customer_id"), "cutoff": batch.column("cutoff"),
+                                **{f: batch.column(f) for f in FAMILIES},
+                                "true_driver": _take(FAMILIES, driver)},
+                               schema=SCHEMAS["drivers_at_cutoff"])
+
+
+def chunk_tables(res: dict[str, Any], first_id: int, width: int, world: World,
+                 drivers: CutoffDrivers | None = None) -> Iterator[tuple[str, pa.Table]]:
     """The tables of one simulated chunk, as ``(table name, rows)`` in the order they are written.
 
     Customer ids are ``C`` plus the customer's 1-based index, zero-padded to
-    ``width`` digits, so ids sort in signup order across chunks.
+    ``width`` digits, so ids sort in signup order across chunks. ``drivers_at_cutoff``
+    is not among them: its rows go to ``drivers`` (if given), which hands them out
+    after the last chunk.
     """
     cu = res["customers"]
     ids = _ids(first_id, cu["signup_day"].shape[0], width)
@@ -156,6 +264,8 @@ def chunk_tables(res: dict[str, Any], first_id: int, width: int, world: World) -
         yield "tickets", _tickets(res["tickets"], ids, start_us)
     if res["oracle"]["cust"].size:
         yield "oracle", _oracle(res["oracle"], ids, start_days)
+        if drivers is not None:
+            drivers.add(res, ids, start_days)
 
 
 def chunk_stats(res: dict[str, Any], world: World) -> dict[str, int]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -15,10 +17,13 @@ from scipy.stats import chi2_contingency, mannwhitneyu
 
 from features.catalog import FAMILIES
 from features.synthetic import EVENT_TYPES, TICKET_CATEGORIES, SyntheticConfig
+from features.synthetic.config import (BASE_LOGIT, CHANNEL_EFFECT, CHANNELS, DOWNGRADE, EARLY_LIFE, EARLY_LIFE_DAYS,
+                                       PLAN_EFFECT, PLANS, REGION_EFFECT, REGIONS, RENEWAL_BOOST, UPGRADE)
 from pipeline.generate import write_world
 
 RAW_FILES = ("customers.parquet", "events.parquet", "tickets.parquet")
-TRUTH_FILES = ("oracle.parquet", "drivers.parquet")
+TRUTH_FILES = ("oracle.parquet", "drivers.parquet", "drivers_at_cutoff.parquet")
+TRUTH_NAMES = tuple(f.removesuffix(".parquet") for f in TRUTH_FILES)
 H = 30
 END = date(2024, 12, 31)
 
@@ -49,7 +54,7 @@ def world(tmp_path_factory) -> dict:
     con = duckdb.connect()
     for name in ("customers", "events", "tickets"):
         con.execute(f"create view {name} as select * from read_parquet('{root / 'raw' / name}.parquet')")
-    for name in ("oracle", "drivers"):
+    for name in TRUTH_NAMES:
         con.execute(f"create view {name} as select * from read_parquet('{root / 'truth' / name}.parquet')")
     return {"root": root, "summary": summary, "con": con}
 
@@ -131,12 +136,14 @@ EXPECTED_SCHEMAS = {
     },
     "oracle": {"customer_id": pa.string(), "cutoff": pa.date32(), "oracle_probability": pa.float64()},
     "drivers": {"customer_id": pa.string(), "dominant_driver": pa.string()},
+    "drivers_at_cutoff": {"customer_id": pa.string(), "cutoff": pa.date32(), **{f: pa.float64() for f in FAMILIES},
+                          "true_driver": pa.string()},
 }
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_SCHEMAS))
 def test_schema(world, name):
-    folder = "truth" if name in ("oracle", "drivers") else "raw"
+    folder = "truth" if name in TRUTH_NAMES else "raw"
     schema = pq.read_schema(world["root"] / folder / f"{name}.parquet")
     assert {f.name: f.type for f in schema} == EXPECTED_SCHEMAS[name]
 
@@ -406,3 +413,138 @@ def test_cutoff_on_last_day_of_a_whole_number_of_weeks(tmp_path):
     ).fetchone()[0]
     got = con.execute(f"select count(*) from {o} where cutoff = date '2024-03-31'").fetchone()[0]
     assert got == expected > 0
+
+
+# --------------------------------------------------------------------------
+# Drivers at the cutoffs
+# --------------------------------------------------------------------------
+def _truth_frame(root: Path) -> pd.DataFrame:
+    """drivers_at_cutoff joined with the customers and the oracle, with day indices and the renewal in the horizon."""
+    start = SyntheticConfig().start_date
+    dac = pq.read_table(root / "truth" / "drivers_at_cutoff.parquet").to_pandas()
+    cust = pq.read_table(root / "raw" / "customers.parquet",
+                         columns=["customer_id", "signup_date", "plan", "contract", "channel", "region"]).to_pandas()
+    orc = pq.read_table(root / "truth" / "oracle.parquet").to_pandas()
+    df = dac.merge(cust, on="customer_id", how="left", validate="many_to_one")
+    df = df.merge(orc, on=["customer_id", "cutoff"], how="left", validate="one_to_one")
+    df["sd"] = [(d - start).days for d in df["signup_date"]]
+    df["cd"] = [(d - start).days for d in df["cutoff"]]
+
+    # the next renewal of an annual customer: the first anniversary of the signup after the cutoff
+    # (day of month clipped to the month's length, i.e. 29 Feb -> 28 Feb)
+    def next_anniversary(s: date, d: date) -> int:
+        for k in range(1, 10):
+            y = s.year + k
+            a = date(y, s.month, min(s.day, calendar.monthrange(y, s.month)[1]))
+            if a > d:
+                return (a - start).days
+        raise AssertionError("no anniversary")
+
+    annual = (df["contract"] == "annual").to_numpy()
+    rn = np.full(len(df), -1, dtype=np.int64)
+    rn[annual] = [next_anniversary(s, d) for s, d in zip(df["signup_date"][annual], df["cutoff"][annual])]
+    df["rn"] = rn
+    df["renews"] = annual & (rn > df["cd"].to_numpy()) & (rn <= df["cd"].to_numpy() + H)
+    return df
+
+
+@pytest.fixture(scope="module")
+def truth(world) -> pd.DataFrame:
+    return _truth_frame(world["root"])
+
+
+def test_drivers_at_cutoff_one_row_per_oracle_row_and_relative_true_driver(world, truth):
+    root = world["root"]
+    dac = pq.read_table(root / "truth" / "drivers_at_cutoff.parquet")
+    orc = pq.read_table(root / "truth" / "oracle.parquet")
+    assert dac.num_rows == orc.num_rows > 10_000
+    # the same (customer, cutoff) pairs, even in the same order
+    assert dac["customer_id"].equals(orc["customer_id"]) and dac["cutoff"].equals(orc["cutoff"])
+    assert list(dac.column_names) == ["customer_id", "cutoff", *FAMILIES, "true_driver"]
+    values = np.stack([truth[f].to_numpy() for f in FAMILIES], axis=1)
+    assert np.isfinite(values).all()
+    assert truth["contract"].notna().all() and truth["oracle_probability"].notna().all()
+    # the reference: the mean over *all* the world's customers active at the cutoff with the same contract
+    # (the world has 3 chunks, so a chunk's mean would not do)
+    ref = truth.groupby(["cutoff", "contract"])[list(FAMILIES)].transform("mean").to_numpy()
+    rel = values - ref
+    expected = np.argmax(rel, axis=1)
+    got = truth["true_driver"].map({f: i for i, f in enumerate(FAMILIES)}).to_numpy()
+    top2 = np.sort(rel, axis=1)[:, -2:]
+    clear = top2[:, 1] - top2[:, 0] > 1e-9  # not a tie up to the rounding of the means
+    assert clear.mean() > 0.99
+    assert (got[clear] == expected[clear]).all()
+    assert (rel[np.arange(len(rel)), got] >= rel.max(axis=1) - 1e-9).all()
+    # every family is somebody's driver, and the summary counts the file's rows
+    counts = truth["true_driver"].value_counts()
+    assert set(counts.index) == set(FAMILIES)
+    assert world["summary"]["true_drivers_at_cutoff"] == {f: int(counts[f]) for f in FAMILIES}
+
+
+def test_drivers_at_cutoff_are_the_oracle_hazard(truth):
+    """Rebuild the oracle probability from the contributions alone: base + the six families is the hazard
+    logit of the first horizon week (the week containing D + 1), the renewal is in ``tenure``."""
+    df = truth
+    sd, cd, rn = df["sd"].to_numpy(), df["cd"].to_numpy(), df["rn"].to_numpy()
+    renews = df["renews"].to_numpy()
+    contrib = np.stack([df[f].to_numpy() for f in FAMILIES])
+    assert renews.sum() > 100
+
+    def early(tenure):
+        return EARLY_LIFE * np.exp(-np.maximum(0, tenure) / EARLY_LIFE_DAYS)
+
+    early0 = early(7 * ((cd + 1) // 7) - sd)
+    # tenure = early life at the start of the cutoff's week + recent down/upgrade + the renewal in the horizon
+    rest = df["tenure"].to_numpy() - early0 - RENEWAL_BOOST * renews
+    plan_terms = np.array([0.0, DOWNGRADE, UPGRADE, DOWNGRADE + UPGRADE])
+    assert (np.abs(rest[:, None] - plan_terms[None, :]).min(axis=1) < 1e-9).all()
+    # attributes: channel + region + plan at signup
+    attr = (CHANNEL_EFFECT[df["channel"].map(CHANNELS.index).to_numpy()]
+            + REGION_EFFECT[df["region"].map(REGIONS.index).to_numpy()]
+            + PLAN_EFFECT[df["plan"].map(PLANS.index).to_numpy()])
+    assert np.allclose(df["attributes"].to_numpy(), attr, rtol=0, atol=1e-12)
+    assert (df["usage"] >= 0).all() and (df["billing"] >= 0).all()
+    # the oracle from the contributions
+    base = BASE_LOGIT[(df["contract"] == "annual").to_numpy().astype(int)]
+    lg_static = base + contrib.sum(axis=0) - RENEWAL_BOOST * renews - early0
+    log_surv = np.zeros(len(df))
+    for d in np.unique(cd):
+        m = cd == d
+        for k in range((d + 1) // 7, (d + H) // 7 + 1):
+            a, b = max(d + 1, 7 * k), min(d + H, 7 * k + 6)
+            lg = lg_static[m] + early(7 * k - sd[m])
+            q = 1.0 - (1.0 - 1.0 / (1.0 + np.exp(-lg))) ** ((b - a + 1) / 7.0)
+            ren = renews[m] & (rn[m] >= a) & (rn[m] <= b)
+            q = np.where(ren, 1.0 / (1.0 + np.exp(-(lg + RENEWAL_BOOST))), q)
+            log_surv[m] += np.log1p(-q)
+    prob = -np.expm1(log_surv)
+    oracle = df["oracle_probability"].to_numpy()
+    assert np.allclose(prob, oracle, rtol=1e-9, atol=1e-15), np.abs(prob / oracle - 1).max()
+
+
+def test_renewal_in_the_horizon_counts_for_tenure(truth):
+    annual = truth[truth["contract"] == "annual"]
+    renews = annual["renews"].to_numpy()
+    tenure = annual["tenure"].to_numpy()
+    assert 100 < renews.sum() < 0.5 * renews.size
+    # the renewal's log-odds is in tenure: every renewing annual customer above every other annual customer
+    assert tenure[renews].min() > tenure[~renews].max()
+    # and it is their true driver, against the annual customers' reference
+    assert (annual["true_driver"][renews] == "tenure").mean() > 0.95
+
+
+def test_drivers_at_cutoff_same_bytes_for_any_number_of_workers(tmp_path):
+    digests = []
+    for name, workers in (("a", 1), ("b", 2)):
+        _run(tmp_path / name, SyntheticConfig(n_customers=1500, seed=3, chunk_customers=600, workers=workers))
+        path = tmp_path / name / "truth" / "drivers_at_cutoff.parquet"
+        digests.append(hashlib.sha256(path.read_bytes()).hexdigest())
+    assert digests[0] == digests[1]
+    assert pq.ParquetFile(tmp_path / "a" / "truth" / "drivers_at_cutoff.parquet").metadata.num_rows > 0
+
+
+def test_drivers_at_cutoff_empty_without_cutoffs(tmp_path):
+    summary = _run(tmp_path, SyntheticConfig(n_customers=300, seed=1), cutoffs=[date(2026, 1, 31)])
+    t = pq.read_table(tmp_path / "truth" / "drivers_at_cutoff.parquet")
+    assert t.num_rows == 0 and {f.name: f.type for f in t.schema} == EXPECTED_SCHEMAS["drivers_at_cutoff"]
+    assert summary["true_drivers_at_cutoff"] == {f: 0 for f in FAMILIES}
