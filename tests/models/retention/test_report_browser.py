@@ -63,3 +63,90 @@ def test_report_in_chromium(browser, language, tmp_path):
     page.screenshot(path=str(ARTIFACTS / f"retention_report_{language}_print.png"), full_page=False)
     page.close()
     assert not problems, "\n".join(problems)
+
+
+# Every <text> of every inline SVG, measured on screen (transforms included) against its SVG's box, and, unrotated,
+# in user units against the viewBox.
+_TEXT_OUTSIDE_SVG = """() => {
+  const out = [];
+  document.querySelectorAll("svg").forEach((svg, k) => {
+    const box = svg.getBoundingClientRect(), vb = svg.viewBox.baseVal;
+    svg.querySelectorAll("text").forEach(t => {
+      const r = t.getBoundingClientRect(), b = t.getBBox();
+      const name = `svg ${k} (${svg.getAttribute("aria-label")}): "${t.textContent}"`;
+      if (r.left < box.left - 0.5 || r.right > box.right + 0.5 || r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5)
+        out.push(`${name} on screen ${r.left.toFixed(1)}-${r.right.toFixed(1)} outside ${box.left.toFixed(1)}-${box.right.toFixed(1)}`);
+      if (!t.hasAttribute("transform") && (b.x < vb.x - 0.5 || b.x + b.width > vb.x + vb.width + 0.5))
+        out.push(`${name} ${b.x.toFixed(1)}-${(b.x + b.width).toFixed(1)} outside viewBox width ${vb.width}`);
+    });
+    const section = svg.closest("section").getBoundingClientRect();
+    if (box.right > section.right + 0.5) out.push(`svg ${k} sticks out of its section`);
+  });
+  return out;
+}"""
+
+# The customer table's box, before and after scrolling it to its right end, and its last column.
+_TABLE_LAYOUT = """() => {
+  const wrap = document.querySelector("#customers .table-wrap");
+  const style = getComputedStyle(wrap);
+  const lastColumn = () => Array.from(document.querySelectorAll(
+    "#risk-table thead th:last-child, #risk-table tbody tr:not([hidden]) td:last-child"));
+  const before = {scrollWidth: wrap.scrollWidth, clientWidth: wrap.clientWidth};
+  const right = Math.max(...lastColumn().map(c => c.getBoundingClientRect().right));
+  wrap.scrollLeft = wrap.scrollWidth;
+  const w = wrap.getBoundingClientRect();
+  const after = lastColumn().map(c => c.getBoundingClientRect());
+  const res = {
+    ...before, overflowX: style.overflowX, wrapLeft: w.left, wrapRight: w.right, wrapHeight: w.height,
+    lastRightBefore: right, lastLeftAfter: Math.min(...after.map(r => r.left)),
+    lastRightAfter: Math.max(...after.map(r => r.right)),
+    headerText: document.querySelector("#risk-table thead th:last-child").textContent,
+    docScrollWidth: document.documentElement.scrollWidth, docClientWidth: document.documentElement.clientWidth,
+    sectionsOverflowing: Array.from(document.querySelectorAll("section"))
+      .filter(s => s.scrollWidth > s.clientWidth + 1).map(s => s.id || s.className),
+  };
+  wrap.scrollLeft = 0;
+  return res;
+}"""
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_report_layout_nothing_cut(browser, language, tmp_path):
+    """Chart text stays inside its drawing and the customer table's last column can be seen, at 1280 and 800 px.
+
+    5,000 customers, so segment notes read like the real ones ("1,671 customers"), and the top 100 in the table.
+    """
+    ctx = example_context(n_customers=5_000, top_n=100, language=language)
+    path = tmp_path / f"retention_report_{language}.html"
+    path.write_text(render_report(ctx, language), encoding="utf-8")
+    ARTIFACTS.mkdir(exist_ok=True)
+    for width in (1280, 800):
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        problems: list[str] = []
+        page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning") else None)
+        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+        page.goto(path.as_uri())
+        at = f"{language} at {width} px"
+
+        assert page.locator("svg.chart").count() >= 5
+        outside = page.evaluate(_TEXT_OUTSIDE_SVG)
+        assert not outside, f"{at}: chart text cut off:\n" + "\n".join(outside)
+
+        t = page.evaluate(_TABLE_LAYOUT)
+        assert t["docScrollWidth"] <= t["docClientWidth"], f"{at}: the page itself is wider than the window: {t}"
+        assert not t["sectionsOverflowing"], f"{at}: content sticks out of {t['sectionsOverflowing']}"
+        assert t["headerText"].strip()
+        if width >= 1280:
+            # wide window: the whole table fits, its last column visible without scrolling
+            assert t["scrollWidth"] <= t["clientWidth"] + 1, f"{at}: the table is wider than its box: {t}"
+            assert t["lastRightBefore"] <= t["wrapRight"] + 1, t
+        if t["scrollWidth"] > t["clientWidth"] + 1:
+            # narrow window: the box scrolls sideways, its scroll bar on screen, and scrolled to the end the last
+            # column is whole inside it
+            assert t["overflowX"] in ("auto", "scroll"), f"{at}: the table is cut and its box does not scroll: {t}"
+            assert t["wrapHeight"] <= 900, f"{at}: the table's horizontal scroll bar is below the screen: {t}"
+            assert t["lastRightAfter"] <= t["wrapRight"] + 1 and t["lastLeftAfter"] >= t["wrapLeft"] - 1, t
+
+        page.screenshot(path=str(ARTIFACTS / f"retention_report_{language}_{width}px.png"), full_page=True)
+        page.close()
+        assert not problems, "\n".join(problems)
