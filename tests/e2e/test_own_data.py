@@ -24,7 +24,8 @@ def write_export(folder, with_churn_date: bool, n: int = 400, seed: int = 7) -> 
     churn = churn.where(churn <= end)
     customers = pd.DataFrame({"customer_id": [f"S{i:04d}" for i in range(n)],
                               "signup_date": signup.strftime("%Y-%m-%d"),
-                              "plan": rng.choice(["basic", "plus"], n), "monthly_fee": rng.choice([9.0, 19.0], n)})
+                              "plan": rng.choice(["basic", "plus"], n), "monthly_fee": rng.choice([9.0, 19.0], n),
+                              "price plan": rng.choice(["standard", "student"], n)})  # a header with a space
     if with_churn_date:
         customers["churn_date"] = churn.strftime("%Y-%m-%d").where(churn.notna(), "")
     rows = []
@@ -66,6 +67,11 @@ def test_own_csv_export_runs_end_to_end(tmp_path, mode):
     assert not (repo / "data/raw/customers.parquet").exists(), "the synthetic generator ran on a dir source"
     labels = pd.read_parquet(repo / "data/labels/labels.parquet")
     assert labels["label"].sum() > 0
+    # the header with a space reached the model as a feature, and reads back as words
+    meta = json.loads((repo / "data/models/model_meta.json").read_text())
+    assert "price_plan" in meta["features"] and "price_plan" in meta["categorical"]
+    dictionary = pd.read_csv(repo / "data/features/feature_dictionary.csv")
+    assert "Customer attribute 'price_plan'" in dictionary.set_index("feature").loc["price_plan", "meaning"]
 
 
 def test_switching_from_the_built_in_data_to_an_export_scores_with_the_runs_own_model(tmp_path):
