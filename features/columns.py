@@ -37,6 +37,7 @@ class FeatureConfig:
     fee_attribute: str | None = "monthly_fee"
     contract_attribute: str | None = "contract"
     history: bool = True   # whole-history features (lifetime counts, value, gaps, the buy-till-you-die summary)
+    calendar: bool = True  # days to the signup's monthly and yearly anniversary (renewals without a contract column)
 
     @property
     def lookback_days(self) -> int:
@@ -250,9 +251,10 @@ def history_columns(cfg: FeatureConfig, d: Dialect) -> list[Column]:
              "Mean number of days between consecutive active days (empty with fewer than two)", "all history",
              "days", SELECT),
         # greatest() skips NULLs in DuckDB and Spark alike, so the empty case is spelled out.
-        _col("CASE WHEN h.n_gaps > 0 THEN sqrt(greatest(CAST(h.gap_sq AS DOUBLE) / h.n_gaps - "
+        _col("CASE WHEN h.n_gaps > 1 THEN sqrt(greatest(CAST(h.gap_sq AS DOUBLE) / h.n_gaps - "
              "power(CAST(h.gap_sum AS DOUBLE) / h.n_gaps, 2), 0)) END", "gap_std_days",
-             "Standard deviation of the days between consecutive active days", "all history", "days", SELECT),
+             "Standard deviation of the days between consecutive active days (empty with fewer than two gaps)",
+             "all history", "days", SELECT),
         _col("h.gap_max", "gap_max_days", "Longest time between two consecutive active days, in days",
              "all history", "days", SELECT),
         _col(f"CAST({d.days_between(last, 's.cutoff')} AS DOUBLE) / NULLIF(CAST(h.gap_sum AS DOUBLE) / "
@@ -266,7 +268,10 @@ def history_columns(cfg: FeatureConfig, d: Dialect) -> list[Column]:
 
 
 def calendar_columns(cfg: FeatureConfig, d: Dialect) -> list[Column]:
-    """Days to the next monthly and yearly anniversary of the signup: when a non-contract renewal habit comes up."""
+    """Days to the next monthly and yearly anniversary of the signup: when a subscription renews without a contract
+    column saying so (a non-contract business has no renewal, and featurize leaves these out for it)."""
+    if not cfg.calendar:
+        return []
     return [
         _col(d.days_to_anniversary("s.signup_date", "s.cutoff", 1), "days_to_anniversary_month",
              "Days until the next monthly anniversary of the signup", "at cutoff", "days", SELECT),
@@ -276,20 +281,21 @@ def calendar_columns(cfg: FeatureConfig, d: Dialect) -> list[Column]:
 
 
 def tenure_columns(cfg: FeatureConfig, d: Dialect) -> list[Column]:
-    """Tenure and the next contract renewal (annual contracts renew yearly, others monthly)."""
+    """Tenure, and with a contract column the next contract renewal (annual contracts renew yearly, others monthly).
+
+    Without a contract column there is no renewal to speak of: a non-contract business has none, and a
+    subscription's monthly rhythm is ``days_to_anniversary_month``.
+    """
     tenure = d.days_between("s.signup_date", "s.cutoff")
+    cols = [_col(tenure, "tenure_days", "Days since signup", "all history", "days", SELECT)]
     if cfg.contract_attribute and cfg.contract_attribute in cfg.attributes:
         contract = f"lower(CAST(c.{ident(cfg.contract_attribute)} AS VARCHAR))"
         cycle = (f"CASE WHEN {contract} LIKE '%two%' THEN 730 WHEN {contract} LIKE '%annual%' OR {contract} LIKE '%year%' "
                  f"THEN 365 ELSE 30 END")
-    else:
-        cycle = "30"
-    return [
-        _col(tenure, "tenure_days", "Days since signup", "all history", "days", SELECT),
-        _col(f"{cycle} - ({tenure} % {cycle})", "days_to_renewal",
-             "Days until the next contract renewal (annual contracts renew yearly, others monthly)", "at cutoff",
-             "days", SELECT),
-    ]
+        cols.append(_col(f"{cycle} - ({tenure} % {cycle})", "days_to_renewal",
+                         "Days until the next contract renewal (annual contracts renew yearly, others monthly)",
+                         "at cutoff", "days", SELECT))
+    return cols
 
 
 def rare_event_columns(cfg: FeatureConfig, d: Dialect) -> list[Column]:

@@ -47,3 +47,23 @@ def varying_value_types_sql(event_types: list[str] | tuple[str, ...], excluded: 
         return "SELECT NULL AS event_type WHERE FALSE"
     return ("SELECT event_type FROM events WHERE event_type IN (" + ", ".join(literal(t) for t in wanted) + ") "
             "GROUP BY event_type HAVING count(DISTINCT value) > 1 ORDER BY event_type")
+
+
+# Customer columns that hold a monthly fee, as exports name them (matched ignoring case; the first present wins).
+REVENUE_NAMES: tuple[str, ...] = ("monthly_fee", "mrr", "monthly_recurring_revenue", "monthly_revenue",
+                                  "monthly_charges", "monthly_charge", "monthly_price", "arpu", "subscription_fee",
+                                  "fee")
+CONTRACT_NAMES: tuple[str, ...] = ("contract", "contract_type", "contract_term", "billing_cycle", "plan_term")
+
+
+def find_column(attributes: dict[str, str], names: tuple[str, ...], numeric: bool) -> str | None:
+    """The first attribute (name -> SQL type) called one of ``names``, numeric or text as asked; or None."""
+    by_lower = {a.lower(): a for a in attributes}
+    for name in names:
+        a = by_lower.get(name)
+        if a is None:
+            continue
+        is_number = any(k in attributes[a].upper() for k in ("INT", "DOUBLE", "FLOAT", "DECIMAL", "REAL"))
+        if is_number == numeric:
+            return a
+    return None

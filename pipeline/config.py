@@ -205,10 +205,32 @@ class TierParams(_Section):
         return self
 
 
+class BusinessParams(_Section):
+    """What kind of business the data is: it chooses the value model, the reasons' words, the playbook and the
+    report's wording (each still overridable in its own section)."""
+
+    kind: Literal["auto", "subscription", "non_contract"] = "auto"   # auto: non_contract in label.mode inactivity
+    # Event types and ticket categories as the team should read them: {newfriend: friend invitation} or
+    # {newfriend: {en: friend invitation, ja: 友達招待}}; by default a readable form of the raw name.
+    display_names: dict[str, str | dict[str, str | dict[str, str]]] = {}
+
+
+def business_kind(params: dict[str, Any], path: str | Path = "params.yaml") -> str:
+    """``business.kind``, with ``auto`` resolved from ``label.mode`` (inactivity: non_contract)."""
+    kind = section(params, "business", path).kind
+    if kind != "auto":
+        return kind
+    return "non_contract" if section(params, "label", path).mode == "inactivity" else "subscription"
+
+
 class ScoreParams(_Section):
     as_of: dt.date | None = None
     rank_by: Literal["churn_probability", "value_at_risk"] = "churn_probability"
-    revenue_column: str = "monthly_fee"
+    # auto: the fee column if the data has one (subscription), else the value model of a non-contract business
+    # (expected spend over value_horizon_months); or name a numeric column that holds monthly revenue.
+    revenue_column: str = "auto"
+    value_horizon_months: float = Field(12, gt=0)   # non-contract: the expected spend's horizon
+    spend_event_type: str = "auto"   # non-contract: the event type whose value is spend (auto: purchase, order, ...)
     tiers: TierParams = TierParams()
     drift_psi_threshold: float = Field(0.2, gt=0)
 
@@ -256,6 +278,7 @@ SECTIONS: dict[str, type[_Section]] = {
     "report": ReportParams,
     "playbook": PlaybookParams,
     "mlflow": MlflowParams,
+    "business": BusinessParams,
 }
 
 

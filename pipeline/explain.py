@@ -119,8 +119,9 @@ def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("dat
     write_json(used, paths["used"])
     rows, score_date = scoring_rows(features_dir, active_path)
     t0 = time.perf_counter()
-    reasons, contributions, reference_log_odds, reference = explain_customers(booster, meta, rows, rows, ep,
-                                                                              rp.language)
+    business = config.section(params, "business", params_path)
+    reasons, contributions, reference_log_odds, reference = explain_customers(
+        booster, meta, rows, rows, ep, rp.language, config.business_kind(params, params_path), business.display_names)
     elapsed = time.perf_counter() - t0
     proba = ChurnModel(booster, meta).predict_proba(rows)  # calibrated; SHAP above stays on the raw score
     pop = _write_explanations(rows, reasons, contributions, reference_log_odds, reference, proba, meta["features"],

@@ -21,7 +21,8 @@ from pathlib import Path
 
 from features.build import calendar_tables, chunk_count, dictionary_frame, feature_sql
 from features.columns import FeatureConfig, renamed_attributes
-from features.defaults import auto_windows, varying_value_types_sql
+from features.defaults import (CONTRACT_NAMES, REVENUE_NAMES, auto_windows, find_column,
+                               varying_value_types_sql)
 from features.cutoffs import schedule
 from pipeline import config
 from pipeline import duck
@@ -34,7 +35,7 @@ ROW_GROUP_ROWS = 122_880   # DuckDB's default row group size
 
 
 def feature_config(con, feat: config.FeaturizeParams, attributes: tuple[str, ...], horizon_days: int,
-                   as_of: dt.date) -> FeatureConfig:
+                   as_of: dt.date, kind: str = "subscription") -> FeatureConfig:
     """What to compute: the featurize params plus what the data holds.
 
     Args:
@@ -43,6 +44,7 @@ def feature_config(con, feat: config.FeaturizeParams, attributes: tuple[str, ...
         attributes: the customers table's attribute columns (from the validate manifest).
         horizon_days: ``label.horizon_days`` (``featurize.windows: auto`` follows it).
         as_of: the data's as-of date (auto windows stop at the history it holds).
+        kind: ``business.kind``; a non-contract business gets no signup-anniversary features.
 
     Returns:
         The feature config: the ``featurize.max_event_types`` most frequent event types get their own
@@ -62,11 +64,15 @@ def feature_config(con, feat: config.FeaturizeParams, attributes: tuple[str, ...
     if value_types == "auto":
         value_types = tuple(r[0] for r in con.sql(
             varying_value_types_sql(event_types, feat.passive_event_types)).fetchall())
+    types = duck.column_types(con, "SELECT * FROM customers")
+    kept = {a: types[a] for a in attributes if a in types}
     return FeatureConfig(
         windows=tuple(windows), decline_window_days=feat.decline_window_days, event_types=tuple(event_types),
         value_sum_event_types=tuple(value_types), passive_event_types=feat.passive_event_types,
         ticket_categories=tuple(sorted(categories)), slow_resolution_hours=feat.slow_resolution_hours,
-        attributes=attributes, history=feat.history,
+        attributes=attributes, history=feat.history, calendar=kind == "subscription",
+        fee_attribute=find_column(kept, REVENUE_NAMES, numeric=True),
+        contract_attribute=find_column(kept, CONTRACT_NAMES, numeric=False),
     )
 
 
@@ -175,7 +181,8 @@ def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("da
 
     con = duck.connect_validated(validated_dir)
     first_day = con.sql("SELECT min(signup_date) FROM customers").fetchall()[0][0]
-    cfg = feature_config(con, feat, tuple(manifest["attributes"]), horizon, as_of)
+    cfg = feature_config(con, feat, tuple(manifest["attributes"]), horizon, as_of,
+                         config.business_kind(params, params_path))
     day_cutoff, day_bucket = calendar_tables(cutoffs, first_day, cfg.lookback_days)
     con.register("cutoffs", day_bucket[["cutoff"]].drop_duplicates().reset_index(drop=True))
     con.register("day_cutoff", day_cutoff)
@@ -217,6 +224,10 @@ def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("da
         "categorical": categorical,
         "windows": list(cfg.windows),
         "value_sum_event_types": list(cfg.value_sum_event_types),
+        # The customers column behind monthly_fee (a fee the customer pays; null: none, monthly_fee then only
+        # comes from plan_change / price_change events) and the contract column behind days_to_renewal.
+        "fee_attribute": cfg.fee_attribute,
+        "contract_attribute": cfg.contract_attribute,
     }
     write_json(meta, meta_path)
     return meta

@@ -1,7 +1,8 @@
 """Stage report: one self-contained HTML page for the retention team.
 
 Reads the scored list, the churn trend, the model's metrics, the driver
-importance, the drift table and which model scored; writes
+importance, the drift table, which model scored, and the features and labels
+for the business's measures over time (value, NPS, CSAT); writes
 ``data/reports/retention_report.html``, a single file that opens offline (no
 CDN, charts as inline SVG), and logs it as an artifact of the MLflow run.
 """
@@ -22,9 +23,42 @@ from pipeline.io import atomic_path, read_json, remove_outputs
 log = logging.getLogger(__name__)
 
 
+def measures(features_path: Path, labels_path: Path, profile: str, spend_wanted: str = "auto") -> tuple[pd.DataFrame, dict]:
+    """The business's measures per labelled cutoff (``models/retention/report/trends.py``) and their windows."""
+    import pyarrow.parquet as pq
+
+    from models.retention.report.trends import csat_column, trend_sql, value_column
+    from models.retention.value import spend_event_type
+    from pipeline import duck
+
+    columns = pq.read_schema(features_path).names
+    con = duck.connect()
+    try:
+        duck.view_parquet(con, "features", features_path)
+        duck.view_parquet(con, "labels", labels_path)
+        sums = [c for c in columns if c.startswith("events_") and c.endswith("_value_sum_all")]
+        totals = {}
+        if sums:
+            row = con.sql("SELECT " + ", ".join(f'sum(CAST("{c}" AS DOUBLE))' for c in sums) + " FROM features").fetchone()
+            totals = {c[len("events_"):-len("_value_sum_all")]: float(v or 0) for c, v in zip(sums, row)}
+        spend = spend_event_type(columns, spend_wanted, totals)
+        sql, names = trend_sql(columns, profile, spend)
+        frame = con.sql(sql).df() if names else pd.DataFrame(columns=["cutoff"])
+    finally:
+        con.close()
+    frame["cutoff"] = pd.to_datetime(frame["cutoff"]).dt.strftime("%Y-%m-%d")
+    csat = csat_column(columns)
+    windows = {"average_value": value_column(columns, profile, spend)[1] or 0,
+               "nps": 90, "csat": int(csat.rsplit("_", 1)[1][:-1]) if csat else 90}
+    return frame, windows
+
+
 def build_context(scored_path: Path, label_summary: Path, metrics_path: Path, importance_path: Path,
                   drift_path: Path, horizon_days: int, top_n: int, currency: str,
-                  scoring_path: Path | None = None) -> ReportContext:
+                  scoring_path: Path | None = None, profile: str = "subscription",
+                  value_horizon_months: float | None = None,
+                  measured: tuple[pd.DataFrame, dict] | None = None,
+                  display_names: dict | None = None) -> ReportContext:
     """Gather the report's content from the stage outputs."""
     scored = pd.read_parquet(scored_path)
     trend = pd.read_csv(label_summary)
@@ -49,6 +83,12 @@ def build_context(scored_path: Path, label_summary: Path, metrics_path: Path, im
         top_n=top_n,
         currency=currency,
         scoring=read_json(scoring_path) if scoring_path is not None and scoring_path.exists() else None,
+        profile=profile,
+        value_horizon_months=value_horizon_months,
+        value_known=bool(scored["value_at_risk"].notna().any()) if len(scored) else False,
+        measures=measured[0] if measured else None,
+        measure_windows=measured[1] if measured else None,
+        display_names=display_names,
     )
 
 
@@ -57,15 +97,21 @@ def main(params_path: Path = Path("params.yaml"), scored_path: Path = Path("data
          metrics_path: Path = Path("data/metrics/metrics.json"),
          importance_path: Path = Path("data/explain/driver_importance.csv"),
          scoring_path: Path = Path("data/explain/scoring_model.json"), model_dir: Path = Path("data/models"),
-         report_path: Path = Path("data/reports/retention_report.html")) -> Path:
+         report_path: Path = Path("data/reports/retention_report.html"),
+         features_path: Path = Path("data/features/features.parquet"),
+         labels_path: Path = Path("data/labels/labels.parquet")) -> Path:
     """Run the report stage from params."""
     params = config.load_params(params_path)
     rp = config.section(params, "report", params_path)
     lab = config.section(params, "label", params_path)
     remove_outputs(report_path)
     mp = config.section(params, "mlflow", params_path)
+    kind = config.business_kind(params, params_path)
+    sp = config.section(params, "score", params_path)
     ctx = build_context(scored_path, label_summary, metrics_path, importance_path, drift_path,
-                        lab.horizon_days, rp.top_n, rp.currency, scoring_path)
+                        lab.horizon_days, rp.top_n, rp.currency, scoring_path, kind, sp.value_horizon_months,
+                        measures(features_path, labels_path, kind, sp.spend_event_type),
+                        config.section(params, "business", params_path).display_names)
     html = render_report(ctx, rp.language)
     with atomic_path(report_path) as tmp:
         tmp.write_text(html, encoding="utf-8")

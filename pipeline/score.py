@@ -23,7 +23,9 @@ import pandas as pd
 from models.evaluation.drift import drift_table
 from models.retention.playbook import Playbook, recommend_actions
 from models.retention.tiers import assign_tiers, tier_labels
-from models.retention.value import value_at_risk
+from models.retention import i18n
+from models.retention.labels import name_forms
+from models.retention.value import DAYS_PER_MONTH, expected_spend, spend_event_type, value_at_risk
 from pipeline import config, tracking
 from pipeline.io import atomic_path, read_json, remove_outputs, write_csv_for_spreadsheet, write_parquet
 
@@ -32,7 +34,7 @@ log = logging.getLogger(__name__)
 SEGMENTS = ("plan", "region", "contract", "tenure_days")
 COLUMNS = ("rank", "customer_id", "churn_probability", "risk_tier", "value_at_risk", "reason_1", "reason_2",
            "reason_3", "reason_codes", "driver_family", "recommended_action", "action_reason", "scored_at",
-           "model_version")
+           "model_version", "value_basis", "customer_value")
 
 
 def model_version(explain_dir: Path) -> str:
@@ -60,13 +62,86 @@ def check_rule_columns(playbook: Playbook, given: config.PlaybookParams, availab
                 f"of the scored customers; available: {', '.join(sorted(available))}")
 
 
-def _segments(scored: pd.DataFrame, playbook: Playbook, revenue_column: str) -> pd.DataFrame:
+def _segments(scored: pd.DataFrame, playbook: Playbook, source: str | None, basis: str) -> pd.DataFrame:
     """The columns segment rules read: segments, revenue, the rules' own columns, driver family, first reason."""
-    wanted = (*SEGMENTS, revenue_column, *sorted(playbook.columns()), "driver_family", "reason_code_1")
+    revenue_column = source if basis == "fee" else None
+    wanted = (*SEGMENTS, revenue_column or "", "customer_value", *sorted(playbook.columns()), "driver_family",
+              "reason_code_1")
     segments = scored[[c for c in dict.fromkeys(wanted) if c in scored.columns]]
     if revenue_column in segments.columns and revenue_column != "monthly_fee":
         segments = segments.assign(monthly_fee=segments[revenue_column])  # the default rules read monthly_fee
     return segments
+
+
+# Whole-history features the non-contract value model reads.
+VALUE_INPUTS = ("repeat_active_days", "activity_span_days", "days_since_first_activity", "active_days_all")
+
+
+def check_revenue_params(sp: config.ScoreParams, fmeta: dict, params_path: Path) -> None:
+    """A revenue column or spend type named in params that the data lacks is an error now, never an empty column."""
+    features = fmeta["features"]
+    if sp.revenue_column != "auto" and sp.revenue_column not in features:
+        numeric = [f for f in features if f not in set(fmeta["categorical"])]
+        raise config.ParamsError(
+            f"{params_path}: score.revenue_column '{sp.revenue_column}' is not a column of the data; numeric columns "
+            f"it has: {', '.join(numeric)} (or set auto)")
+    if sp.spend_event_type != "auto" and spend_event_type(features, sp.spend_event_type) is None:
+        have = [f[len("events_"):-len("_value_sum_all")] for f in features if f.endswith("_value_sum_all")]
+        raise config.ParamsError(
+            f"{params_path}: score.spend_event_type '{sp.spend_event_type}' has no value sums in the data; event "
+            f"types with values: {', '.join(have) or 'none'} (or set auto)")
+
+
+def revenue_source(sp: config.ScoreParams, kind: str, fmeta: dict, rows: pd.DataFrame,
+                   params_path: Path) -> tuple[str, str | None]:
+    """Where the value comes from: ``("fee", column)``, ``("expected_spend", spend type)`` or ``("unknown", None)``.
+
+    ``score.revenue_column: auto`` takes the fee column when the data has one (``monthly_fee``, fed by the
+    customers' fee column or by plan and price events) for a subscription, and the expected spend for a
+    non-contract business (a fee column only if it has no spend); a named column is used as monthly revenue.
+    """
+    if sp.revenue_column != "auto":
+        return "fee", sp.revenue_column
+    has_fee = "monthly_fee" in rows.columns and bool(pd.to_numeric(rows["monthly_fee"], errors="coerce").notna().any())
+    fee_is_paid = has_fee and (kind == "subscription" or fmeta.get("fee_attribute"))
+    if kind == "non_contract":
+        totals = {c[len("events_"):-len("_value_sum_all")]: float(pd.to_numeric(rows[c], errors="coerce").sum())
+                  for c in rows.columns if c.startswith("events_") and c.endswith("_value_sum_all")}
+        spend = spend_event_type(list(rows.columns), sp.spend_event_type, totals)
+        if spend is not None and all(c in rows.columns for c in VALUE_INPUTS):
+            return "expected_spend", spend
+    if fee_is_paid:
+        return "fee", "monthly_fee"
+    return "unknown", None
+
+
+def with_value(scored: pd.DataFrame, rows: pd.DataFrame, basis: str, source: str | None, sp: config.ScoreParams,
+               horizon_days: int, language: str, display_names: dict | None = None) -> pd.DataFrame:
+    """``value_at_risk`` and ``value_basis`` (how it was measured, or that it is unknown); ``customer_value`` when
+    the value model priced each customer."""
+    p = scored["churn_probability"]
+    if basis == "fee":
+        revenue = pd.to_numeric(scored[source], errors="coerce")
+        scored["value_at_risk"] = value_at_risk(p, revenue, horizon_days)
+        text = i18n.t("scored.value_basis.fee", language, column=source,
+                      months=i18n.format_number(horizon_days / DAYS_PER_MONTH, language, 1))
+    elif basis == "expected_spend":
+        customers = rows.set_index("customer_id").reindex(scored["customer_id"]).reset_index()
+        spend, model = expected_spend(rows, customers, source, sp.value_horizon_months)
+        scored["customer_value"] = spend
+        scored["value_at_risk"] = p * spend
+        log.info("value model: expected %s spend over %g months, BG/NBD %s", source, sp.value_horizon_months,
+                 {k: round(v, 4) for k, v in model["bgnbd"].items()})
+        text = i18n.t("scored.value_basis.expected_spend", language,
+                      event=name_forms(language, "events", "event_fallback", source, display_names)["_one"],
+                      months=i18n.format_number(sp.value_horizon_months, language, 0))
+    else:
+        log.warning("no revenue information (no fee column, no purchase amounts): value_at_risk is unknown and the "
+                    "list is ranked by churn probability")
+        scored["value_at_risk"] = float("nan")
+        text = i18n.t("scored.value_basis.unknown", language)
+    scored["value_basis"] = text
+    return scored
 
 
 def _ranked(scored: pd.DataFrame, rank_by: str, extra: list[str]) -> pd.DataFrame:
@@ -100,7 +175,8 @@ def main(params_path: Path = Path("params.yaml"), explain_dir: Path = Path("data
     sp = config.section(params, "score", params_path)
     rp = config.section(params, "report", params_path)
     lab = config.section(params, "label", params_path)
-    playbook = config.playbook(params, params_path)
+    kind = config.business_kind(params, params_path)
+    playbook = config.playbook(params, params_path, kind)
     mp = config.section(params, "mlflow", params_path)
     csv_path, parquet_path, drift_path = (out_dir / "at_risk_customers.csv", out_dir / "at_risk_customers.parquet",
                                           out_dir / "drift.csv")
@@ -113,24 +189,27 @@ def main(params_path: Path = Path("params.yaml"), explain_dir: Path = Path("data
     rows = pd.read_parquet(features_dir / "features.parquet", filters=[("cutoff", "==", score_date)])
     check_rule_columns(playbook, config.section(params, "playbook", params_path),
                        [*rows.columns, *pop.columns], params_path)
+    check_revenue_params(sp, fmeta, params_path)
     extra = [c for c in dict.fromkeys((*SEGMENTS, sp.revenue_column, *sorted(playbook.columns())))
              if c in rows.columns and c not in pop.columns]
     scored = pop.merge(rows[["customer_id", *extra]], on="customer_id", how="left", validate="one_to_one")
 
-    if sp.revenue_column in scored.columns:
-        revenue = pd.to_numeric(scored[sp.revenue_column], errors="coerce")
-    else:
-        log.warning("score.revenue_column '%s' is not a feature; value_at_risk is left empty", sp.revenue_column)
-        revenue = pd.Series(float("nan"), index=scored.index)
-    scored["value_at_risk"] = value_at_risk(scored["churn_probability"], revenue, lab.horizon_days)
+    basis, source = revenue_source(sp, kind, fmeta, rows, params_path)
+    scored = with_value(scored, rows, basis, source, sp, lab.horizon_days, rp.language,
+                        config.section(params, "business", params_path).display_names)
+    rank_by = sp.rank_by
+    if rank_by == "value_at_risk" and basis == "unknown":
+        log.warning("score.rank_by is value_at_risk but the data has no revenue (no fee column, no spend): ranked by "
+                    "churn_probability")
+        rank_by = "churn_probability"
     tiers = assign_tiers(scored["churn_probability"], sp.tiers.method, sp.tiers.high, sp.tiers.medium)
     scored["risk_tier_code"] = tiers.to_numpy()
     scored["risk_tier"] = tier_labels(tiers, rp.language).to_numpy()
-    actions = recommend_actions(scored["driver_family"].fillna(""), _segments(scored, playbook, sp.revenue_column),
+    actions = recommend_actions(scored["driver_family"].fillna(""), _segments(scored, playbook, source, basis),
                                 playbook, rp.language)
     scored = pd.concat([scored, actions], axis=1)
     scored["model_version"] = model_version(explain_dir)
-    out = _ranked(scored, sp.rank_by, extra)
+    out = _ranked(scored, rank_by, extra)
     write_parquet(out, parquet_path)
     write_csv_for_spreadsheet(out, csv_path)
 

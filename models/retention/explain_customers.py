@@ -34,7 +34,8 @@ log = logging.getLogger(__name__)
 
 
 def explain_customers(booster: lgb.Booster, meta: dict, rows: pd.DataFrame, reference_rows: pd.DataFrame, ep: Any,
-                      language: str) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
+                      language: str, profile: str | None = None,
+                      display_names: dict | None = None) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
     """Reasons and contributions for ``rows`` as the ``explain:`` params ask.
 
     Args:
@@ -45,6 +46,8 @@ def explain_customers(booster: lgb.Booster, meta: dict, rows: pd.DataFrame, refe
         ep: the ``explain`` params (``method``, ``reference_segment``, ``reference_quantile``,
             ``reference_size``, ``driver``, ``top_k``).
         language: language of the reasons.
+        profile: the business profile (``business.kind``), whose words the reasons use.
+        display_names: ``business.display_names`` (event types and ticket categories).
 
     Returns:
         ``(reasons, contributions, reference_log_odds, reference)``: the frame of
@@ -70,7 +73,8 @@ def explain_customers(booster: lgb.Booster, meta: dict, rows: pd.DataFrame, refe
     tenure = (pd.to_numeric(rows["tenure_days"], errors="coerce").astype("float64").to_numpy()
               if "tenure_days" in rows.columns else None)
     ranking = driver_first(contributions, meta["features"], tenure) if ep.driver == "family" else contributions
-    reasons = top_reasons(rows[meta["features"]], ranking, meta["features"], language=language, top_k=ep.top_k)
+    reasons = top_reasons(rows[meta["features"]], ranking, meta["features"], language=language, top_k=ep.top_k,
+                          profile=profile, display_names=display_names)
     return reasons, contributions, reference_log_odds, reference
 
 

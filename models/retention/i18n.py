@@ -1,7 +1,8 @@
 """Message lookup and locale-aware formatting for everything the retention team reads.
 
-All wording lives in ``models/retention/locales/<language>.yaml`` (one reviewed file per
-language); this module only looks messages up and formats numbers, percentages,
+All wording lives in ``models/retention/locales/<language>/*.yaml`` (one folder per language,
+one file per area: reasons, vocabulary, actions, report; the same files in every language,
+reviewed side by side); this module only looks messages up and formats numbers, percentages,
 dates and money with Babel's CLDR data so that ``en`` and ``ja`` follow their
 own conventions.
 """
@@ -50,35 +51,62 @@ def catalog(language: str) -> dict[str, Any]:
         language: ``"en"`` or ``"ja"``.
 
     Returns:
-        The nested dict loaded from ``models/retention/locales/<language>.yaml``.
+        The nested dict merged from ``models/retention/locales/<language>/*.yaml``.
     """
     check_language(language)
-    path = LOCALES_DIR / f"{language}.yaml"
-    with path.open(encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: expected a mapping at the top level")
+    data: dict[str, Any] = {}
+    for path in sorted((LOCALES_DIR / language).glob("*.yaml")):
+        with path.open(encoding="utf-8") as fh:
+            part = yaml.safe_load(fh)
+        if not isinstance(part, dict):
+            raise ValueError(f"{path}: expected a mapping at the top level")
+        clash = sorted(set(part) & set(data))
+        if clash:
+            raise ValueError(f"{path}: top-level key(s) {', '.join(clash)} are already defined in another file of "
+                             f"{LOCALES_DIR / language}")
+        data.update(part)
+    if not data:
+        raise ValueError(f"{LOCALES_DIR / language}: no message files")
     return data
 
 
-def lookup(key: str, language: str, default: Any = None) -> Any:
+PROFILES: tuple[str, ...] = ("subscription", "non_contract")
+
+
+def _find(key: str, language: str) -> Any:
+    node: Any = catalog(language)
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def lookup(key: str, language: str, default: Any = None, profile: str | None = None) -> Any:
     """Return the raw catalog entry at dotted ``key`` (falling back to English).
 
     Args:
         key: a dotted path such as ``"report.title"``.
         language: ``"en"`` or ``"ja"``.
         default: returned when the key is in neither catalog; ``None`` raises.
+        profile: the business profile (``business.kind``); a non-contract business reads
+            ``non_contract.<key>`` first (``locales/<language>/non_contract.yaml``), where its
+            words differ ("did not buy again" for "left").
 
     Returns:
         The entry (a string, list or mapping).
     """
+    if profile and profile != "subscription":
+        if profile not in PROFILES:
+            raise ValueError(f"business profile {profile!r} is not supported; expected one of {', '.join(PROFILES)}")
+        for lang in (language, "en"):
+            node = _find(f"{profile}.{key}", lang)
+            if node is not None:
+                if lang != language:
+                    LOGGER.warning("message %r missing for language %r; using English", f"{profile}.{key}", language)
+                return node
     for lang in (language, "en"):
-        node: Any = catalog(lang)
-        for part in key.split("."):
-            if not isinstance(node, dict) or part not in node:
-                node = None
-                break
-            node = node[part]
+        node = _find(key, lang)
         if node is not None:
             if lang != language:
                 LOGGER.warning("message %r missing for language %r; using English", key, language)
@@ -88,19 +116,20 @@ def lookup(key: str, language: str, default: Any = None) -> Any:
     raise KeyError(f"message {key!r} is in neither the {language!r} nor the 'en' catalog ({LOCALES_DIR})")
 
 
-def t(key: str, language: str, **values: Any) -> str:
+def t(key: str, language: str, profile: str | None = None, **values: Any) -> str:
     """Translate a message and fill its ``{placeholders}``.
 
     Args:
         key: a dotted catalog key such as ``"report.kpi.customers_scored"``.
         language: ``"en"`` or ``"ja"``.
+        profile: the business profile whose words come first (see :func:`lookup`).
         **values: placeholder values, already formatted for display.
 
     Returns:
         The translated text.
     """
     check_language(language)
-    text = lookup(key, language)
+    text = lookup(key, language, profile=profile)
     if not isinstance(text, str):
         raise TypeError(f"message {key!r} is a {type(text).__name__}, not text")
     try:

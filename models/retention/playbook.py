@@ -13,7 +13,7 @@ A playbook is typed data (:class:`Playbook`)::
 
 The defaults live in one place, ``models/retention/playbooks/<kind>.yaml``;
 ``params.yaml``'s ``playbook:`` section overrides them. Action texts of the
-built-in codes are in ``models/retention/locales/<language>.yaml``.
+built-in codes are in ``models/retention/locales/<language>/*.yaml``.
 """
 
 from __future__ import annotations

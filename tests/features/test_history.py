@@ -66,7 +66,7 @@ def reference(events: pd.DataFrame, customer: str, cutoff: dt.date) -> dict[str,
     out["activity_span_days"] = (days[-1] - days[0]).days if days else nan
     out["days_since_first_activity"] = (cutoff - days[0]).days if days else nan
     out["gap_mean_days"] = gaps.mean() if len(gaps) else nan
-    out["gap_std_days"] = gaps.std() if len(gaps) else nan
+    out["gap_std_days"] = gaps.std() if len(gaps) > 1 else nan
     out["gap_max_days"] = gaps.max() if len(gaps) else nan
     since = (cutoff - days[-1]).days if days else nan
     out["overdue_ratio"] = since / gaps.mean() if len(gaps) and gaps.mean() > 0 else nan

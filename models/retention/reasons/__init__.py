@@ -4,7 +4,7 @@ For each customer the features that push the churn risk up the most (positive
 SHAP contribution in log-odds) become reasons. Each feature is matched, by its
 name, against one rule per feature pattern of :mod:`features.catalog`
 (``rules.py``); the rule says which template to use (wording in
-``models/retention/locales/<language>.yaml``), which stable reason code to
+``models/retention/locales/<language>/*.yaml``), which stable reason code to
 give, and which renderer (``render.py``) puts the customer's own values in the
 sentence ("Logins fell 64% in the last 30 days compared with the 30 before
 (25 → 9)"). ``sentences.py`` fills one feature's template; ``select.py`` picks

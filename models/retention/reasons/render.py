@@ -17,6 +17,7 @@ import pandas as pd
 
 from models.retention import i18n
 from models.retention.labels import attribute_value_words, feature_label, name_forms
+from models.retention.value import DAYS_PER_MONTH
 
 Fields = dict[str, Any]  # placeholder -> scalar text or object array (one per row)
 
@@ -30,6 +31,7 @@ class RenderContext:
     language: str
     currency: str | None
     cache: dict[str, np.ndarray]
+    display_names: dict | None = None   # business.display_names
 
     def num(self, column: str) -> np.ndarray | None:
         """Float values of ``column`` for the rows, or None if the frame has no such column."""
@@ -62,7 +64,7 @@ def _count_variants(x: np.ndarray) -> np.ndarray:
 
 
 def _event_fields(ctx: RenderContext, event: str) -> Fields:
-    forms = name_forms(ctx.language, "events", "event_fallback", event)
+    forms = name_forms(ctx.language, "events", "event_fallback", event, ctx.display_names)
     return {"event" + k: v for k, v in forms.items()}
 
 
@@ -94,7 +96,8 @@ def tickets(ctx: RenderContext, feature: str, g: dict[str, str]) -> tuple[np.nda
         variants[has_open] = variants[has_open] + "_open"
         fields["open"] = ctx.n(opened)
     if "category" in g:
-        forms = name_forms(ctx.language, "ticket_categories", "ticket_category_fallback", g["category"])
+        forms = name_forms(ctx.language, "ticket_categories", "ticket_category_fallback", g["category"],
+                           ctx.display_names)
         fields.update({"category" + k: v for k, v in forms.items()})
     return variants, fields
 
@@ -174,9 +177,11 @@ def score(ctx: RenderContext, feature: str, g: dict[str, str]) -> tuple[np.ndarr
 
 
 def tenure(ctx: RenderContext, feature: str, g: dict[str, str]) -> tuple[np.ndarray, Fields]:
+    """Days under two months, whole months under a year ("joined 11 months ago", not "354 days"), then years."""
     x = ctx.num(feature)
-    variants = np.select([np.isnan(x), x < 365], ["missing", "short"], "long").astype(object)
-    return variants, {"n": ctx.n(x), "years": ctx.n(x / 365.25, 1)}
+    months = np.floor(x / DAYS_PER_MONTH)
+    variants = np.select([np.isnan(x), x < 60, x < 365], ["missing", "days", "months"], "long").astype(object)
+    return variants, {"n": ctx.n(x), "months": ctx.n(months), "years": ctx.n(x / 365.25, 1)}
 
 
 def renewal(ctx: RenderContext, feature: str, g: dict[str, str]) -> tuple[np.ndarray, Fields]:
@@ -245,4 +250,5 @@ def _display_values(ctx: RenderContext, feature: str) -> np.ndarray:
     words = attribute_value_words(ctx.language)
     lowered = pd.Series(text, dtype=object).str.lower()
     translated = lowered.map(words)
-    return np.where(translated.isna(), text, translated).astype(object)
+    readable = pd.Series(text, dtype=object).str.replace(r"_+", " ", regex=True).to_numpy(dtype=object)
+    return np.where(translated.isna(), readable, translated).astype(object)

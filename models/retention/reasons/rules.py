@@ -1,6 +1,6 @@
 """The reason rules: one per feature pattern of ``features/catalog.py``, the first match wins.
 
-A rule says which template words the reason (``models/retention/locales/<language>.yaml``,
+A rule says which template words the reason (``models/retention/locales/<language>/*.yaml``,
 under ``reasons:``), which stable reason code it gets, and which renderer puts the
 customer's own values in the sentence. Reviewed together with the locale files.
 """
@@ -43,9 +43,12 @@ _DECLINE_CODES = {
     **{v: "{FAMILY}_DECLINE_{EVENT}" for v in ("decline", "decline_pct", "decline_abs", "stopped", "stopped_noprev")},
 }
 _W = r"(?P<w>\d+)d"
+# No gap between active days yet (one active day at most): the gap features and "no return" say the same thing,
+# with the same code, so a customer reads it once.
+_SINGLE_DAY = "ENGAGEMENT_SINGLE_ACTIVE_DAY"
 
 # One rule per feature pattern of features/catalog.py; the first match wins.
-# Reviewed together with models/retention/locales/*.yaml (the wording of each template).
+# Reviewed together with models/retention/locales/*/reasons.yaml (the wording of each template).
 RULES: tuple[ReasonRule, ...] = (
     # billing
     _rule(rf"^(?:events_)?payment_failed_count_{_W}$", "payment_failed", "BILLING_PAYMENT_FAILED", render.count),
@@ -84,13 +87,15 @@ RULES: tuple[ReasonRule, ...] = (
     _rule(r"^days_since_last_(?P<event>.+)_event$", "since_last_event_type", "{FAMILY}_SINCE_LAST_{EVENT}",
           render.count),
     _rule(r"^active_days_all$", "active_days_all", "ENGAGEMENT_LIFETIME_ACTIVE_DAYS", render.count),
-    _rule(r"^repeat_active_days$", "repeat_active_days", "ENGAGEMENT_FEW_RETURNS", render.count),
+    _rule(r"^repeat_active_days$", "repeat_active_days", {"*": "ENGAGEMENT_FEW_RETURNS", "zero": _SINGLE_DAY},
+          render.count),
     _rule(r"^activity_span_days$", "activity_span", "ENGAGEMENT_ACTIVITY_SPAN", render.count),
-    _rule(r"^gap_mean_days$", "gap_mean", "ENGAGEMENT_USUAL_GAP", render.count),
-    _rule(r"^gap_std_days$", "gap_std", "ENGAGEMENT_IRREGULAR", render.count),
-    _rule(r"^gap_max_days$", "gap_max", "ENGAGEMENT_LONGEST_GAP", render.count),
+    _rule(r"^gap_mean_days$", "gap_mean", {"*": "ENGAGEMENT_USUAL_GAP", "missing": _SINGLE_DAY}, render.count),
+    _rule(r"^gap_std_days$", "gap_std", {"*": "ENGAGEMENT_IRREGULAR", "missing": _SINGLE_DAY}, render.count),
+    _rule(r"^gap_max_days$", "gap_max", {"*": "ENGAGEMENT_LONGEST_GAP", "missing": _SINGLE_DAY}, render.count),
     _rule(r"^overdue_ratio$", "overdue", {"*": "ENGAGEMENT_OVERDUE", "on_time": "ENGAGEMENT_ON_TIME",
-                                          "on_time_ratio_only": "ENGAGEMENT_ON_TIME"}, render.overdue),
+                                          "on_time_ratio_only": "ENGAGEMENT_ON_TIME", "missing": _SINGLE_DAY},
+          render.overdue),
     _rule(r"^activity_rate_per_day$", "activity_rate", "ENGAGEMENT_ACTIVITY_RATE", render.share),
     _rule(r"^nps_last_score$", "nps_score", {"*": "ENGAGEMENT_LOW_NPS", "missing": "ENGAGEMENT_NO_NPS"}, render.score),
     _rule(r"^days_since_last_nps$", "nps_age", {"*": "ENGAGEMENT_NPS_STALE", "missing": "ENGAGEMENT_NO_NPS"},

@@ -42,7 +42,8 @@ def _candidates(contributions: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarr
 
 
 def _word_candidates(features: pd.DataFrame, candidates: np.ndarray, valid: np.ndarray, feature_names: list[str],
-                     language: str, currency: str | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                     language: str, currency: str | None, profile: str | None = None,
+                     display_names: dict | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sentence, code and family of every valid candidate slot (``""`` elsewhere), each ``(n, m)``.
 
     The slots are grouped by feature, so each feature's template is filled once
@@ -60,7 +61,7 @@ def _word_candidates(features: pd.DataFrame, candidates: np.ndarray, valid: np.n
     for a, b in zip(starts, ends):
         feature = feature_names[slot_feature[a]]
         pos = slots[a:b]
-        s, c = render_feature(features, feature, pos // m, language, currency, cache)
+        s, c = render_feature(features, feature, pos // m, language, currency, cache, profile, display_names)
         sentences[pos], codes[pos], families[pos] = s, c, family_of(feature)
     return sentences.reshape(n, m), codes.reshape(n, m), families.reshape(n, m)
 
@@ -118,6 +119,8 @@ def top_reasons(
     language: str = "en",
     top_k: int = 3,
     currency: str | None = None,
+    profile: str | None = None,
+    display_names: dict | None = None,
 ) -> pd.DataFrame:
     """Return each customer's top reasons for being at risk, as sentences and codes.
 
@@ -134,6 +137,8 @@ def top_reasons(
         language: ``"en"`` or ``"ja"``.
         top_k: number of reasons per customer.
         currency: ISO code for money amounts in sentences (plain numbers if None).
+        profile: the business profile (``business.kind``); a non-contract business has its own words.
+        display_names: ``business.display_names``: names of event types and ticket categories.
 
     Returns:
         A frame with the index of ``features`` and columns ``reason_1..k``,
@@ -152,7 +157,8 @@ def top_reasons(
     valid = np.zeros((n, m), dtype=bool)
     if n and p:
         candidates, valid = _candidates(contrib, m)
-        sentences, codes, families = _word_candidates(features, candidates, valid, feature_names, language, currency)
+        sentences, codes, families = _word_candidates(features, candidates, valid, feature_names, language, currency,
+                                                      profile, display_names)
         valid = _drop_repeated_codes(codes, valid)
         # Move the surviving candidates to the front, keeping their order (strongest first).
         keep = np.argsort(~valid, axis=1, kind="stable")

@@ -20,8 +20,8 @@ def _code_token(text: str) -> str:
 
 
 @functools.lru_cache(maxsize=None)
-def _template(language: str, key: str) -> dict[str, str]:
-    entry = i18n.lookup(f"reasons.{key}", language)
+def _template(language: str, key: str, profile: str | None = None) -> dict[str, str]:
+    entry = i18n.lookup(f"reasons.{key}", language, profile=profile)
     if not isinstance(entry, dict) or "missing" not in entry:
         raise ValueError(f"reason template {key!r} ({language}) must be a mapping with at least a 'missing' variant")
     return {str(k): str(v) for k, v in entry.items()}
@@ -54,6 +54,8 @@ def render_feature(
     language: str = "en",
     currency: str | None = None,
     _cache: dict[str, np.ndarray] | None = None,
+    profile: str | None = None,
+    display_names: dict | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Write the reason sentence and code of one feature for some customers.
 
@@ -63,13 +65,16 @@ def render_feature(
         rows: positional indices of the customers to render.
         language: ``"en"`` or ``"ja"``.
         currency: ISO code used for money amounts (plain numbers if None).
+        profile: the business profile (``business.kind``): a non-contract business has its own words.
+        display_names: ``business.display_names``, names of event types and ticket categories.
 
     Returns:
         ``(sentences, codes)``: two object arrays aligned with ``rows``.
     """
     i18n.check_language(language)
     rule, groups = rule_for(feature)
-    ctx = RenderContext(features, np.asarray(rows, dtype=np.intp), language, currency, {} if _cache is None else _cache)
+    ctx = RenderContext(features, np.asarray(rows, dtype=np.intp), language, currency,
+                        {} if _cache is None else _cache, display_names)
     variants, fields = rule.render(ctx, feature, groups)
     family = family_of(feature)
     tokens = {
@@ -78,7 +83,7 @@ def render_feature(
         "CATEGORY": _code_token(groups.get("category", "")),
         "FEATURE": _code_token(feature),
     }
-    template = _template(language, rule.template)
+    template = _template(language, rule.template, profile)
     sentences = np.full(len(ctx.rows), "", dtype=object)
     codes = np.full(len(ctx.rows), "", dtype=object)
     for variant in pd.unique(variants):

@@ -7,6 +7,8 @@ through ``markupsafe.escape``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import math
 import unicodedata
 
@@ -96,21 +98,26 @@ def nice_max(value: float) -> float:
 
 
 def line_chart_svg(labels: list[str], values: list[float], title: str, y_label: str, language: str,
-                   colour: str = _ACCENT, zoom: bool = False) -> Markup:
-    """A line chart of fractions (shown as percentages) with a point label on the last value.
+                   colour: str = _ACCENT, zoom: bool = False,
+                   formatter: Callable[[float, int], str] | None = None) -> Markup:
+    """A line chart (of fractions, shown as percentages, unless ``formatter`` says otherwise) with a point
+    label on the last value.
 
     Args:
         labels: x-axis labels (one per point).
-        values: fractions.
+        values: fractions, or any numbers with a ``formatter``.
         title: accessible title.
         y_label: y-axis title.
         language: for number formatting.
         colour: line colour.
         zoom: start the y axis near the smallest value instead of at zero.
+        formatter: ``(value, decimals) -> text`` for ticks and labels (a score, an amount); None: percentages.
 
     Returns:
         Inline SVG markup.
     """
+    fmt = formatter or (lambda v, d: i18n.format_percent(v, language, d))
+    percent = formatter is None
     w, h, left, right, top, bottom = 560, 240, 60, 34, 20, 44
     vals = np.asarray(values, dtype=float)
     body: list[str] = []
@@ -118,14 +125,17 @@ def line_chart_svg(labels: list[str], values: list[float], title: str, y_label: 
         body.append(_txt(w / 2, h / 2, i18n.t("report.charts.no_data", language), 13, "middle", _MUTED))
         return _svg(w, h, title, body)
     vmin, vmax = float(np.nanmin(vals)), float(np.nanmax(vals))
-    lo = max(0.0, vmin - (vmax - vmin or 0.01) * 0.6) if zoom else 0.0
+    lo = max(0.0, vmin - (vmax - vmin or 0.01 * (1 if percent else max(abs(vmax), 1))) * 0.6) if zoom else \
+        min(0.0, vmin)
     step = nice_max(max(vmax - lo, 1e-4) / 4)
     lo = math.floor(lo / step + 1e-9) * step
     hi = lo + step * max(1, math.ceil((vmax - lo) / step + 1e-9))
     if hi - vmax < step * 0.25:
         hi += step
     n_ticks = int(round((hi - lo) / step))
-    decimals = 0 if abs(step * 100 - round(step * 100)) < 1e-9 else (1 if abs(step * 1000 - round(step * 1000)) < 1e-9 else 2)
+    scale = 100 if percent else 1
+    decimals = 0 if abs(step * scale - round(step * scale)) < 1e-9 else (
+        1 if abs(step * scale * 10 - round(step * scale * 10)) < 1e-9 else 2)
     pw, ph = w - left - right, h - top - bottom
     xs = [left + (pw * (i / (len(vals) - 1)) if len(vals) > 1 else pw / 2) for i in range(len(vals))]
 
@@ -135,7 +145,7 @@ def line_chart_svg(labels: list[str], values: list[float], title: str, y_label: 
     for k in range(n_ticks + 1):
         v = lo + step * k
         body.append(f'<line x1="{left}" x2="{w - right}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="{_GRID}"/>')
-        body.append(_txt(left - 6, y(v) + 4, i18n.format_percent(v, language, decimals), 11, "end", _MUTED))
+        body.append(_txt(left - 6, y(v) + 4, fmt(v, decimals), 11, "end", _MUTED))
     every = max(1, math.ceil(len(labels) / 7))
     for i, lab in enumerate(labels):
         if (len(labels) - 1 - i) % every == 0:
@@ -146,9 +156,9 @@ def line_chart_svg(labels: list[str], values: list[float], title: str, y_label: 
     for i, v in enumerate(vals):
         if np.isfinite(v):
             body.append(f'<circle cx="{xs[i]:.1f}" cy="{y(v):.1f}" r="3.5" fill="{colour}">'
-                        f'<title>{escape(labels[i])}: {escape(i18n.format_percent(v, language, 1))}</title></circle>')
+                        f'<title>{escape(labels[i])}: {escape(fmt(v, 1))}</title></circle>')
     last = int(np.flatnonzero(np.isfinite(vals))[-1])
-    body.append(_txt(xs[last] + 4, y(vals[last]) - 10, i18n.format_percent(vals[last], language, 1), 12,
+    body.append(_txt(xs[last] + 4, y(vals[last]) - 10, fmt(vals[last], 1), 12,
                      "middle", colour, "600"))
     body.append(_txt(14, top + ph / 2, y_label, 11, "middle", _MUTED,
                      extra=f' transform="rotate(-90 14 {top + ph / 2:.1f})"'))

@@ -150,8 +150,9 @@ def test_a_signup_in_the_window_reads_as_a_new_customer():
     assert list(ja) == ["直近90日以内に加入しました", "加入から90日以上たっています"]
 
 
-def test_feature_label_prettifies():
-    assert feature_label("events_x_count_30d", "en") == "Events x count (last 30 days)"
+def test_feature_label_names_the_feature_by_its_rule_and_prettifies_the_rest():
+    assert feature_label("events_x_count_30d", "en") == "X events (last 30 days)"
+    assert feature_label("custom_metric_7d", "en") == "Custom metric (last 7 days)"
     assert feature_label("plan", "ja") == "プラン"
     assert rule_for("monthly_fee")[0].template == "monthly_fee"
 
