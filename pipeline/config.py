@@ -210,8 +210,8 @@ class BusinessParams(_Section):
     report's wording (each still overridable in its own section)."""
 
     kind: Literal["auto", "subscription", "non_contract"] = "auto"   # auto: non_contract in label.mode inactivity
-    # Event types and ticket categories as the team should read them: {newfriend: friend invitation} or
-    # {newfriend: {en: friend invitation, ja: 友達招待}}; by default a readable form of the raw name.
+    # Event types, ticket categories and customer columns as the team should read them: {newfriend: friend
+    # invitation} or {newfriend: {en: friend invitation, ja: 友達招待}}; by default a readable form of the raw name.
     display_names: dict[str, str | dict[str, str | dict[str, str]]] = {}
 
 

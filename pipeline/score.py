@@ -206,7 +206,7 @@ def main(params_path: Path = Path("params.yaml"), explain_dir: Path = Path("data
     scored["risk_tier_code"] = tiers.to_numpy()
     scored["risk_tier"] = tier_labels(tiers, rp.language).to_numpy()
     actions = recommend_actions(scored["driver_family"].fillna(""), _segments(scored, playbook, source, basis),
-                                playbook, rp.language)
+                                playbook, rp.language, kind)
     scored = pd.concat([scored, actions], axis=1)
     scored["model_version"] = model_version(explain_dir)
     out = _ranked(scored, rank_by, extra)

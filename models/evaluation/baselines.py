@@ -133,7 +133,11 @@ def recency_frequency_scores(frame: pd.DataFrame) -> dict[str, np.ndarray]:
 
 
 BTYD_COLUMNS = ("repeat_active_days", "activity_span_days", "days_since_first_activity")
-BGNBD_PENALIZER = 1e-3   # a light L2 on the log-parameters: finite estimates on tiny or degenerate data
+def bgnbd_penalizer(n_customers: int) -> float:
+    """The L2 weight on BG/NBD's log-parameters: a prior worth about one customer (1/n of the mean log-likelihood),
+    at most 0.01, so that tiny or degenerate data gets finite estimates and large data is not biased (1e-3 on
+    20,000 simulated customers pulled a and b to 1.8 and 5.2 from 2.5 and 7.5, and the expected purchases 4% high)."""
+    return min(0.01, 1.0 / max(int(n_customers), 1))
 
 
 def btyd_history(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
@@ -159,7 +163,7 @@ def bgnbd_scores(train: pd.DataFrame, test: pd.DataFrame, horizon_days: int) -> 
     fit_on, score_on = btyd_history(train), btyd_history(test)
     if fit_on is None or score_on is None or not np.any(fit_on[0] > 0):
         return {}, {}
-    model = fit_bgnbd(*fit_on, penalizer=BGNBD_PENALIZER)
+    model = fit_bgnbd(*fit_on, penalizer=bgnbd_penalizer(len(fit_on[0])))
     expected = model.expected_purchases(float(horizon_days), *score_on)
     return ({"bgnbd": np.exp(-expected), "bgnbd_p_alive": 1.0 - model.p_alive(*score_on)},
             model.to_dict())

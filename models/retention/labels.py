@@ -10,18 +10,24 @@ from features.columns import slug
 from models.retention import i18n
 
 
-def feature_label(feature: str, language: str, display_names: "DisplayNames | None" = None) -> str:
+def feature_label(feature: str, language: str, display_names: "DisplayNames | None" = None,
+                  profile: str | None = None) -> str:
     """Return a readable label for a column name in ``language`` ("Logins (last 30 days)", "ログインの回数（直近30日）").
 
     Args:
         feature: a feature or attribute column name.
         language: ``"en"`` or ``"ja"``.
-        display_names: ``business.display_names`` for event types and categories.
+        display_names: ``business.display_names``: names of columns (``{price_tier: {en: Price tier, ja: 価格帯}}``),
+            event types and categories.
+        profile: the business profile, whose words come first ("purchases" for activity in retail).
 
     Returns:
-        The attribute's translated label, the label of the feature's reason rule
+        The name params give it, the attribute's translated label, the label of the feature's reason rule
         (``locales/<language>/labels.yaml``) with its event type, category and window, or the name prettified.
     """
+    given = _given_name(display_names, feature, language)
+    if given:
+        return given["one"]
     known = i18n.lookup(f"attributes.{feature}", language, default="")
     if known:
         return str(known)
@@ -30,7 +36,7 @@ def feature_label(feature: str, language: str, display_names: "DisplayNames | No
     for rule in RULES:
         m = rule.pattern.match(feature)
         if m:
-            template = i18n.lookup(f"feature_labels.{rule.template}", language, default="")
+            template = i18n.lookup(f"feature_labels.{rule.template}", language, default="", profile=profile)
             if template:
                 return _filled(str(template), m.groupdict(), language, display_names)
             break
@@ -65,9 +71,8 @@ DisplayNames = dict  # event type (as the data spells it, or its slug) -> name, 
 
 
 def readable(name: str) -> str:
-    """A raw name as words: ``feature_use`` and ``featureUse`` read "feature use"."""
-    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", str(name))
-    return re.sub(r"[_\-\s]+", " ", spaced).strip().lower() or str(name)
+    """A raw name (an event type's slug) as words: ``feature_use`` reads "feature use"."""
+    return re.sub(r"[_\-\s]+", " ", str(name)).strip() or str(name)
 
 
 def _plural(word: str) -> str:

@@ -182,6 +182,7 @@ def recommend_actions(
     segments: pd.DataFrame,
     playbook: Playbook | Mapping[str, Any] | None = None,
     language: str = "en",
+    profile: str | None = None,
 ) -> pd.DataFrame:
     """Recommend one action per customer from the top driver family and segment rules.
 
@@ -193,6 +194,7 @@ def recommend_actions(
             skipped with a warning (the score stage refuses such rules from params first).
         playbook: the playbook (a mapping is validated as one); None: the subscription default.
         language: ``"en"`` or ``"ja"``.
+        profile: the business profile, whose words name the families ("buying" for usage in retail).
 
     Returns:
         A frame with the index of ``driver_family`` and columns
@@ -207,7 +209,7 @@ def recommend_actions(
         raise ValueError("driver_family and segments must have the same index (one row per customer, same order)")
     fam = driver_family.fillna("").astype(str)
     codes = fam.map(playbook.families).fillna(playbook.default).to_numpy(dtype=object, copy=True)
-    fam_labels = {f: i18n.t(f"families.{f}", language) for f in FAMILIES}
+    fam_labels = {f: i18n.t(f"families.{f}", language, profile=profile) for f in FAMILIES}
     reasons = np.where(fam.isin(list(FAMILIES)).to_numpy(), _family_reasons(fam, fam_labels, language),
                        i18n.t("action_reasons.none", language)).astype(object)
     decided = np.zeros(len(fam), dtype=bool)

@@ -83,13 +83,13 @@ def expected_spend(histories: pd.DataFrame, rows: pd.DataFrame, spend: str, mont
     Returns:
         ``(expected spend per row, the model: BG/NBD parameters and the fallback spend per day)``.
     """
-    from models.evaluation.baselines import BGNBD_PENALIZER, btyd_history
+    from models.evaluation.baselines import bgnbd_penalizer, btyd_history
     from models.evaluation.bgnbd import fit_bgnbd
 
     fit_on, score_on = btyd_history(histories), btyd_history(rows)
     if fit_on is None or score_on is None:
         raise ValueError("expected spend needs the whole-history features (featurize.history: true)")
-    model = fit_bgnbd(*fit_on, penalizer=BGNBD_PENALIZER)
+    model = fit_bgnbd(*fit_on, penalizer=bgnbd_penalizer(len(fit_on[0])))
     days = model.expected_purchases(months * DAYS_PER_MONTH, *score_on)
     per_day = _spend_per_active_day(rows, spend)
     known = _spend_per_active_day(histories, spend)

@@ -150,3 +150,19 @@ def test_counts_of_change_event_types_are_zero_not_missing(tiny_customers, tiny_
     assert a["events_price_change_count_30d"] == 0
     assert np.isnan(a["events_login_change_30d_vs_prev_30d"])      # no previous window: a ratio is undefined
     assert a["active_days_30d"] == 3 and a["distinct_event_types_30d"] == 2
+
+
+def test_a_renewal_only_with_a_contract_column_and_the_fee_from_the_exports_own_column(tiny_customers, tiny_events,
+                                                                                      tiny_tickets):
+    base = dict(windows=(7, 30), event_types=("login", "session"), ticket_categories=("complaint",))
+    without = features_from_frames(tiny_customers, tiny_events, tiny_tickets, [JAN31],
+                                   FeatureConfig(**base, attributes=("plan", "monthly_fee")))
+    assert "days_to_renewal" not in without.columns and "days_to_anniversary_month" in without.columns
+    customers = tiny_customers.rename(columns={"monthly_fee": "mrr"}).assign(contract=["annual", "monthly", "annual"])
+    cfg = FeatureConfig(**base, attributes=("plan", "mrr", "contract"), fee_attribute="mrr")
+    with_contract = features_from_frames(customers, tiny_events, tiny_tickets, [JAN31], cfg)
+    a = row(with_contract, "A", JAN31)
+    assert a["days_to_renewal"] == 365 - 30 and a["monthly_fee"] == 10.0 and "mrr" not in with_contract.columns
+    retail = features_from_frames(tiny_customers, tiny_events, tiny_tickets, [JAN31],
+                                  FeatureConfig(**base, attributes=("plan",), calendar=False))
+    assert not any(c.startswith("days_to_") for c in retail.columns)

@@ -227,7 +227,8 @@ def overdue(ctx: RenderContext, feature: str, g: dict[str, str]) -> tuple[np.nda
 def attribute(ctx: RenderContext, feature: str, g: dict[str, str]) -> tuple[np.ndarray, Fields]:
     missing = pd.isna(ctx.raw(feature))
     variants = np.where(missing, "missing", "other").astype(object)
-    return variants, {"label": feature_label(feature, ctx.language), "value": _display_values(ctx, feature)}
+    return variants, {"label": feature_label(feature, ctx.language, ctx.display_names),
+                      "value": _display_values(ctx, feature)}
 
 
 def usage_change(ctx: RenderContext, feature: str, g: dict[str, str]) -> tuple[np.ndarray, Fields]:

@@ -162,7 +162,7 @@ def _drift_items(warnings: list[Any], language: str, profile: str | None = None,
     items = []
     for w in warnings:
         feature, psi = (w["feature"], w["psi"]) if isinstance(w, dict) else (w[0], w[1])
-        items.append(i18n.t("report.drift.item", language, profile=profile, feature=feature_label(str(feature), language, display_names),
+        items.append(i18n.t("report.drift.item", language, profile=profile, feature=feature_label(str(feature), language, display_names, profile),
                             psi=i18n.format_number(psi, language, 2)))
     return items
 

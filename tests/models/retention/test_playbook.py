@@ -111,3 +111,38 @@ def test_the_default_playbook_has_one_source_and_params_only_override_it():
     changed = config.playbook({"playbook": {"families": {"usage": "VALUE_CONTENT"}}})
     assert changed.families["usage"] == "VALUE_CONTENT" and changed.families["complaints"] == "SERVICE_RECOVERY_CALL"
     assert changed.segment_rules == default_playbook().segment_rules
+
+
+def test_the_non_contract_playbook_speaks_to_a_retailers_customers():
+    playbook = default_playbook("non_contract")
+    segments = pd.DataFrame({
+        "repeat_active_days": [0, 6, 8, 3, 0, 2, 5],
+        "overdue_ratio": [np.nan, 2.5, 0.8, 0.9, np.nan, 0.5, 0.7],
+        "days_since_first_activity": [20, 400, 700, 200, 30, 300, 100],
+        "customer_value": [30.0, 200.0, 900.0, 120.0, 25.0, 80.0, 60.0],
+    })
+    families = pd.Series(["tenure", "engagement", "usage", "complaints", "complaints", "billing", "attributes"])
+    segments["driver_family"] = families   # the score stage hands the rules the driver family too
+    out = recommend_actions(families, segments, playbook, "en")
+    assert list(out["action_code"]) == ["SECOND_PURCHASE_INCENTIVE", "WINBACK_OFFER", "CUSTOMER_RECOGNITION",
+                                        "SERVICE_RECOVERY", "SERVICE_RECOVERY", "PRICE_MATCH_OFFER", "REENGAGEMENT"]
+    assert list(out["action_reason"][:3]) == ["Bought once and has not come back",
+                                              "Regular customer whose next purchase is overdue",
+                                              "Long-standing customer among the top spenders"]
+    text = " ".join(out["recommended_action"])
+    assert "webinar" not in text and "contract" not in text.lower() and "account manager" not in text
+    ja = recommend_actions(families, segments, playbook, "ja")
+    assert ja["recommended_action"].str.contains("[\u3040-\u30ff\u4e00-\u9fff]").all()
+
+
+def test_every_action_of_both_default_playbooks_has_a_text_in_every_language():
+    from models.retention import i18n
+
+    for kind in ("subscription", "non_contract"):
+        pb = default_playbook(kind)
+        for code in {*pb.families.values(), pb.default, *(r.action for r in pb.segment_rules)}:
+            for lang in i18n.LANGUAGES:
+                assert isinstance(i18n.catalog(lang)["actions"].get(code), str), (kind, code, lang)
+        for rule in pb.segment_rules:
+            for lang in i18n.LANGUAGES:
+                assert i18n.t(rule.action_reason, lang), (kind, rule.name, lang)

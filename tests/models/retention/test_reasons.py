@@ -201,3 +201,41 @@ def test_overdue_reads_the_usual_gap_and_the_days_since():
     assert list(codes) == ["ENGAGEMENT_OVERDUE", "ENGAGEMENT_ON_TIME"]
     ja, _ = render_feature(df, "overdue_ratio", np.array([0]), "ja")
     assert "41日ごと" in ja[0] and "2.4倍" in ja[0]
+
+
+def test_a_non_contract_business_reads_purchases_not_contracts():
+    df = pd.DataFrame({"tenure_days": [20.0, 340.0], "days_since_last_event": [97.0, 3.0],
+                       "overdue_ratio": [2.4, 0.5], "gap_mean_days": [41.0, 20.0]})
+    rows = np.array([0, 1])
+    en, _ = render_feature(df, "tenure_days", rows, "en", profile="non_contract")
+    assert list(en) == ["First purchase only 20 days ago", "First purchase 11 months ago"]
+    sub, _ = render_feature(df, "tenure_days", rows, "en")
+    assert list(sub) == ["Customer for only 20 days", "Joined 11 months ago"], "never '340 days' under a year"
+    ja, _ = render_feature(df, "tenure_days", rows, "ja", profile="non_contract")
+    assert list(ja) == ["初回購入からまだ20日です", "初回購入から11か月です"]
+    over, codes = render_feature(df, "overdue_ratio", rows[:1], "en", profile="non_contract")
+    assert over[0] == "Usually buys every 41 days; 97 days since the last purchase (2.4× overdue)"
+    quiet, _ = render_feature(df, "days_since_last_event", rows[:1], "ja", profile="non_contract")
+    assert quiet[0] == "97日間購入がありません"
+
+
+def test_event_types_read_by_their_display_names_or_a_readable_form():
+    df = pd.DataFrame({"events_newfriend_count_90d": [0.0], "events_invite_sent_count_90d": [2.0]})
+    named, _ = render_feature(df, "events_newfriend_count_90d", np.array([0]), "en",
+                              display_names={"newfriend": "friend invitation"})
+    assert named[0] == "No friend invitations in the last 90 days"
+    ja, _ = render_feature(df, "events_newfriend_count_90d", np.array([0]), "ja",
+                           display_names={"newfriend": {"en": "friend invitation", "ja": "友達招待"}})
+    assert ja[0] == "直近90日の友達招待はありません"
+    plain, _ = render_feature(df, "events_newfriend_count_90d", np.array([0]), "en")
+    assert plain[0] == "No newfriend events in the last 90 days"
+    words, _ = render_feature(df, "events_invite_sent_count_90d", np.array([0]), "en")
+    assert words[0] == "Only 2 invite sent events in the last 90 days"
+
+
+def test_attribute_values_read_as_words():
+    df = pd.DataFrame({"acquisition_channel": ["paid_social", "some_new_source"]})
+    en, _ = render_feature(df, "acquisition_channel", np.array([0, 1]), "en")
+    assert list(en) == ["Acquisition channel: paid social media ads", "Acquisition channel: some new source"]
+    ja, _ = render_feature(df, "acquisition_channel", np.array([0]), "ja")
+    assert "SNS広告" in ja[0]

@@ -105,3 +105,31 @@ def test_the_quality_section_compares_the_model_with_the_best_baseline(language,
     for w in words:
         assert w in page
     assert 'id="baseline-comparison"' not in render_report(ctx, language), "no baseline: no sentence"
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_a_retailers_report_speaks_of_buying_again_and_spend(language):
+    from tests.models.retention.report_example import retail_context
+
+    ctx = retail_context(n_customers=80, top_n=20, language=language, currency="JPY" if language == "ja" else "USD")
+    page = html.unescape(render_report(ctx, language))
+    text = re.sub(r"<[^>]+>", " ", page)
+    if language == "en":
+        for words in ("Customers least likely to buy again in the next 90 days", "Spend at risk over the next 12 months",
+                      "Repeat-purchase rate", "did not buy again", "Average spend per customer in the 365 days",
+                      "Average ticket satisfaction (1–5) in the 90 days", "the BG/NBD buy-till-you-die model"):
+            assert words in text, words
+        for words in ("contract", "webinar", "Churn rate", "leave in the next"):
+            assert words not in text, words
+    else:
+        for words in ("今後90日間に再購入しない可能性が高い顧客", "再購入率", "今後12か月の購入見込み額", "平均購入額"):
+            assert words in text, words
+        assert "契約" not in text and "￥" in text   # Japanese yen, as Babel writes it for ja
+
+
+def test_without_revenue_the_report_says_the_value_is_unknown_and_why():
+    ctx = example_context(n_customers=30, top_n=5)
+    unknown = ReportContext(**{**ctx.__dict__, "value_known": False,
+                               "scored": ctx.scored.assign(value_at_risk=float("nan"))})
+    text = html.unescape(render_report(unknown, "en"))
+    assert "unknown: the data has no fee column and no purchase amounts; the list is ranked by risk" in text

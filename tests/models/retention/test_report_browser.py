@@ -150,3 +150,31 @@ def test_report_layout_nothing_cut(browser, language, tmp_path):
         page.screenshot(path=str(ARTIFACTS / f"retention_report_{language}_{width}px.png"), full_page=True)
         page.close()
         assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("profile,language", [("subscription", "en"), ("non_contract", "en"),
+                                              ("subscription", "ja"), ("non_contract", "ja")])
+def test_each_business_profile_renders_in_chromium(browser, profile, language, tmp_path):
+    """Both profiles open cleanly, show their own words and their trends; a screenshot of each is kept."""
+    from tests.models.retention.report_example import retail_context
+
+    ctx = (retail_context(n_customers=150, top_n=30, language=language, currency="JPY" if language == "ja" else "USD")
+           if profile == "non_contract" else example_context(n_customers=150, top_n=30, language=language))
+    path = tmp_path / f"report_{profile}_{language}.html"
+    path.write_text(render_report(ctx, language), encoding="utf-8")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(path.as_uri())
+    subtitle = page.locator(".subtitle, header p").first.inner_text()
+    words = {("subscription", "en"): "most likely to leave", ("non_contract", "en"): "least likely to buy again",
+             ("subscription", "ja"): "解約", ("non_contract", "ja"): "再購入"}[(profile, language)]
+    assert words in page.locator("body").inner_text(), subtitle
+    figures = page.locator("#trend figure").count()
+    assert figures == (2 if profile == "subscription" else 4), "retail shows value and CSAT trends beside the rates"
+    assert page.locator("#risk-table tbody tr").count() == 30
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"retention_report_{profile}_{language}.png"), full_page=False)
+    page.close()
+    assert not problems, problems

@@ -1,0 +1,83 @@
+"""Each business profile end to end, on small data: the retailer in English and Japanese, the subscription world.
+
+A retention team at a retailer must never read about contracts or webinars; every customer has a value or an
+explicit "unknown"; the actions come from the non-contract playbook; the report speaks of buying again.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+import pytest
+
+from models.retention.playbook import default_playbook
+from tests.e2e.helpers import copy_repo, dvc, git, set_params
+
+pytestmark = pytest.mark.e2e
+
+RETAIL = dict(generate__kind="non_contract", generate__n_customers=1200, label__mode="inactivity",
+              label__horizon_days=90, featurize__passive_event_types=["email_open", "price_change"],
+              evaluate__segments=["channel", "region", "loyalty_member"])
+
+
+def _codes(kind: str) -> set[str]:
+    pb = default_playbook(kind)
+    return {*pb.families.values(), pb.default, *(r.action for r in pb.segment_rules)}
+
+
+def _scored(repo) -> pd.DataFrame:
+    return pd.read_csv(repo / "data/scored/at_risk_customers.csv", encoding="utf-8-sig")
+
+
+@pytest.fixture(scope="module")
+def retailer(tmp_path_factory):
+    repo = copy_repo(tmp_path_factory.mktemp("retail") / "repo")
+    set_params(repo, **RETAIL)
+    git(repo, "commit", "-qam", "the synthetic retailer, small")
+    dvc(repo, "repro")
+    return repo
+
+
+def test_a_retailer_reads_purchases_values_and_retail_actions(retailer):
+    scored = _scored(retailer)
+    assert len(scored) > 100
+    reasons = scored[["reason_1", "reason_2", "reason_3", "action_reason"]].fillna("").agg(" ".join, axis=1)
+    assert not reasons.str.contains(r"contract|renew", case=False).any(), "a retailer has no contracts"
+    assert reasons.str.contains("purchase|bought|buys", case=False).mean() > 0.5
+    assert set(scored["action_code"]) <= _codes("non_contract")
+    assert not scored["recommended_action"].str.contains("webinar|account manager|onboarding", case=False).any()
+    valued = scored["value_at_risk"].notna() | scored["value_basis"].str.startswith("unknown")
+    assert valued.all(), "every customer has a value or an explicit unknown"
+    assert (scored["value_basis"] == "expected purchase spend over 12 months").all()
+    assert (scored["customer_value"] > 0).all()
+    features = json.loads((retailer / "data/features/features_meta.json").read_text())
+    assert "days_to_renewal" not in features["features"] and "days_to_anniversary_month" not in features["features"]
+    report = re.sub(r"<[^>]+>", " ", (retailer / "data/reports/retention_report.html").read_text(encoding="utf-8"))
+    assert "least likely to buy again" in report and "Repeat-purchase rate" in report
+    assert "Spend at risk over the next 12 months" in report and "contract" not in report.lower()
+
+
+def test_the_same_retailer_in_japanese_with_yen(retailer):
+    set_params(retailer, report__language="ja", report__currency="JPY")
+    git(retailer, "commit", "-qam", "Japanese report")
+    dvc(retailer, "repro")
+    scored = _scored(retailer)
+    text = scored[["reason_1", "reason_2", "reason_3", "recommended_action", "action_reason"]].fillna("")
+    joined = text.agg(" ".join, axis=1)
+    assert not joined.str.contains("契約|更新|ウェビナー").any()
+    assert joined.str.contains("購入").mean() > 0.5
+    assert not joined.str.contains(r"[A-Za-z]{4,}").any(), "no English words in the Japanese list"
+    assert set(scored["action_code"]) <= _codes("non_contract")
+    assert (scored["value_basis"] == "今後12か月の購入見込み額").all() and scored["value_at_risk"].notna().all()
+    report = re.sub(r"<[^>]+>", " ", (retailer / "data/reports/retention_report.html").read_text(encoding="utf-8"))
+    assert "再購入しない可能性が高い顧客" in report and "￥" in report and "契約" not in report
+
+
+def test_the_subscription_world_keeps_its_own_words(world):
+    scored = _scored(world)
+    assert set(scored["action_code"]) <= _codes("subscription")
+    assert (scored["value_basis"] == "monthly_fee × 1.0 months").all()
+    report = re.sub(r"<[^>]+>", " ", (world / "data/reports/retention_report.html").read_text(encoding="utf-8"))
+    assert "most likely to leave" in report and "Churn rate" in report
