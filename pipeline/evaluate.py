@@ -60,6 +60,15 @@ def btyd_histories(features_path: Path, meta: dict) -> pd.DataFrame | None:
     return pd.read_parquet(features_path, columns=list(BTYD_COLUMNS), filters=[("cutoff", "==", last)])
 
 
+def value_histories(features_path: Path, test_cutoff: dt.date) -> pd.DataFrame | None:
+    """Everyone's whole-history features at the test cutoff: the non-contract value model's calibration data."""
+    columns = pq.read_schema(features_path).names
+    wanted = [c for c in columns if c in (*BTYD_COLUMNS, "active_days_all") or c.endswith("_value_sum_all")]
+    if not set(BTYD_COLUMNS) <= set(wanted):
+        return None
+    return pd.read_parquet(features_path, columns=wanted, filters=[("cutoff", "==", test_cutoff)])
+
+
 def test_rows(frame: pd.DataFrame, model, model_dir: Path, test_cutoff: dt.date):
     """The test rows and their calibrated and raw probabilities (and CV folds on single-snapshot data).
 
@@ -146,7 +155,10 @@ def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("dat
                           "label": y, "churn_probability": p})
     baselines, fitted = baseline_scores(frame, test, meta, folds, seed,
                                         btyd_histories(features_dir / "features.parquet", meta))
-    metrics, tables = evaluate_frame(y, p, p_raw, test, baselines, ev)
+    kind = config.business_kind(params, params_path)
+    histories = (value_histories(features_dir / "features.parquet", test_cutoff)
+                 if kind == "non_contract" and meta.get("mode") != "cv" else None)
+    metrics, tables = evaluate_frame(y, p, p_raw, test, baselines, ev, kind, histories)
     if meta.get("mode") == "cv":
         metrics.update(meta.get("cv", {}))
     importance = pd.DataFrame({"feature": model.booster.feature_name(),

@@ -66,17 +66,28 @@ def best_baseline(metrics: dict, baselines: dict) -> dict:
             "roc_auc_minus_best_baseline": metrics["roc_auc"] - aucs[name]}
 
 
-def customer_value(test: pd.DataFrame, ev) -> np.ndarray | None:
-    """Value of keeping each customer: params, or ``monthly_fee`` x horizon months; None when neither exists."""
+def customer_value(test: pd.DataFrame, ev, kind: str = "subscription",
+                   histories: pd.DataFrame | None = None) -> np.ndarray | None:
+    """Value of keeping each customer: ``evaluate.customer_value``; else for a subscription ``monthly_fee`` ×
+    ``value_horizon_months``, for a non-contract business the expected spend over those months
+    (``models/retention/value.py``, fitted on ``histories``, everyone at the test cutoff); None without either."""
     if ev.customer_value is not None:
         return np.full(len(test), float(ev.customer_value))
+    if kind == "non_contract":
+        from models.retention.value import expected_spend, spend_event_type
+
+        spend = spend_event_type(list(test.columns))
+        if spend is None or histories is None or f"events_{spend}_value_sum_all" not in histories.columns:
+            return None
+        return expected_spend(histories, test, spend, ev.value_horizon_months)[0]
     if "monthly_fee" in test.columns:
         return pd.to_numeric(test["monthly_fee"], errors="coerce").to_numpy(dtype=float) * ev.value_horizon_months
     return None
 
 
 def evaluate_frame(y: np.ndarray, p: np.ndarray, p_raw: np.ndarray, test: pd.DataFrame,
-                   baselines: dict[str, np.ndarray], ev) -> tuple[dict, dict[str, pd.DataFrame]]:
+                   baselines: dict[str, np.ndarray], ev, kind: str = "subscription",
+                   histories: pd.DataFrame | None = None) -> tuple[dict, dict[str, pd.DataFrame]]:
     """All test metrics and the plot tables, from labels and probabilities."""
     metrics = M.classification_metrics(y, p)
     raw = M.classification_metrics(y, p_raw)
@@ -106,7 +117,7 @@ def evaluate_frame(y: np.ndarray, p: np.ndarray, p_raw: np.ndarray, test: pd.Dat
     unc = pd.DataFrame(M.reliability(y, p_raw))[["mean_predicted", "observed_rate"]].rename(
         columns={"mean_predicted": "mean_predicted_uncalibrated", "observed_rate": "observed_rate_uncalibrated"})
     plots["calibration.csv"] = pd.concat([cal, unc], axis=1)
-    value = customer_value(test, ev)
+    value = customer_value(test, ev, kind, histories)
     if value is not None:
         curve = M.profit_curve(y, p, value, ev.contact_cost, ev.offer_acceptance_rate)
         best, share = M.max_profit(curve)
@@ -114,6 +125,6 @@ def evaluate_frame(y: np.ndarray, p: np.ndarray, p_raw: np.ndarray, test: pd.Dat
                         "profit_max_per_customer": best / max(len(y), 1)})
         plots["profit.csv"] = pd.DataFrame(curve)
     else:
-        log.warning("no evaluate.customer_value and no monthly_fee column: profit curve skipped")
+        log.warning("no evaluate.customer_value and no fee or spend in the data: profit curve skipped")
         plots["profit.csv"] = pd.DataFrame({"share": [], "profit": [], "expected_profit": [], "profit_per_customer": []})
     return metrics, plots

@@ -84,3 +84,25 @@ def test_the_best_baseline_is_named_with_the_margin():
     out = best_baseline(metrics, {"a": None, "b": None, "c": None})
     assert out == {"best_baseline": "b", "best_baseline_roc_auc": 0.72, "roc_auc_minus_best_baseline": 0.75 - 0.72}
     assert best_baseline({"roc_auc": 0.7}, {}) == {}
+
+
+def test_the_profit_curve_values_a_retailers_customers_by_expected_spend_not_a_price_level():
+    from models.evaluation.suite import customer_value
+    from pipeline import config
+
+    ev = config.section({}, "evaluate")
+    rng = np.random.default_rng(2)
+    n = 500
+    hist = pd.DataFrame({"repeat_active_days": rng.poisson(3, n).astype(float),
+                         "activity_span_days": rng.uniform(0, 100, n),
+                         "days_since_first_activity": 150 + rng.uniform(0, 100, n),
+                         "monthly_fee": 1.06})   # a price level from price notices, not a fee
+    hist["active_days_all"] = hist["repeat_active_days"] + 1
+    hist["events_purchase_value_sum_all"] = hist["active_days_all"] * 50.0
+    from models.retention.value import expected_spend
+
+    value = customer_value(hist, ev, "non_contract", hist)
+    np.testing.assert_allclose(value, expected_spend(hist, hist, "purchase", ev.value_horizon_months)[0])
+    assert not np.allclose(value, 1.06 * ev.value_horizon_months)
+    np.testing.assert_allclose(customer_value(hist, ev, "subscription"), 1.06 * ev.value_horizon_months)
+    assert customer_value(hist.drop(columns="events_purchase_value_sum_all"), ev, "non_contract", hist) is None
