@@ -277,10 +277,11 @@ hist AS (
 )"""
 
 
-def dictionary_frame(info: list[FeatureInfo]) -> pd.DataFrame:
-    """The feature dictionary as a table: name, family, meaning, window, unit."""
+def dictionary_frame(info: list[FeatureInfo], families: dict[str, str] | None = None) -> pd.DataFrame:
+    """The feature dictionary as a table: name, family (``families``, by kind of business, else by name), meaning,
+    window, unit."""
     return pd.DataFrame(
-        [(f.name, f.family, f.meaning, f.window, f.unit) for f in info],
+        [(f.name, (families or {}).get(f.name) or f.family, f.meaning, f.window, f.unit) for f in info],
         columns=["feature", "family", "meaning", "window", "unit"],
     )
 

@@ -13,13 +13,13 @@ usage
     ``events_{t}_value_sum_all``, ``events_{t}_value_per_day_all`` (value per day with one),
     ``events_{t}_change_{w}d_vs_prev_{w}d`` (ratio, -1 = stopped, 0 = flat),
     ``events_{t}_diff_{w}d_vs_prev_{w}d`` (absolute difference),
-    ``usage_weekly_slope_{w}d`` (events per week, per week)
+    ``usage_weekly_slope_{w}d`` (events per week, per week), ``active_days_{w}d``, ``active_days_all``,
+    ``distinct_event_types_{w}d``, ``weeks_active_share_{w}d``, ``repeat_active_days`` (frequency),
+    ``activity_rate_per_day``
 engagement
-    ``active_days_{w}d``, ``distinct_event_types_{w}d``, ``days_since_last_event``,
-    ``longest_gap_days_{w}d``, ``weeks_active_share_{w}d``, ``nps_last_score``,
-    ``days_since_last_nps``, and over the whole history: ``active_days_all``, ``days_since_last_{t}_event``,
-    ``repeat_active_days`` (frequency), ``activity_span_days`` (recency), ``gap_mean_days``, ``gap_std_days``,
-    ``gap_max_days``, ``overdue_ratio`` (days since the last activity / mean gap), ``activity_rate_per_day``
+    ``days_since_last_event``, ``days_since_last_{t}_event``, ``longest_gap_days_{w}d``, ``nps_last_score``,
+    ``days_since_last_nps``, ``activity_span_days`` (recency of buy-till-you-die models), ``gap_mean_days``,
+    ``gap_std_days``, ``gap_max_days``, ``overdue_ratio`` (days since the last activity / mean gap)
 tenure
     ``tenure_days``, ``days_to_renewal``, ``plan_changes_count``, ``events_plan_change_count_{w}d``,
     ``events_signup_count_{w}d`` (a signup in the window: a new customer), ``days_since_first_activity``
@@ -49,12 +49,16 @@ _FAMILY_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("tenure", re.compile(r"^(tenure_days$|days_to_renewal$|plan_changes_count$|events_plan_change_|events_signup_"
                           r"|days_since_last_(plan_change|signup)_event$|days_since_first_activity$"
                           r"|days_to_anniversary_)")),
-    ("engagement", re.compile(r"^(active_days_|distinct_event_types_|days_since_last_event$|longest_gap_days_"
-                              r"|weeks_active_share_|nps_|days_since_last_nps$|events_nps_|days_since_last_.+_event$"
-                              r"|repeat_active_days$|activity_span_days$|gap_(mean|std|max)_days$|overdue_ratio$"
-                              r"|activity_rate_per_day$)")),
+    # Engagement is recency and rhythm (how long since, how regular, how overdue) and the relationship (NPS);
+    # usage is volume and its change (events, value, active days, weeks active, kinds of activity). A customer
+    # who goes quiet shows both; the split follows what each feature measures, so that a usage decline and
+    # plain inactivity can be told apart in the reasons.
+    ("engagement", re.compile(r"^(days_since_last_event$|longest_gap_days_|nps_|days_since_last_nps$|events_nps_"
+                              r"|days_since_last_.+_event$|activity_span_days$|gap_(mean|std|max)_days$"
+                              r"|overdue_ratio$)")),
     ("complaints", re.compile(r"^(tickets_|days_since_last_ticket$|satisfaction_|complaints_)")),
-    ("usage", re.compile(r"^(events_|usage_)")),
+    ("usage", re.compile(r"^(events_|usage_|active_days_|distinct_event_types_|weeks_active_share_"
+                         r"|repeat_active_days$|activity_rate_per_day$)")),
 )
 
 
@@ -85,3 +89,34 @@ def family_of(feature: str) -> str:
         if pattern.search(feature):
             return family
     return "attributes"
+
+
+_EVENT_FEATURE = re.compile(r"^events_(?P<e>.+?)_(count|value_sum|value_per_day|change|diff)_"
+                            r"|^days_since_last_(?P<e2>.+)_event$")
+_RELATIONSHIP = re.compile(r"^(nps_|days_since_last_nps$|events_nps_)")
+
+
+def family_map(features: list[str] | tuple[str, ...], profile: str = "subscription",
+               passive_slugs: tuple[str, ...] | frozenset[str] = ()) -> dict[str, str]:
+    """Each feature's family for a kind of business: ``family_of`` for a subscription.
+
+    For a non-contract business (a retailer) activity is buying, so the recency, rhythm and frequency of
+    activity (days since the last purchase, gaps, overdue ratio, first to last purchase) belong to usage, the
+    buying behaviour buy-till-you-die models read; engagement is the relationship beside the purchases: the
+    passive events (e-mails opened, newsletters; ``passive_slugs``, by their feature slug) and NPS.
+    Billing and tenure features keep their family.
+    """
+    out = {f: family_of(f) for f in features}
+    if profile != "non_contract":
+        return out
+    passive = set(passive_slugs)
+    for f, fam in out.items():
+        if fam not in ("usage", "engagement"):
+            continue
+        m = _EVENT_FEATURE.match(f)
+        event = (m.group("e") or m.group("e2")) if m else None
+        if event is not None and event in passive:
+            out[f] = "engagement"
+        elif fam == "engagement" and not _RELATIONSHIP.match(f):
+            out[f] = "usage"
+    return out

@@ -23,11 +23,14 @@ from pathlib import Path
 
 import lightgbm as lgb
 import mlflow
+import numpy as np
 import pandas as pd
 
 from models.explain.importance import family_importance
 from models.predict import ChurnModel
-from models.retention.explain_customers import driver_match_report, explain_customers
+from features.catalog import FAMILIES
+from models.retention.drivers import family_contributions
+from models.retention.explain_customers import driver_match_report, explain_customers, relative_truth, truth_match
 from pipeline import config, registry, tracking
 from pipeline.io import atomic_path, read_json, remove_outputs, write_json, write_parquet
 
@@ -49,7 +52,7 @@ def scoring_rows(features_dir: Path, active_path: Path) -> tuple[pd.DataFrame, d
 
 
 def driver_match(features_dir: Path, labels_path: Path, drivers_path: Path, booster: lgb.Booster, meta: dict,
-                 language: str, ep=None) -> dict | None:
+                 language: str, ep=None, families: dict[str, str] | None = None) -> dict | None:
     """Share of test-cutoff churners whose top reason's family is their ground-truth driver family.
 
     The churners are explained exactly as the scoring population is: against the
@@ -75,7 +78,8 @@ def driver_match(features_dir: Path, labels_path: Path, drivers_path: Path, boos
     population = population.merge(labels[["customer_id"]], on="customer_id")
     population = population.sort_values("customer_id", kind="stable").reset_index(drop=True)
     rows = population.merge(churners, on="customer_id").sort_values("customer_id", kind="stable").reset_index(drop=True)
-    top, _, _, _ = explain_customers(booster, meta, rows, population, ep.model_copy(update={"top_k": 1}), language)
+    top, _, _, _ = explain_customers(booster, meta, rows, population, ep.model_copy(update={"top_k": 1}), language,
+                                     families=families)
     report = driver_match_report(top["driver_family"].to_numpy(), rows["dominant_driver"].to_numpy())
     return {"driver_match_rate": report["driver_match_rate"], "n_churners": int(len(rows)), "test_cutoff": test,
             "per_family": report["per_family"],
@@ -83,8 +87,60 @@ def driver_match(features_dir: Path, labels_path: Path, drivers_path: Path, boos
                        "reference_quantile": ep.reference_quantile, "reference_size": ep.reference_size}}
 
 
+def truth_at_cutoff(features_dir: Path, labels_path: Path, truth_path: Path, booster: lgb.Booster, meta: dict,
+                    language: str, ep, profile: str | None = None,
+                    families: dict[str, str] | None = None) -> dict | None:
+    """The explanations at the test cutoff against the generator's truth at that cutoff (synthetic data only).
+
+    Every customer labelled at the test cutoff is explained as the scoring population is (against the
+    same-segment customers of that cutoff). The truth is ``drivers_at_cutoff.parquet``: the six family
+    contributions of the hazard the oracle uses, made relative to the mean of the customers active at the
+    cutoff in the same segment (``explain.reference_segment``, the population explain compares with).
+    Groups: (a) the churners, (b) the 10% with the highest predicted risk, (c) everyone.
+
+    Returns:
+        ``{"test_cutoff", "groups": {churners, top_decile, everyone}, "exact_explanation": ...}``, or None.
+    """
+    test = meta.get("split", {}).get("test")
+    if not truth_path.exists() or test is None:
+        return None
+    cutoff = dt.date.fromisoformat(test)
+    truth = pd.read_parquet(truth_path, filters=[("cutoff", "==", cutoff)])
+    if truth.empty:
+        return None
+    everyone = pd.read_parquet(features_dir / "features.parquet", filters=[("cutoff", "==", cutoff)])
+    column = ep.reference_segment if ep.reference_segment in everyone.columns else None
+    truth = truth.merge(everyone[["customer_id", *([column] if column else [])]], on="customer_id", how="inner")
+    truth["_relative"] = list(relative_truth(truth, truth[column] if column else None))
+    labels = pd.read_parquet(labels_path, filters=[("cutoff", "==", cutoff)])
+    population = everyone.merge(labels[["customer_id", "label"]], on="customer_id")
+    population = population.merge(truth[["customer_id", "_relative"]], on="customer_id")
+    population = population.sort_values("customer_id", kind="stable").reset_index(drop=True)
+    if population.empty:
+        return None
+    reasons, contributions, _, _ = explain_customers(booster, meta, population, population,
+                                                    ep.model_copy(update={"top_k": 1}), language, profile,
+                                                    families=families)
+    tenure = pd.to_numeric(population["tenure_days"], errors="coerce").astype("float64").to_numpy() \
+        if "tenure_days" in population.columns else None
+    explained = family_contributions(contributions, meta["features"], tenure, families)
+    relative = np.stack(population["_relative"].to_numpy())
+    risk = ChurnModel(booster, meta).predict_proba(population)
+    top = np.zeros(len(population), dtype=bool)
+    top[np.argsort(-risk, kind="stable")[: int(np.ceil(0.1 * len(population)))]] = True
+    groups = {"churners": population["label"].to_numpy() == 1, "top_decile": top,
+              "everyone": np.ones(len(population), dtype=bool)}
+    found = truth_match(reasons["driver_family"].to_numpy(), explained, relative, groups)
+    true_family = np.array(FAMILIES, dtype=object)[relative.argmax(axis=1)]
+    exact = truth_match(true_family, relative, relative, groups)   # the generator's own hazard, explained exactly
+    return {"test_cutoff": test, "reference_segment": column, "groups": found,
+            "exact_explanation": {g: {"match_rate": v["match_rate"], "spearman_mean": v["spearman_mean"]}
+                                  for g, v in exact.items()}}
+
+
 def _write_explanations(rows: pd.DataFrame, reasons: pd.DataFrame, contributions, reference_log_odds, reference,
-                        proba, features: list[str], score_date: dt.date, paths: dict[str, Path]) -> pd.DataFrame:
+                        proba, features: list[str], score_date: dt.date, paths: dict[str, Path],
+                        families: dict[str, str] | None = None) -> pd.DataFrame:
     pop = pd.concat([rows[["customer_id"]], pd.Series(proba, name="churn_probability"), reasons], axis=1)
     pop["reason_reference"] = reference  # the segment value the reasons compare the customer with ("" = everybody)
     pop["reference_log_odds"] = reference_log_odds  # contributions add up to log-odds minus this
@@ -94,8 +150,25 @@ def _write_explanations(rows: pd.DataFrame, reasons: pd.DataFrame, contributions
     shap_frame.insert(0, "customer_id", rows["customer_id"].to_numpy())
     write_parquet(shap_frame, paths["shap"])
     with atomic_path(paths["importance"]) as tmp:
-        family_importance(contributions, features).to_csv(tmp, index=False, float_format="%.6f")
+        family_importance(contributions, features, families).to_csv(tmp, index=False, float_format="%.6f")
     return pop
+
+
+def explain_metrics(churn_week: dict | None, at_cutoff: dict | None) -> dict:
+    """``explain_metrics.json``: the truth at the cutoff (flat keys per group, then details) and the churn week."""
+    if churn_week is None and at_cutoff is None:
+        return {"driver_match_rate": None, "note": "no ground truth for this data source"}
+    out: dict = {}
+    if at_cutoff:
+        for g, v in at_cutoff["groups"].items():
+            out[f"truth_match_rate_{g}"] = v["match_rate"]
+            out[f"truth_spearman_{g}"] = v["spearman_mean"]
+            out[f"truth_n_{g}"] = v["n"]
+        out["truth_at_cutoff"] = at_cutoff
+    if churn_week:   # the earlier measure, kept for continuity: the driver in the churn week, after the cutoff
+        out.update({k: churn_week[k] for k in ("driver_match_rate", "n_churners", "test_cutoff")})
+        out["churn_week"] = churn_week
+    return out
 
 
 def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("data/features"),
@@ -120,23 +193,32 @@ def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("dat
     rows, score_date = scoring_rows(features_dir, active_path)
     t0 = time.perf_counter()
     business = config.section(params, "business", params_path)
+    kind = config.business_kind(params, params_path)
+    families = read_json(features_dir / "features_meta.json").get("families")   # by kind of business (featurize)
     reasons, contributions, reference_log_odds, reference = explain_customers(
-        booster, meta, rows, rows, ep, rp.language, config.business_kind(params, params_path), business.display_names)
+        booster, meta, rows, rows, ep, rp.language, kind, business.display_names, families)
     elapsed = time.perf_counter() - t0
     proba = ChurnModel(booster, meta).predict_proba(rows)  # calibrated; SHAP above stays on the raw score
     pop = _write_explanations(rows, reasons, contributions, reference_log_odds, reference, proba, meta["features"],
-                              score_date, paths)
-    # The ground-truth check judges this run's model, whichever model scores.
-    match = driver_match(features_dir, labels_path, drivers_path, run_booster, run_meta, rp.language, ep)
-    write_json(match or {"driver_match_rate": None, "note": "no ground truth for this data source"}, metrics_path)
+                              score_date, paths, families)
+    # The ground-truth checks judge this run's model, whichever model scores.
+    match = driver_match(features_dir, labels_path, drivers_path, run_booster, run_meta, rp.language, ep, families)
+    at_cutoff = truth_at_cutoff(features_dir, labels_path, drivers_path.with_name("drivers_at_cutoff.parquet"),
+                                run_booster, run_meta, rp.language, ep, kind, families)
+    write_json(explain_metrics(match, at_cutoff), metrics_path)
     with mlflow.start_run(run_id=read_json(model_dir / "mlflow_run.json")["run_id"]):
         mlflow.log_artifact(str(paths["importance"]), artifact_path="explain")
         mlflow.log_metric("n_scored", len(pop))
         if match:
             mlflow.log_metric("driver_match_rate", match["driver_match_rate"])
             mlflow.log_metrics({f"driver_match_rate_{f}": v["match_rate"] for f, v in match["per_family"].items()})
-            log.info("top reason matches the true churn driver for %.1f%% of %d churners at %s",
+            log.info("churn week: top reason matches the true churn driver for %.1f%% of %d churners at %s",
                      100 * match["driver_match_rate"], match["n_churners"], match["test_cutoff"])
+        if at_cutoff:
+            for g, v in at_cutoff["groups"].items():
+                mlflow.log_metrics({f"truth_match_rate_{g}": v["match_rate"], f"truth_spearman_{g}": v["spearman_mean"]})
+                log.info("at the cutoff: top reason = true driver for %.1f%% of %s (n %d), Spearman %.3f",
+                         100 * v["match_rate"], g, v["n"], v["spearman_mean"])
     log.info("explained %d customers at %s in %.1f s (%s, driver by %s; reference log-odds %.3f to %.3f)",
              len(pop), score_date, elapsed, ep.method, ep.driver,
              float(reference_log_odds.min()) if len(pop) else float("nan"),

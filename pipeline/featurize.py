@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 
 from features.build import calendar_tables, chunk_count, dictionary_frame, feature_sql
+from features.catalog import family_map
 from features.columns import FeatureConfig, renamed_attributes
 from features.defaults import (CONTRACT_NAMES, REVENUE_NAMES, auto_windows, find_column,
                                varying_value_types_sql)
@@ -213,8 +214,10 @@ def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("da
     categorical = [c for c in feature_cols if types[c] == "VARCHAR"]
     counts = con.sql("SELECT cutoff, count(*) FROM built GROUP BY cutoff ORDER BY cutoff").fetchall()
     con.close()
+    passive = tuple(cfg.event_slugs[t] for t in cfg.event_types if t in set(cfg.passive_event_types))
+    families = family_map(feature_cols, config.business_kind(params, params_path), passive)
     with atomic_path(dict_path) as tmp:
-        dictionary_frame(info).to_csv(tmp, index=False)
+        dictionary_frame(info, families).to_csv(tmp, index=False)
     meta = {
         "as_of": as_of.isoformat(),
         "score_date": score_date.isoformat(),
@@ -228,6 +231,8 @@ def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("da
         # comes from plan_change / price_change events) and the contract column behind days_to_renewal.
         "fee_attribute": cfg.fee_attribute,
         "contract_attribute": cfg.contract_attribute,
+        # Each feature's driver family for this kind of business (features.catalog.family_map): explain reads it.
+        "families": families,
     }
     write_json(meta, meta_path)
     return meta

@@ -8,7 +8,8 @@ import pandas as pd
 from features.catalog import FAMILIES, family_of
 
 
-def feature_importance(contributions: np.ndarray, feature_names: list[str]) -> pd.DataFrame:
+def feature_importance(contributions: np.ndarray, feature_names: list[str],
+                       families: dict[str, str] | None = None) -> pd.DataFrame:
     """Global importance: mean |SHAP| per feature.
 
     Args:
@@ -27,7 +28,7 @@ def feature_importance(contributions: np.ndarray, feature_names: list[str]) -> p
     frame = pd.DataFrame(
         {
             "feature": list(feature_names),
-            "family": [family_of(f) for f in feature_names],
+            "family": [(families or {}).get(f) or family_of(f) for f in feature_names],
             "mean_abs_shap": mean_abs,
             "share": mean_abs / total if total > 0 else np.zeros_like(mean_abs),
         }
@@ -35,19 +36,21 @@ def feature_importance(contributions: np.ndarray, feature_names: list[str]) -> p
     return frame.sort_values(["mean_abs_shap", "feature"], ascending=[False, True], ignore_index=True)
 
 
-def family_importance(contributions: np.ndarray, feature_names: list[str]) -> pd.DataFrame:
+def family_importance(contributions: np.ndarray, feature_names: list[str],
+                      families: dict[str, str] | None = None) -> pd.DataFrame:
     """Global importance per driver family: sum of its features' mean |SHAP|.
 
     Args:
         contributions: ``(n, n_features)`` contributions.
         feature_names: the column of each contribution.
+        families: feature -> family for this kind of business (``features.catalog.family_map``); None: by name.
 
     Returns:
         A frame with ``family``, ``mean_abs_shap`` and ``share`` (sums to 1 when
         any contribution is non-zero), one row per family of ``FAMILIES``,
         most important first.
     """
-    per_feature = feature_importance(contributions, feature_names)
+    per_feature = feature_importance(contributions, feature_names, families)
     grouped = per_feature.groupby("family")["mean_abs_shap"].sum().reindex(list(FAMILIES), fill_value=0.0)
     total = grouped.sum()
     frame = pd.DataFrame(

@@ -49,23 +49,28 @@ def _effective(contributions: np.ndarray, feature_names: list[str], tenure_days:
 
 
 def family_scores(contributions: np.ndarray, feature_names: list[str],
-                  tenure_days: np.ndarray | None = None) -> np.ndarray:
+                  tenure_days: np.ndarray | None = None, families: dict[str, str] | None = None) -> np.ndarray:
     """Per customer and family (``FAMILIES`` order): the sum of the family's risk-raising contributions.
 
     With ``tenure_days`` (per customer), the risk-raising contributions of usage and engagement
     features whose window is longer than the customer's tenure count for tenure (see :func:`history_days`).
     """
-    return _family_sums(_effective(contributions, list(feature_names), tenure_days), feature_names)
+    return _family_sums(_effective(contributions, list(feature_names), tenure_days), feature_names, families)
 
 
-def _family_sums(values: np.ndarray, feature_names: list[str]) -> np.ndarray:
+def _families(feature_names: list[str], families: dict[str, str] | None) -> np.ndarray:
+    """Each feature's family: from ``families`` (``features.catalog.family_map``, by kind of business) or its name."""
+    return np.array([(families or {}).get(f) or family_of(f) for f in feature_names])
+
+
+def _family_sums(values: np.ndarray, feature_names: list[str], families: dict[str, str] | None = None) -> np.ndarray:
     """Per row and family (``FAMILIES`` order): the sum of ``values`` over the family's features."""
-    families = np.array([family_of(f) for f in feature_names])
-    return np.stack([values[:, families == fam].sum(axis=1) for fam in FAMILIES], axis=1)
+    fam_of = _families(feature_names, families)
+    return np.stack([values[:, fam_of == fam].sum(axis=1) for fam in FAMILIES], axis=1)
 
 
 def driver_first(contributions: np.ndarray, feature_names: list[str],
-                 tenure_days: np.ndarray | None = None) -> np.ndarray:
+                 tenure_days: np.ndarray | None = None, families: dict[str, str] | None = None) -> np.ndarray:
     """Reason ranking that leads with the customer's driver family.
 
     The driver family is the one whose risk-raising contributions add up to the
@@ -84,6 +89,7 @@ def driver_first(contributions: np.ndarray, feature_names: list[str],
         contributions: ``(n, n_features)`` contributions.
         feature_names: the column of each contribution.
         tenure_days: optional tenure of each customer at the cutoff.
+        families: feature -> family for this kind of business (``features.catalog.family_map``); None: by name.
 
     Returns:
         The ranking array to pass to ``top_reasons`` in place of the contributions.
@@ -93,9 +99,9 @@ def driver_first(contributions: np.ndarray, feature_names: list[str],
     if contrib.size == 0:
         return ranking
     effective = _effective(contrib, list(feature_names), tenure_days)
-    families = np.array([family_of(f) for f in feature_names])
-    driver = np.array(FAMILIES)[_family_sums(effective, feature_names).argmax(axis=1)]
-    in_driver = families[None, :] == driver[:, None]
+    fam_of = _families(feature_names, families)
+    driver = np.array(FAMILIES)[_family_sums(effective, feature_names, families).argmax(axis=1)]
+    in_driver = fam_of[None, :] == driver[:, None]
     # Only a feature that itself raises the risk may lead: one that lowers it is never a reason for it.
     masked = np.where(in_driver & (contrib > 0), effective, -np.inf)
     lead = masked.argmax(axis=1)
@@ -103,3 +109,22 @@ def driver_first(contributions: np.ndarray, feature_names: list[str],
     rows = np.flatnonzero(has)
     ranking[rows, lead[rows]] = np.nanmax(np.where(np.isnan(contrib[rows]), -np.inf, contrib[rows]), axis=1) + 1.0
     return ranking
+
+
+def family_contributions(contributions: np.ndarray, feature_names: list[str],
+                         tenure_days: np.ndarray | None = None, families: dict[str, str] | None = None) -> np.ndarray:
+    """Per customer and family (``FAMILIES`` order): the family's whole contribution, risk-raising and lowering.
+
+    As for the driver family, a usage or engagement window longer than the customer's tenure counts
+    for tenure. This is the explanation's counterpart of an additive truth's family contributions.
+    """
+    contrib = np.nan_to_num(np.asarray(contributions, dtype=float), nan=0.0)
+    names = list(feature_names)
+    if tenure_days is not None and "tenure_days" in names and contrib.size:
+        tenure = np.asarray(tenure_days, dtype=float)
+        window = np.array([history_days(f) or 0 for f in names], dtype=float)
+        censored = (window[None, :] > 0) & (tenure[:, None] < window[None, :])
+        moved = np.where(censored, contrib, 0.0).sum(axis=1)
+        contrib = np.where(censored, 0.0, contrib)
+        contrib[:, names.index("tenure_days")] += moved
+    return _family_sums(contrib, names, families)

@@ -51,6 +51,10 @@ def test_report_and_drift_are_written(repo):
     assert list(drift.columns) == ["feature", "psi", "drifted"] and len(drift) > 50
     match = json.loads((repo / "data/metrics/explain_metrics.json").read_text())
     assert 0 <= match["driver_match_rate"] <= 1 and match["n_churners"] > 0
+    for group in ("churners", "top_decile", "everyone"):
+        assert 0 <= match[f"truth_match_rate_{group}"] <= 1 and -1 <= match[f"truth_spearman_{group}"] <= 1
+    exact = match["truth_at_cutoff"]["exact_explanation"]
+    assert all(v["match_rate"] == 1.0 and abs(v["spearman_mean"] - 1) < 1e-12 for v in exact.values())
 
 
 def test_every_customer_active_at_as_of_is_scored(repo):

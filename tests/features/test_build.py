@@ -166,3 +166,18 @@ def test_a_renewal_only_with_a_contract_column_and_the_fee_from_the_exports_own_
     retail = features_from_frames(tiny_customers, tiny_events, tiny_tickets, [JAN31],
                                   FeatureConfig(**base, attributes=("plan",), calendar=False))
     assert not any(c.startswith("days_to_") for c in retail.columns)
+
+
+def test_families_follow_what_a_feature_measures_and_the_kind_of_business():
+    from features.catalog import family_map
+
+    assert family_of("active_days_30d") == "usage" and family_of("weeks_active_share_84d") == "usage"
+    assert family_of("days_since_last_event") == "engagement" and family_of("overdue_ratio") == "engagement"
+    names = ["days_since_last_purchase_event", "gap_mean_days", "events_email_open_count_30d",
+             "days_since_last_email_open_event", "nps_last_score", "events_price_change_count_90d", "tenure_days"]
+    assert family_map(names) == {n: family_of(n) for n in names}
+    retail = family_map(names, "non_contract", ("email_open", "price_change"))
+    assert retail == {"days_since_last_purchase_event": "usage", "gap_mean_days": "usage",
+                      "events_email_open_count_30d": "engagement", "days_since_last_email_open_event": "engagement",
+                      "nps_last_score": "engagement", "events_price_change_count_90d": "billing",
+                      "tenure_days": "tenure"}

@@ -43,7 +43,8 @@ def _candidates(contributions: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarr
 
 def _word_candidates(features: pd.DataFrame, candidates: np.ndarray, valid: np.ndarray, feature_names: list[str],
                      language: str, currency: str | None, profile: str | None = None,
-                     display_names: dict | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                     display_names: dict | None = None,
+                     family_by_feature: dict[str, str] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sentence, code and family of every valid candidate slot (``""`` elsewhere), each ``(n, m)``.
 
     The slots are grouped by feature, so each feature's template is filled once
@@ -61,8 +62,9 @@ def _word_candidates(features: pd.DataFrame, candidates: np.ndarray, valid: np.n
     for a, b in zip(starts, ends):
         feature = feature_names[slot_feature[a]]
         pos = slots[a:b]
-        s, c = render_feature(features, feature, pos // m, language, currency, cache, profile, display_names)
-        sentences[pos], codes[pos], families[pos] = s, c, family_of(feature)
+        family = (family_by_feature or {}).get(feature) or family_of(feature)
+        s, c = render_feature(features, feature, pos // m, language, currency, cache, profile, display_names, family)
+        sentences[pos], codes[pos], families[pos] = s, c, family
     return sentences.reshape(n, m), codes.reshape(n, m), families.reshape(n, m)
 
 
@@ -121,6 +123,7 @@ def top_reasons(
     currency: str | None = None,
     profile: str | None = None,
     display_names: dict | None = None,
+    families: dict[str, str] | None = None,
 ) -> pd.DataFrame:
     """Return each customer's top reasons for being at risk, as sentences and codes.
 
@@ -139,6 +142,7 @@ def top_reasons(
         currency: ISO code for money amounts in sentences (plain numbers if None).
         profile: the business profile (``business.kind``); a non-contract business has its own words.
         display_names: ``business.display_names``: names of event types and ticket categories.
+        families: feature -> family for this kind of business (``features.catalog.family_map``); None: by name.
 
     Returns:
         A frame with the index of ``features`` and columns ``reason_1..k``,
@@ -153,15 +157,15 @@ def top_reasons(
     _check_inputs(features, contrib, feature_names)
     n, p = len(features), len(feature_names)
     m = min(p, top_k + _EXTRA_CANDIDATES)
-    sentences, codes, families = (np.full((n, m), "", dtype=object) for _ in range(3))
+    sentences, codes, reason_families = (np.full((n, m), "", dtype=object) for _ in range(3))
     valid = np.zeros((n, m), dtype=bool)
     if n and p:
         candidates, valid = _candidates(contrib, m)
-        sentences, codes, families = _word_candidates(features, candidates, valid, feature_names, language, currency,
-                                                      profile, display_names)
+        sentences, codes, reason_families = _word_candidates(features, candidates, valid, feature_names, language,
+                                                             currency, profile, display_names, families)
         valid = _drop_repeated_codes(codes, valid)
         # Move the surviving candidates to the front, keeping their order (strongest first).
         keep = np.argsort(~valid, axis=1, kind="stable")
-        sentences, codes, families, valid = (np.take_along_axis(a, keep, axis=1)
-                                             for a in (sentences, codes, families, valid))
-    return _reason_frame(sentences, codes, families, valid, top_k, features.index)
+        sentences, codes, reason_families, valid = (np.take_along_axis(a, keep, axis=1)
+                                                    for a in (sentences, codes, reason_families, valid))
+    return _reason_frame(sentences, codes, reason_families, valid, top_k, features.index)

@@ -56,6 +56,7 @@ def render_feature(
     _cache: dict[str, np.ndarray] | None = None,
     profile: str | None = None,
     display_names: dict | None = None,
+    family: str | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Write the reason sentence and code of one feature for some customers.
 
@@ -67,6 +68,7 @@ def render_feature(
         currency: ISO code used for money amounts (plain numbers if None).
         profile: the business profile (``business.kind``): a non-contract business has its own words.
         display_names: ``business.display_names``, names of event types and ticket categories.
+        family: the feature's family for this kind of business (None: ``family_of`` by name).
 
     Returns:
         ``(sentences, codes)``: two object arrays aligned with ``rows``.
@@ -76,7 +78,7 @@ def render_feature(
     ctx = RenderContext(features, np.asarray(rows, dtype=np.intp), language, currency,
                         {} if _cache is None else _cache, display_names)
     variants, fields = rule.render(ctx, feature, groups)
-    family = family_of(feature)
+    family = family or family_of(feature)
     tokens = {
         "FAMILY": family.upper(),
         "EVENT": _code_token(groups.get("event", "")),

@@ -12,7 +12,7 @@ from models.retention.reasons import top_reasons
 
 
 def test_driver_family_is_the_largest_sum_of_risk_raising_contributions():
-    names = ["events_login_count_30d", "events_login_count_90d", "active_days_30d", "tickets_count_30d"]
+    names = ["events_login_count_30d", "events_login_count_90d", "days_since_last_event", "tickets_count_30d"]
     contrib = np.array([
         [0.3, 0.3, 0.5, -0.2],    # usage adds up to 0.6 > engagement's single 0.5
         [0.1, -0.4, 0.5, 0.0],    # negative usage parts do not count, engagement leads
