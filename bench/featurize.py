@@ -56,7 +56,12 @@ def make_world(root: Path, customers: int, workers: int) -> tuple[dict, dict]:
 
     cfg = SyntheticConfig(n_customers=customers, workers=workers, end_date=END)
     cutoffs = list(pd.date_range(FIRST_CUTOFF, END, freq="ME").date)
-    summary = write_world(root / "raw", root / "ground_truth", cfg, cutoffs, 30)
+    kept = root / "world.json"
+    if kept.exists() and json.loads(kept.read_text())["config"] == repr(cfg):
+        summary = json.loads(kept.read_text())["summary"]
+    else:
+        summary = write_world(root / "raw", root / "ground_truth", cfg, cutoffs, 30)
+        kept.write_text(json.dumps({"config": repr(cfg), "summary": summary}, default=str))
     return summary, _run_child("--validate-child", root, None)
 
 
@@ -170,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2, help="generator worker processes")
     ap.add_argument("--memory-limit", default=None, help="DuckDB memory_limit for featurize (default: pipeline.io's)")
     ap.add_argument("--tmp", type=Path, default=None, help="parent folder of the temporary data (needs disk space)")
+    ap.add_argument("--world", type=Path, default=None,
+                    help="keep the generated world in this folder and reuse it on the next run (validate is rerun)")
     ap.add_argument("--child", type=Path, default=None, help=argparse.SUPPRESS)
     ap.add_argument("--validate-child", type=Path, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -182,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
 
     figures: dict[str, object] = {}
     with tempfile.TemporaryDirectory(prefix="featurize-bench-", dir=args.tmp) as tmp:
-        root = Path(tmp) / "big"
+        root = args.world or Path(tmp) / "big"
         n_customers = max(1000, args.events // EVENTS_PER_CUSTOMER)
         t0 = time.perf_counter()
         summary, val = make_world(root, n_customers, args.workers)
