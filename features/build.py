@@ -20,7 +20,8 @@ import datetime as dt
 
 import pandas as pd
 
-from features.columns import ACTIVE_DAYS, ACTIVE_TYPES, EVENTS, SELECT, TICKETS, Column, FeatureConfig, FeatureInfo, all_columns
+from features.columns import (EVENTS, MASK_BITS, SELECT, TICKETS, Column, FeatureConfig, FeatureInfo, all_columns,
+                              count_of, value_of)
 from features.sql import Dialect, ident, literal
 
 
@@ -82,7 +83,8 @@ def _selected(column: Column) -> str:
 
 
 def feature_sql(cfg: FeatureConfig, d: Dialect = Dialect(),
-                customer_range: tuple[str | None, str | None] = (None, None)) -> tuple[str, list[FeatureInfo]]:
+                customer_range: tuple[str | None, str | None] = (None, None),
+                ordered: bool = True) -> tuple[str, list[FeatureInfo]]:
     """Build the feature query and its dictionary.
 
     The query reads relations ``customers``, ``events``, ``tickets``,
@@ -97,12 +99,15 @@ def feature_sql(cfg: FeatureConfig, d: Dialect = Dialect(),
         d: the SQL dialect.
         customer_range: ``(lower, upper)``: only customers with ``lower <= customer_id < upper``
             (None: open bound).
+        ordered: rows ordered by cutoff, then customer (False: in no particular order, for a caller that sorts
+            the keys itself; DuckDB's sort of the wide rows is a large part of the query).
 
     Returns:
         The SQL text and the feature dictionary in column order.
     """
     columns = all_columns(cfg, d)
-    return _query(cfg, d, columns, customer_range), [c.info for c in columns]
+    sql = _query(cfg, d, columns, customer_range)
+    return (sql + "ORDER BY s.cutoff, s.customer_id\n" if ordered else sql), [c.info for c in columns]
 
 
 def _query(cfg: FeatureConfig, d: Dialect, columns: list[Column], customer_range: tuple[str | None, str | None]) -> str:
@@ -122,47 +127,28 @@ WITH spine AS (
     WHERE c.signup_date <= k.cutoff AND (c.churn_date IS NULL OR c.churn_date > k.cutoff)
       AND {in_range('c.customer_id')}
 ),
-daily AS (
-    SELECT customer_id, {d.to_date('timestamp')} AS day, event_type, count(*) AS n,
-           -- Exact decimal sums: a parallel sum of doubles depends on thread order in its last bits,
-           -- which would change LightGBM's bin edges and break bit-for-bit reruns.
-           sum(CAST(value AS DECIMAL(38, 9))) AS v
-    FROM events
-    WHERE {in_range('customer_id')}
-    GROUP BY customer_id, {d.to_date('timestamp')}, event_type
-),
+{_daily_ctes(cfg, d, in_range('customer_id'))},
 ev AS (
-    SELECT dl.customer_id, dc.cutoff, dl.event_type, dl.n, dl.v, dc.age
+    SELECT dl.*, dc.cutoff, dc.age
     FROM daily dl JOIN day_cutoff dc ON dl.day = dc.day
     WHERE dc.age < {cfg.lookback_days}
 ),
 ev_agg AS (
-    SELECT customer_id, cutoff, {_aggregate(columns, EVENTS)}
+    SELECT customer_id, cutoff, {_aggregate(columns, EVENTS)}, {_engagement_aggregates(cfg)}
     FROM ev GROUP BY customer_id, cutoff
 ),
-act AS (
-    SELECT DISTINCT customer_id, cutoff, age FROM ev WHERE {active_pred} AND age < {big}
-),
-gaps AS (
-    SELECT customer_id, cutoff, max(gap) AS longest_gap FROM (
-        SELECT customer_id, cutoff,
-               COALESCE(lead(age) OVER (PARTITION BY customer_id, cutoff ORDER BY age), {big}) - age - 1 AS gap
-        FROM act
-        UNION ALL
-        SELECT customer_id, cutoff, min(age) AS gap FROM act GROUP BY customer_id, cutoff
+types_tail AS (
+    -- activity types without a bit in the daily mask: the first day of each in the window, per cutoff
+    SELECT customer_id, cutoff, {", ".join(f"count(CASE WHEN first_age < {w} THEN 1 END) AS {ident(f'types_{w}d')}"
+                                           for w in cfg.windows)}
+    FROM (
+        SELECT t.customer_id, dc.cutoff, t.event_type, min(dc.age) AS first_age
+        FROM (SELECT DISTINCT customer_id, {d.to_date('timestamp')} AS day, event_type FROM events
+              WHERE {_tail_predicate(cfg)} AND {in_range('customer_id')}) t
+        JOIN day_cutoff dc ON t.day = dc.day
+        WHERE dc.age < {big}
+        GROUP BY t.customer_id, dc.cutoff, t.event_type
     ) x GROUP BY customer_id, cutoff
-),
-last_in_bucket AS (
-    SELECT dl.customer_id, db.cutoff, max(dl.day) AS last_day
-    FROM daily dl JOIN day_bucket db ON dl.day = db.day
-    WHERE {active_pred.replace('event_type', 'dl.event_type')}
-    GROUP BY dl.customer_id, db.cutoff
-),
-last_seen AS (
-    SELECT s.customer_id, s.cutoff,
-           max(b.last_day) OVER (PARTITION BY s.customer_id ORDER BY s.cutoff
-                                 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS last_day
-    FROM spine s LEFT JOIN last_in_bucket b ON b.customer_id = s.customer_id AND b.cutoff = s.cutoff
 ),
 rare AS (
     SELECT e.customer_id, e.timestamp, e.event_type, e.value, s.cutoff, s.cutoff_end
@@ -188,15 +174,6 @@ nps AS (
     FROM rare WHERE event_type = {literal(cfg.nps_event_type)}
     GROUP BY customer_id, cutoff
 ),
-days_agg AS (
-    SELECT customer_id, cutoff, {_aggregate(columns, ACTIVE_DAYS)} FROM act GROUP BY customer_id, cutoff
-),
-types_agg AS (
-    SELECT customer_id, cutoff, {_aggregate(columns, ACTIVE_TYPES)} FROM (
-        SELECT customer_id, cutoff, event_type, min(age) AS first_age FROM ev
-        WHERE {active_pred} AND age < {big} GROUP BY customer_id, cutoff, event_type
-    ) x GROUP BY customer_id, cutoff
-),
 tk AS (
     SELECT t.customer_id, s.cutoff, s.cutoff_end, t.category, t.opened_at, t.resolved_at, t.satisfaction,
            {d.days_between(d.to_date('t.opened_at'), 's.cutoff')} AS age
@@ -206,73 +183,123 @@ tk AS (
 tk_agg AS (
     SELECT customer_id, cutoff, {_aggregate(columns, TICKETS)}
     FROM tk GROUP BY customer_id, cutoff
-){_history_ctes(cfg, d) if cfg.history else ""}
+),
+{_history_ctes(cfg, d)}
 SELECT s.customer_id, s.cutoff,
        {', '.join(_selected(c) for c in columns)}
 FROM spine s
 JOIN customers c ON c.customer_id = s.customer_id
 LEFT JOIN ev_agg e ON e.customer_id = s.customer_id AND e.cutoff = s.cutoff
-LEFT JOIN days_agg da ON da.customer_id = s.customer_id AND da.cutoff = s.cutoff
-LEFT JOIN types_agg ta ON ta.customer_id = s.customer_id AND ta.cutoff = s.cutoff
-LEFT JOIN gaps g ON g.customer_id = s.customer_id AND g.cutoff = s.cutoff
-LEFT JOIN last_seen ls ON ls.customer_id = s.customer_id AND ls.cutoff = s.cutoff
+LEFT JOIN types_tail tt ON tt.customer_id = s.customer_id AND tt.cutoff = s.cutoff
+LEFT JOIN hist h ON h.customer_id = s.customer_id AND h.cutoff = s.cutoff
 LEFT JOIN fee ON fee.customer_id = s.customer_id AND fee.cutoff = s.cutoff
 LEFT JOIN pc ON pc.customer_id = s.customer_id AND pc.cutoff = s.cutoff
 LEFT JOIN nps ON nps.customer_id = s.customer_id AND nps.cutoff = s.cutoff
-LEFT JOIN tk_agg tka ON tka.customer_id = s.customer_id AND tka.cutoff = s.cutoff{
-    chr(10) + "LEFT JOIN hist h ON h.customer_id = s.customer_id AND h.cutoff = s.cutoff" if cfg.history else ""}
-ORDER BY s.cutoff, s.customer_id
+LEFT JOIN tk_agg tka ON tka.customer_id = s.customer_id AND tka.cutoff = s.cutoff
 """
 
 
+def _mask(cfg: FeatureConfig, d: Dialect) -> str:
+    """SQL: the bit of the row's activity type in the kinds-of-activity mask (NULL for a type without one)."""
+    types = cfg.mask_types
+    if not types:
+        return "CAST(NULL AS BIGINT)"
+    wide = len(types) > MASK_BITS
+    cases = " ".join(f"WHEN {literal(t)} THEN {d.bit(str(i), wide)}" for i, t in enumerate(types))
+    return f"CASE event_type {cases} END"
+
+
+def _tail_predicate(cfg: FeatureConfig) -> str:
+    """SQL: the row is an activity event whose type has no bit in the mask."""
+    if not cfg.mask_types:
+        return cfg.active_predicate
+    return f"{cfg.active_predicate} AND event_type NOT IN ({', '.join(literal(t) for t in cfg.mask_types)})"
+
+
+def _daily_ctes(cfg: FeatureConfig, d: Dialect, in_range: str) -> str:
+    """CTEs ``daily_raw`` and ``daily``: one row per customer and day with a count column per event type.
+
+    ``n_<type>`` counts that day's events of each type, ``n_total`` its activity events, ``v_<type>`` the exact
+    sum of their values (a parallel sum of doubles depends on thread order in its last bits, which would change
+    LightGBM's bin edges and break bit-for-bit reruns), ``types_mask`` has a bit per kind of activity used that
+    day, and ``gap`` is the days since the previous active day (on active days only).
+    """
+    per_type: list[str] = []
+    for t, s in cfg.event_slugs.items():
+        is_t = f"event_type = {literal(t)}"
+        per_type.append(f"count(CASE WHEN {is_t} THEN 1 END) AS {count_of(s)}")
+        if t in cfg.value_sum_event_types:
+            per_type.append(f"sum(CASE WHEN {is_t} THEN CAST(value AS DECIMAL(38, 9)) END) AS {value_of(s)}")
+    per_type.append(f"count(CASE WHEN {cfg.active_predicate} THEN 1 END) AS {count_of('total')}")
+    per_type.append(f"bit_or({_mask(cfg, d)}) AS types_mask")
+    active = f"{count_of('total')} > 0"
+    previous = d.previous(f"CASE WHEN {active} THEN day END", "customer_id", "day")
+    return f"""daily_raw AS (
+    SELECT customer_id, {d.to_date('timestamp')} AS day, {', '.join(per_type)}
+    FROM events
+    WHERE {in_range}
+    GROUP BY customer_id, {d.to_date('timestamp')}
+),
+daily AS (
+    SELECT *, CASE WHEN {active} THEN {d.days_between(previous, 'day')} END AS gap FROM daily_raw
+)"""
+
+
+def _engagement_aggregates(cfg: FeatureConfig) -> str:
+    """ev_agg's helper columns: kinds of activity per window (from the mask) and the longest gap in the window.
+
+    A gap ends on an active day and reaches back to the previous active day, or to the window's start when that
+    day is older; the time from the latest active day to the cutoff is a gap too.
+    """
+    big, active = cfg.big_window, f"{count_of('total')} > 0"
+    types = [f"bit_count(bit_or(CASE WHEN age < {w} THEN types_mask END)) AS {ident(f'types_{w}d')}"
+             for w in cfg.windows]
+    in_window = f"{active} AND age < {big}"
+    longest = (f"CAST(greatest(max(CASE WHEN {in_window} THEN least(COALESCE(gap, {big} - age), {big} - age) - 1 END), "
+               f"min(CASE WHEN {in_window} THEN age END)) AS INTEGER) AS longest_gap")
+    return ", ".join(types + [longest])
+
+
 def _history_ctes(cfg: FeatureConfig, d: Dialect) -> str:
-    """CTEs ``act_gaps``, ``hist_bucket``, ``type_bucket`` and ``hist``: whole-history running totals per cutoff.
+    """CTEs ``bucket`` and ``hist``: whole-history running totals per cutoff.
 
     Each day is counted in its bucket (the first cutoff on or after it) and the
     buckets are summed over the spine's cutoffs in order, so a total at cutoff T
     reads only days up to T. A gap between two active days belongs to the bucket
-    of its later day, so it is known only once it has closed.
+    of its later day, so it is known only once it has closed. Without history
+    features only the last active day is kept (``days_since_last_event``).
     """
-    active = cfg.active_predicate
-    per_type: list[str] = []   # per bucket
-    running: list[str] = []    # per spine row: the running total over the buckets up to it
-    for t, s in cfg.event_slugs.items():
-        is_t = f"event_type = {literal(t)}"
-        n, last = ident(f"n_{s}"), ident(f"l_{s}")
-        per_type += [f"sum(CASE WHEN {is_t} THEN n ELSE 0 END) AS {n}", f"max(CASE WHEN {is_t} THEN dl.day END) AS {last}"]
-        running += [f"COALESCE(sum(tb.{n}) OVER w, 0) AS {n}", f"max(tb.{last}) OVER w AS {last}"]
-        if t in cfg.value_sum_event_types:
-            v, days = ident(f"v_{s}"), ident(f"d_{s}")
-            per_type += [f"sum(CASE WHEN {is_t} THEN v END) AS {v}", f"count(CASE WHEN {is_t} THEN 1 END) AS {days}"]
-            running += [f"COALESCE(sum(tb.{v}) OVER w, 0) AS {v}", f"COALESCE(sum(tb.{days}) OVER w, 0) AS {days}"]
-    per_type.append(f"sum(CASE WHEN {active} THEN n ELSE 0 END) AS n_total")
-    running.append("COALESCE(sum(tb.n_total) OVER w, 0) AS n_total")
-    return f""",
-act_gaps AS (
-    SELECT customer_id, day,
-           {d.days_between('lag(day) OVER (PARTITION BY customer_id ORDER BY day)', 'day')} AS gap
-    FROM (SELECT DISTINCT customer_id, day FROM daily WHERE {active}) x
-),
-hist_bucket AS (
-    SELECT g.customer_id, db.cutoff, count(*) AS active_days, min(g.day) AS first_day, max(g.day) AS last_day,
-           sum(g.gap) AS gap_sum, sum(g.gap * g.gap) AS gap_sq, max(g.gap) AS gap_max, count(g.gap) AS n_gaps
-    FROM act_gaps g JOIN day_bucket db ON g.day = db.day
-    GROUP BY g.customer_id, db.cutoff
-),
-type_bucket AS (
-    SELECT dl.customer_id, db.cutoff, {', '.join(per_type)}
+    active = f"{count_of('total')} > 0"
+    per_bucket = [f"max(CASE WHEN {active} THEN dl.day END) AS last_day"]
+    running = ["max(b.last_day) OVER w AS last_active_day"]
+    if cfg.history:
+        per_bucket += [f"count(CASE WHEN {active} THEN 1 END) AS active_days",
+                       f"min(CASE WHEN {active} THEN dl.day END) AS first_day",
+                       "sum(gap) AS gap_sum", "sum(gap * gap) AS gap_sq", "max(gap) AS gap_max",
+                       "count(gap) AS n_gaps"]
+        running += ["sum(b.active_days) OVER w AS active_days", "min(b.first_day) OVER w AS first_active_day",
+                    "sum(b.gap_sum) OVER w AS gap_sum", "sum(b.gap_sq) OVER w AS gap_sq",
+                    "max(b.gap_max) OVER w AS gap_max", "sum(b.n_gaps) OVER w AS n_gaps"]
+        for t, s in cfg.event_slugs.items():
+            n, last = count_of(s), ident(f"l_{s}")
+            per_bucket += [f"sum({n}) AS {n}", f"max(CASE WHEN {n} > 0 THEN dl.day END) AS {last}"]
+            running += [f"COALESCE(sum(b.{n}) OVER w, 0) AS {n}", f"max(b.{last}) OVER w AS {last}"]
+            if t in cfg.value_sum_event_types:
+                v, days = value_of(s), ident(f"d_{s}")
+                per_bucket += [f"sum({v}) AS {v}", f"count(CASE WHEN {n} > 0 THEN 1 END) AS {days}"]
+                running += [f"COALESCE(sum(b.{v}) OVER w, 0) AS {v}", f"COALESCE(sum(b.{days}) OVER w, 0) AS {days}"]
+        total = count_of("total")
+        per_bucket.append(f"sum({total}) AS {total}")
+        running.append(f"COALESCE(sum(b.{total}) OVER w, 0) AS {total}")
+    return f"""bucket AS (
+    SELECT dl.customer_id, db.cutoff, {', '.join(per_bucket)}
     FROM daily dl JOIN day_bucket db ON dl.day = db.day
     GROUP BY dl.customer_id, db.cutoff
 ),
 hist AS (
-    SELECT s.customer_id, s.cutoff,
-           sum(hb.active_days) OVER w AS active_days, min(hb.first_day) OVER w AS first_active_day,
-           max(hb.last_day) OVER w AS last_active_day, sum(hb.gap_sum) OVER w AS gap_sum,
-           sum(hb.gap_sq) OVER w AS gap_sq, max(hb.gap_max) OVER w AS gap_max, sum(hb.n_gaps) OVER w AS n_gaps,
-           {', '.join(running)}
+    SELECT s.customer_id, s.cutoff, {', '.join(running)}
     FROM spine s
-    LEFT JOIN hist_bucket hb ON hb.customer_id = s.customer_id AND hb.cutoff = s.cutoff
-    LEFT JOIN type_bucket tb ON tb.customer_id = s.customer_id AND tb.cutoff = s.cutoff
+    LEFT JOIN bucket b ON b.customer_id = s.customer_id AND b.cutoff = s.cutoff
     WINDOW w AS (PARTITION BY s.customer_id ORDER BY s.cutoff ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 )"""
 

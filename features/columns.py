@@ -64,6 +64,11 @@ class FeatureConfig:
         return [t for t in self.event_types if t not in self.passive_event_types]
 
     @property
+    def mask_types(self) -> list[str]:
+        """Activity types that get a bit in the daily kinds-of-activity mask (the rest are counted apart)."""
+        return self.active_types[:WIDE_MASK_BITS]
+
+    @property
     def active_predicate(self) -> str:
         """SQL: the row's ``event_type`` counts as activity."""
         if not self.passive_event_types:
@@ -86,7 +91,10 @@ class FeatureInfo:
 
 
 # Where a column's aggregate lives: one of the query's per-(customer, cutoff) aggregates, or the final select.
-EVENTS, ACTIVE_DAYS, ACTIVE_TYPES, TICKETS, HISTORY, SELECT = "e", "da", "ta", "tka", "h", None
+EVENTS, TICKETS, HISTORY, SELECT = "e", "tka", "h", None
+
+# Bits of an activity-type or week mask: BIGINT holds 62 without touching the sign bit, HUGEINT 126.
+MASK_BITS, WIDE_MASK_BITS = 62, 126
 
 
 @dataclasses.dataclass(frozen=True)
@@ -96,8 +104,8 @@ class Column:
     Attributes:
         info: the dictionary entry (its ``name`` is the output column).
         expr: the SQL expression, evaluated in ``source``.
-        source: the aggregate it belongs to (``EVENTS``, ``ACTIVE_DAYS``, ``ACTIVE_TYPES``,
-            ``TICKETS``), or ``SELECT`` for an expression of the final select.
+        source: the aggregate it belongs to (``EVENTS``, ``TICKETS``), or ``SELECT`` for an expression of
+            the final select.
         zero_fill: a customer with no rows in ``source`` has 0, not NULL.
     """
 
@@ -140,30 +148,45 @@ def _col(expr: str, name: str, meaning: str, window: str, unit: str, source: str
     return Column(FeatureInfo(name, meaning, window, unit), expr, source, zero_fill)
 
 
+def count_of(slug_or_total: str) -> str:
+    """The daily table's column of events of one type that day (``n_<slug>``), or of activity events (``n_total``)."""
+    return ident(f"n_{slug_or_total}")
+
+
+def value_of(event_slug: str) -> str:
+    """The daily table's column of the summed value of one type's events that day (exact DECIMAL)."""
+    return ident(f"v_{event_slug}")
+
+
 def usage_columns(cfg: FeatureConfig) -> list[Column]:
-    """Events per type and window, value sums, change against the previous window, and the weekly trend."""
+    """Events per type and window, value sums, change against the previous window, and the weekly trend.
+
+    Each reads the daily table (one row per customer and day, a count column per event type) paired with the
+    cutoffs whose look-back holds the day (``age``: days before the cutoff).
+    """
     cols: list[Column] = []
-    windows, dw, active = cfg.windows, cfg.decline_window_days, cfg.active_predicate
+    windows, dw = cfg.windows, cfg.decline_window_days
     slugs = cfg.event_slugs
     for t in cfg.event_types:
         s = slugs[t]
         for w in windows:
-            cols.append(_col(f"sum(CASE WHEN event_type = {literal(t)} AND age < {w} THEN n ELSE 0 END)",
+            cols.append(_col(f"sum(CASE WHEN age < {w} THEN {count_of(s)} ELSE 0 END)",
                              f"events_{s}_count_{w}d", f"Number of '{t}' events in the last {w} days", f"{w}d",
                              "events", EVENTS, True))
         if t in cfg.value_sum_event_types:
             for w in windows:
                 cols.append(_col(
-                    f"CAST(sum(CASE WHEN event_type = {literal(t)} AND age < {w} THEN v ELSE 0 END) AS DOUBLE)",
+                    f"CAST(sum(CASE WHEN age < {w} THEN {value_of(s)} ELSE 0 END) AS DOUBLE)",
                     f"events_{s}_value_sum_{w}d", f"Total value of '{t}' events in the last {w} days", f"{w}d",
                     "value units", EVENTS, True))
+    total = count_of("total")
     for w in windows:
-        cols.append(_col(f"sum(CASE WHEN {active} AND age < {w} THEN n ELSE 0 END)", f"events_total_count_{w}d",
+        cols.append(_col(f"sum(CASE WHEN age < {w} THEN {total} ELSE 0 END)", f"events_total_count_{w}d",
                          f"Number of activity events (all types) in the last {w} days", f"{w}d", "events", EVENTS, True))
-    change_types = [(slugs[t], f"event_type = {literal(t)}") for t in cfg.active_types] + [("total", active)]
-    for s, pred in change_types:
-        last = f"sum(CASE WHEN {pred} AND age < {dw} THEN n ELSE 0 END)"
-        prev = f"sum(CASE WHEN {pred} AND age >= {dw} AND age < {2 * dw} THEN n ELSE 0 END)"
+    change_types = [(slugs[t], count_of(slugs[t])) for t in cfg.active_types] + [("total", total)]
+    for s, n in change_types:
+        last = f"sum(CASE WHEN age < {dw} THEN {n} ELSE 0 END)"
+        prev = f"sum(CASE WHEN age >= {dw} AND age < {2 * dw} THEN {n} ELSE 0 END)"
         # a ratio stays NULL without a previous window: "no change" and "nothing to compare" differ
         cols.append(_col(f"CAST({last} - {prev} AS DOUBLE) / NULLIF({prev}, 0)",
                          f"events_{s}_change_{dw}d_vs_prev_{dw}d",
@@ -176,7 +199,7 @@ def usage_columns(cfg: FeatureConfig) -> list[Column]:
     xbar = (k - 1) / 2.0
     sxx = sum((i - xbar) ** 2 for i in range(k))
     cols.append(_col(
-        f"sum(CASE WHEN {active} AND age < {7 * k} THEN ({k - 1} - floor(age / 7) - {xbar}) * n ELSE 0 END) / {sxx}",
+        f"sum(CASE WHEN age < {7 * k} THEN ({k - 1} - floor(age / 7) - {xbar}) * {total} ELSE 0 END) / {sxx}",
         f"usage_weekly_slope_{7 * k}d",
         f"Trend of weekly activity over the last {k} weeks (events per week, per week; negative = declining)",
         f"{7 * k}d", "events/week per week", EVENTS, True))
@@ -186,23 +209,32 @@ def usage_columns(cfg: FeatureConfig) -> list[Column]:
 def activity_columns(cfg: FeatureConfig, d: Dialect) -> list[Column]:
     """Engagement: active days, distinct activity types, share of active weeks, longest gap, days since last activity.
 
-    Distinct counts come from pre-deduplicated rows (one per active day, one per
-    activity type): ``count(DISTINCT)`` inside the wide aggregate is several times slower.
+    The daily table has one row per customer and day, so active days are a plain count. Kinds of activity and
+    active weeks are bit masks OR-ed over the window (one bit per activity type, per week); activity types beyond
+    the mask's width are counted from their own small table (``types_tail``). The longest gap reads each active
+    day's previous active day, found once per customer, not once per cutoff.
     """
     cols: list[Column] = []
-    big = cfg.big_window
+    big, active = cfg.big_window, f"{count_of('total')} > 0"
     for w in cfg.windows:
-        cols.append(_col(f"count(CASE WHEN age < {w} THEN 1 END)", f"active_days_{w}d",
-                         f"Days with any activity in the last {w} days", f"{w}d", "days", ACTIVE_DAYS, True))
-        cols.append(_col(f"count(CASE WHEN first_age < {w} THEN 1 END)", f"distinct_event_types_{w}d",
-                         f"Different kinds of activity used in the last {w} days", f"{w}d", "types", ACTIVE_TYPES, True))
+        cols.append(_col(f"count(CASE WHEN {active} AND age < {w} THEN 1 END)", f"active_days_{w}d",
+                         f"Days with any activity in the last {w} days", f"{w}d", "days", EVENTS, True))
+        types = ident(f"types_{w}d")
+        cols.append(_col(f"CAST(COALESCE(e.{types}, 0) + COALESCE(tt.{types}, 0) AS BIGINT)",
+                         f"distinct_event_types_{w}d",
+                         f"Different kinds of activity used in the last {w} days", f"{w}d", "types", SELECT))
     weeks = max(1, big // 7)
-    cols.append(_col(f"CAST(count(DISTINCT CASE WHEN age < {7 * weeks} THEN floor(age / 7) END) AS DOUBLE) / {weeks}",
+    week = "floor(age / 7)"
+    if weeks <= MASK_BITS:
+        active_weeks = f"bit_count(bit_or(CASE WHEN {active} AND age < {7 * weeks} THEN {d.bit(week)} END))"
+    else:
+        active_weeks = f"count(DISTINCT CASE WHEN {active} AND age < {7 * weeks} THEN {week} END)"
+    cols.append(_col(f"CAST({active_weeks} AS DOUBLE) / {weeks}",
                      f"weeks_active_share_{7 * weeks}d", f"Share of the last {weeks} weeks with any activity",
-                     f"{7 * weeks}d", "share 0-1", ACTIVE_DAYS, True))
-    cols.append(_col(f"COALESCE(g.longest_gap, {big})", f"longest_gap_days_{big}d",
+                     f"{7 * weeks}d", "share 0-1", EVENTS, True))
+    cols.append(_col(f"COALESCE(e.longest_gap, {big})", f"longest_gap_days_{big}d",
                      f"Longest run of days without activity in the last {big} days", f"{big}d", "days", SELECT))
-    cols.append(_col(d.days_between("ls.last_day", "s.cutoff"), "days_since_last_event",
+    cols.append(_col(d.days_between("h.last_active_day", "s.cutoff"), "days_since_last_event",
                      "Days since the last activity event (empty if never active)", "all history", "days", SELECT))
     return cols
 

@@ -55,6 +55,20 @@ class Dialect:
         after = f"CAST({start} + to_months(CAST(({k} + 1) * {months} AS INTEGER)) AS DATE)"
         return f"date_diff('day', {day}, CASE WHEN {at} > {day} THEN {at} ELSE {after} END)"
 
+    def previous(self, expr: str, partition: str, order: str) -> str:
+        """The latest non-NULL ``expr`` of the rows before this one in ``partition`` ordered by ``order``."""
+        if self.name == "spark":
+            return (f"last({expr}, true) OVER (PARTITION BY {partition} ORDER BY {order} "
+                    "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)")
+        return f"lag({expr} IGNORE NULLS) OVER (PARTITION BY {partition} ORDER BY {order})"
+
+    def bit(self, index: str, wide: bool = False) -> str:
+        """The integer with only bit ``index`` set (a 128-bit integer when ``wide``: DuckDB's HUGEINT)."""
+        if self.name == "spark":
+            return f"shiftleft(CAST(1 AS BIGINT), CAST({index} AS INT))"
+        kind = "HUGEINT" if wide else "BIGINT"
+        return f"(CAST(1 AS {kind}) << CAST({index} AS {kind}))"
+
     def hours_between(self, start: str, end: str) -> str:
         if self.name == "spark":
             return f"((unix_timestamp({end}) - unix_timestamp({start})) / 3600.0)"

@@ -6,9 +6,10 @@ Reads ``data/interim/validated/``; writes ``data/features/features.parquet``
 feature and categorical columns).
 
 Memory stays bounded on any event log: customers are split into id ranges of
-about ``featurize.chunk_events`` events, DuckDB builds each range into a part
-file, and the parts are stitched into cutoff-major order with fixed row groups,
-so the output is the same bytes whatever the number of ranges.
+about ``featurize.chunk_events`` events, DuckDB builds each range, and the
+ranges are stitched into cutoff-major order with fixed row groups
+(``pipeline/parts.py``), so the output is the same bytes whatever the number of
+ranges.
 """
 
 from __future__ import annotations
@@ -22,17 +23,18 @@ from pathlib import Path
 from features.build import calendar_tables, chunk_count, dictionary_frame, feature_sql
 from features.catalog import family_map
 from features.columns import FeatureConfig, renamed_attributes
+from features.sql import ident
 from features.defaults import (CONTRACT_NAMES, REVENUE_NAMES, auto_windows, find_column,
                                varying_value_types_sql)
 from features.cutoffs import schedule
 from pipeline import config
 from pipeline import duck
 from pipeline.io import atomic_path, read_json, remove_outputs, write_json
+from pipeline.parts import split_part, stitch
 
 log = logging.getLogger(__name__)
 
 SPECIAL = {"customer_id", "signup_date", "churn_date"}
-ROW_GROUP_ROWS = 122_880   # DuckDB's default row group size
 
 
 def feature_config(con, feat: config.FeaturizeParams, attributes: tuple[str, ...], horizon_days: int,
@@ -97,53 +99,14 @@ def customer_ranges(con, n_chunks: int) -> list[tuple[str | None, str | None]]:
     return list(zip(edges[:-1], edges[1:]))
 
 
-def stitch(parts: list[Path], cutoffs: list[dt.date], path: Path) -> None:
-    """Write the customer-range parts as one table ordered by cutoff, then customer.
-
-    Each part holds a contiguous customer range, ordered by (cutoff, customer_id),
-    and the parts come in customer order; so for each cutoff, the parts' rows in
-    turn are in order and nothing is sorted. Row groups have a fixed size, so the
-    bytes do not depend on how the customers were split.
-    """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
-
-    files = [pq.ParquetFile(p) for p in parts]
-    schema = files[0].schema_arrow
-    buffer: list[pa.Table] = []
-    buffered = 0
-    with atomic_path(path) as tmp, pq.ParquetWriter(tmp, schema, compression="snappy") as writer:
-        def flush(final: bool) -> None:
-            nonlocal buffer, buffered
-            if not buffer:
-                return
-            table = pa.concat_tables(buffer)
-            keep = table.num_rows if final else table.num_rows - table.num_rows % ROW_GROUP_ROWS
-            if keep:
-                writer.write_table(table.slice(0, keep), row_group_size=ROW_GROUP_ROWS)
-            rest = table.slice(keep)
-            buffer, buffered = ([rest], rest.num_rows) if rest.num_rows else ([], 0)
-
-        for cutoff in cutoffs:
-            for f in files:
-                for i in range(f.num_row_groups):
-                    stats = f.metadata.row_group(i).column(schema.get_field_index("cutoff")).statistics
-                    if stats is not None and stats.has_min_max and not (stats.min <= cutoff <= stats.max):
-                        continue
-                    group = f.read_row_group(i)
-                    group = group.filter(pc.equal(group["cutoff"], pa.scalar(cutoff, pa.date32())))
-                    if group.num_rows:
-                        buffer.append(group)
-                        buffered += group.num_rows
-                if buffered >= ROW_GROUP_ROWS:
-                    flush(final=False)
-        flush(final=True)
-    expected = sum(f.metadata.num_rows for f in files)
-    written = pq.ParquetFile(path).metadata.num_rows
-    if written != expected:  # a cutoff in the parts that is not in ``cutoffs`` would be lost: never silently
-        path.unlink(missing_ok=True)
-        raise RuntimeError(f"{path}: stitched {written} rows but the customer-range parts hold {expected}")
+def as_doubles(con, sql: str) -> str:
+    """The query with its 128-bit integer columns (DuckDB's sums of counts) as DOUBLE, the type the Parquet
+    writer gives them; every other column keeps its type."""
+    wide = [name for name, kind in duck.column_types(con, sql).items() if kind == "HUGEINT"]
+    if not wide:
+        return sql
+    return (f"SELECT * REPLACE ({', '.join(f'CAST({ident(c)} AS DOUBLE) AS {ident(c)}' for c in wide)}) "
+            f"FROM ({sql})")
 
 
 def resolve_dates(cut: config.CutoffParams, as_of: dt.date, score_as_of: dt.date | None) -> tuple[list[dt.date], dt.date]:
@@ -201,12 +164,17 @@ def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("da
     for stale in out_dir.glob(".featurize-parts-*"):   # left by a killed run
         shutil.rmtree(stale, ignore_errors=True)
     with tempfile.TemporaryDirectory(prefix=".featurize-parts-", dir=out_dir) as parts_dir:
-        parts = []
+        parts, schema, built = [], None, 0
         for i, rng in enumerate(ranges):
-            part = Path(parts_dir) / f"part-{i:05d}.parquet"
-            duck.write_query(con, feature_sql(cfg, customer_range=rng)[0], part)
-            parts.append(part)
-        stitch(parts, cutoffs, features_path)
+            table = con.sql(as_doubles(con, feature_sql(cfg, customer_range=rng, ordered=False)[0])).to_arrow_table()
+            schema, built = schema or table.schema, built + table.num_rows
+            parts.append(Path(parts_dir) / f"part-{i:05d}")
+            split_part(table, cutoffs, parts[-1])
+            del table
+        written = stitch(parts, cutoffs, schema, features_path)
+    if written != built:   # never a silently shorter table
+        features_path.unlink(missing_ok=True)
+        raise RuntimeError(f"{features_path}: stitched {written} rows but the customer ranges built {built}")
 
     duck.view_parquet(con, "built", features_path)
     types = duck.column_types(con, "SELECT * FROM built")

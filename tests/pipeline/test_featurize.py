@@ -107,17 +107,24 @@ def test_the_stitched_file_equals_one_query_over_everyone(validated, tmp_path):
     pd.testing.assert_frame_equal(stitched, once, check_dtype=False)
 
 
-def test_stitch_refuses_to_lose_rows(tmp_path):
-    """Rows of a cutoff the stitcher was not told about are an error, not a silent drop."""
+def test_stitch_orders_by_cutoff_then_range_and_refuses_to_lose_rows(tmp_path):
+    """Parts come back cutoff by cutoff, ranges in customer order; rows at a cutoff the stage does not have are an
+    error, not a silent drop."""
+    import pyarrow as pa
+
+    from pipeline.parts import split_part, stitch
+
+    jan, feb = dt.date(2024, 1, 31), dt.date(2024, 2, 29)
     parts = []
     for i, ids in enumerate((["A", "B"], ["C"])):
-        frame = pd.DataFrame({"customer_id": ids * 2, "cutoff": [dt.date(2024, 1, 31)] * len(ids) +
-                              [dt.date(2024, 2, 29)] * len(ids), "x": range(2 * len(ids))})
-        parts.append(tmp_path / f"part-{i}.parquet")
-        frame.to_parquet(parts[-1], index=False)
-    featurize.stitch(parts, [dt.date(2024, 1, 31), dt.date(2024, 2, 29)], tmp_path / "all.parquet")
+        table = pa.table({"customer_id": ids * 2, "cutoff": pa.array([jan] * len(ids) + [feb] * len(ids), pa.date32()),
+                          "x": list(range(2 * len(ids)))})
+        parts.append(tmp_path / f"part-{i}")
+        split_part(table, [jan, feb], parts[-1])
+    assert stitch(parts, [jan, feb], table.schema, tmp_path / "all.parquet") == 6
     out = pd.read_parquet(tmp_path / "all.parquet")
     assert out["customer_id"].tolist() == ["A", "B", "C", "A", "B", "C"]
-    with pytest.raises(RuntimeError, match="stitched 3 rows but the customer-range parts hold 6"):
-        featurize.stitch(parts, [dt.date(2024, 1, 31)], tmp_path / "lost.parquet")
-    assert not (tmp_path / "lost.parquet").exists()
+    assert out["x"].tolist() == [0, 1, 0, 2, 3, 1]
+    with pytest.raises(RuntimeError, match="2 of the range's 4 rows are at a cutoff that is not one of the stage's 1"):
+        split_part(pa.table({"customer_id": ["A", "B", "A", "B"],
+                   "cutoff": pa.array([jan, jan, feb, feb], pa.date32()), "x": [0, 1, 2, 3]}), [jan], tmp_path / "bad")

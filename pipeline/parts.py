@@ -1,0 +1,90 @@
+"""Customer-range parts of the feature table, and the one file they are stitched into.
+
+The featurize stage builds customers in id ranges. Each range's rows are
+sorted by (cutoff, customer_id) here (sorting the keys and taking the rows is
+cheaper than DuckDB's sort of the wide rows) and split into one Arrow file per
+cutoff; the stitcher then reads, for each cutoff in turn, that cutoff's
+file of every range in customer order. Every row is read once, nothing is
+sorted, and row groups have a fixed size, so the bytes of the stitched file do
+not depend on how the customers were split.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.ipc as ipc
+import pyarrow.parquet as pq
+
+from pipeline.io import atomic_path
+
+ROW_GROUP_ROWS = 122_880   # DuckDB's default row group size
+
+
+def _cutoff_file(part: Path, k: int) -> Path:
+    return part / f"cutoff-{k:05d}.arrow"
+
+
+def split_part(table: pa.Table, cutoffs: list[dt.date], part: Path) -> None:
+    """Write one customer range's rows, ordered by customer, as one Arrow file per cutoff.
+
+    Args:
+        table: the range's feature rows, with ``customer_id`` and ``cutoff`` columns, in any order.
+        cutoffs: the stage's cutoffs, in order.
+        part: the range's folder (created).
+
+    Raises:
+        RuntimeError: rows at a cutoff that is not in ``cutoffs`` (never dropped silently).
+    """
+    part.mkdir(parents=True, exist_ok=True)
+    table = table.take(pc.sort_indices(table, sort_keys=[("cutoff", "ascending"), ("customer_id", "ascending")]))
+    column = table["cutoff"]
+    kept = 0
+    for k, cutoff in enumerate(cutoffs):
+        rows = table.filter(pc.equal(column, pa.scalar(cutoff, pa.date32())))
+        if rows.num_rows:
+            with ipc.new_file(_cutoff_file(part, k), table.schema,
+                              options=ipc.IpcWriteOptions(compression="lz4")) as writer:
+                writer.write_table(rows)
+            kept += rows.num_rows
+    if kept != table.num_rows:
+        raise RuntimeError(f"{part}: {table.num_rows - kept} of the range's {table.num_rows} rows are at a cutoff "
+                           f"that is not one of the stage's {len(cutoffs)} cutoffs")
+
+
+def stitch(parts: list[Path], cutoffs: list[dt.date], schema: pa.Schema, path: Path) -> int:
+    """Write the parts (folders of :func:`split_part`, in customer order) as one Parquet file ordered by cutoff.
+
+    Returns:
+        The number of rows written.
+    """
+    buffer: list[pa.Table] = []
+    buffered = written = 0
+    with atomic_path(path) as tmp, pq.ParquetWriter(tmp, schema, compression="snappy") as writer:
+        def flush(final: bool) -> None:
+            nonlocal buffer, buffered, written
+            if not buffer:
+                return
+            table = pa.concat_tables(buffer)
+            keep = table.num_rows if final else table.num_rows - table.num_rows % ROW_GROUP_ROWS
+            if keep:
+                writer.write_table(table.slice(0, keep), row_group_size=ROW_GROUP_ROWS)
+                written += keep
+            rest = table.slice(keep)
+            buffer, buffered = ([rest], rest.num_rows) if rest.num_rows else ([], 0)
+
+        for k in range(len(cutoffs)):
+            for part in parts:
+                file = _cutoff_file(part, k)
+                if file.exists():
+                    with ipc.open_file(file) as reader:
+                        rows = reader.read_all()
+                    buffer.append(rows)
+                    buffered += rows.num_rows
+            if buffered >= ROW_GROUP_ROWS:
+                flush(final=False)
+        flush(final=True)
+    return written
