@@ -95,6 +95,9 @@ def _csv_headers(path: Path, table: str) -> tuple[str, list[str]]:
     return delimiter, next(csv.reader(io.StringIO(header), delimiter=delimiter, quotechar='"'), [])
 
 
+ROW = "_row"   # the data row's 1-based number, in messages and in the order of the validated tables
+
+
 def _scan_csv(con: duckdb.DuckDBPyConnection, table: RawTable) -> duckdb.DuckDBPyRelation:
     positions = ", ".join(f"{literal(f'c{i}')}: 'VARCHAR'" for i in range(len(table.source_names)))
     rel = con.sql(f"SELECT * FROM read_csv($path, header = true, auto_detect = false, delim = $delim, quote = '\"', "
@@ -105,10 +108,11 @@ def _scan_csv(con: duckdb.DuckDBPyConnection, table: RawTable) -> duckdb.DuckDBP
 
 
 def _scan_parquet(con: duckdb.DuckDBPyConnection, table: RawTable) -> duckdb.DuckDBPyRelation:
-    rel = con.read_parquet(str(table.path))
+    # The file's own row numbers: read in parallel, where row_number() OVER () would serialise the scan.
+    rel = con.read_parquet(str(table.path), file_row_number=True)
     keep = [f"{ident(src)} AS {ident(name)}" for src, name in zip(table.source_names, table.kept_names)
             if name is not None]
-    return _renamed(con, rel, table, keep)
+    return _renamed(con, rel, table, [f"file_row_number + 1 AS {ROW}", *keep])
 
 
 def _renamed(con: duckdb.DuckDBPyConnection, rel: duckdb.DuckDBPyRelation, table: RawTable,
@@ -119,7 +123,8 @@ def _renamed(con: duckdb.DuckDBPyConnection, rel: duckdb.DuckDBPyRelation, table
 
 
 def raw_view(table: RawTable) -> str:
-    """The name of the view :func:`open_table` creates over the file (contract column names, text for CSV)."""
+    """The name of the view :func:`open_table` creates over the file (contract column names, text for CSV; a
+    Parquet file's view also has its 1-based row number, ``ROW``)."""
     return f"raw_{table.name}"
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 
 from features.contract import COLUMNS, DEFAULTS, ContractError, RawTable, attribute_columns, check_columns
-from features.raw_files import raw_view
+from features.raw_files import ROW, raw_view
 from features.sql import ident, literal
 
 
@@ -136,31 +136,50 @@ def _raw_text(column: str) -> str:
 
 def _source_types(con: duckdb.DuckDBPyConnection, table: RawTable) -> dict[str, str]:
     rel = con.sql(f"SELECT * FROM {raw_view(table)} LIMIT 0")
-    return {clean: str(t) for clean, t in zip(table.columns, rel.types)}
+    return {name: str(t) for name, t in zip(rel.columns, rel.types)}
+
+
+def _keeps_raw_text(column: str, target: str, source_type: str) -> bool:
+    """Whether the staged table keeps the column's text as read, beside its typed value.
+
+    The text is needed where the cast can fail or change the value (a text timestamp, an id written as a
+    float): a rule then tells "empty" from "does not parse", and the examples show what the file says. Where
+    the file's column already has the contract type (or is text for a text column), the typed value is the
+    text, so nothing is copied.
+    """
+    if target == "VARCHAR":
+        return column == "customer_id" and (source_type in _FLOAT_TYPES or source_type.startswith("DECIMAL"))
+    if target == "TIMESTAMP":
+        return not ((source_type.startswith("TIMESTAMP") and source_type != "TIMESTAMP WITH TIME ZONE")
+                    or source_type == "DATE")
+    return source_type != target
 
 
 def stage_table(con: duckdb.DuckDBPyConnection, table: RawTable, read: ReadRules = ReadRules()) -> None:
     """Create view ``src_<name>`` (row number + column names) and ``typed_<name>``.
 
     ``typed_<name>`` holds the contract columns cast to their types, ``_row``
-    (1-based data row), and for each cast column its text as read, for examples.
+    (1-based data row), and for each column whose cast can fail its text as
+    read (``<column>__raw``), for the rules and the examples. It is built in
+    parallel and in file order: a Parquet file's row numbers come with its scan.
     """
     check_columns(table)
     select = ", ".join(ident(c) for c in table.columns)
+    row = ROW if ROW in _source_types(con, table) else f"row_number() OVER () AS {ROW}"
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW src_{table.name} AS "
-        f"SELECT row_number() OVER () AS _row, {select} FROM {raw_view(table)}"
+        f"SELECT {row}, {select} FROM {raw_view(table)}"
     )
     types = _source_types(con, table)
     parts = ["src._row AS _row"]
     for column, (target, _) in COLUMNS[table.name].items():
         if column in table.columns:
             parts.append(f"{_typed_expr(column, target, types[column], read.timezone)} AS {ident(column)}")
-            parts.append(f"{_raw_text(column)} AS {ident(column + '__raw')}")
+            if _keeps_raw_text(column, target, types[column]):
+                parts.append(f"{_raw_text(column)} AS {ident(column + '__raw')}")
         else:
             default = DEFAULTS.get((table.name, column), "NULL")
             parts.append(f"CAST({default} AS {target}) AS {ident(column)}")
-            parts.append(f"CAST(NULL AS VARCHAR) AS {ident(column + '__raw')}")
     if table.name == "customers":
         for column in attribute_columns(table):
             parts.append(f"src.{ident(column)} AS {ident(column)}")
@@ -169,16 +188,19 @@ def stage_table(con: duckdb.DuckDBPyConnection, table: RawTable, read: ReadRules
     )
 
 
-def _parse_rules(table: str, present: tuple[str, ...]) -> list[Rule]:
+def _parse_rules(table: str, present: tuple[str, ...], raw_text: tuple[str, ...]) -> list[Rule]:
+    """Required columns, and values that do not parse (only a column whose text was kept can fail to)."""
     rules = []
     for column, (target, required) in COLUMNS[table].items():
         col, raw = ident(column), ident(column + "__raw")
+        kept = column in raw_text
         if required:
-            rules.append(Rule(column, "required", "are empty", f"t.{raw} IS NULL AND t.{col} IS NULL"))
-        if column == "customer_id" and column in present:
+            rules.append(Rule(column, "required", "are empty",
+                              f"t.{raw} IS NULL AND t.{col} IS NULL" if kept else f"t.{col} IS NULL"))
+        if column == "customer_id" and kept:
             rules.append(Rule(column, "type", "are not whole numbers or text (an id such as 1.5)",
                               f"t.{raw} IS NOT NULL AND t.{col} IS NULL"))
-        if column in present and target != "VARCHAR":
+        if kept and target != "VARCHAR":
             what = {"DATE": "a date (YYYY-MM-DD)", "TIMESTAMP": "a datetime (YYYY-MM-DD HH:MM:SS)", "DOUBLE": "a number"}[target]
             rules.append(Rule(column, "type", f"are not {what}", f"t.{raw} IS NOT NULL AND t.{col} IS NULL"))
     return rules
@@ -207,13 +229,15 @@ def _value_rules(read: ReadRules) -> list[Rule]:
     ]
 
 
-def row_rules(table: str, present: tuple[str, ...], read: ReadRules = ReadRules()) -> list[Rule]:
+def row_rules(table: str, present: tuple[str, ...], read: ReadRules = ReadRules(),
+              raw_text: tuple[str, ...] | None = None) -> list[Rule]:
     """The row-level rules of one contract table.
 
     Args:
         table: a contract table name.
         present: the columns the file has.
         read: how values are read; with ``today``, nothing may be stamped after it.
+        raw_text: the columns whose text as read the staged table kept (None: every present column).
 
     Returns:
         The rules; referential ones assume a ``c`` alias joined on customer_id
@@ -221,7 +245,7 @@ def row_rules(table: str, present: tuple[str, ...], read: ReadRules = ReadRules(
         customers file, accepted or not), a ``:as_of_end`` placeholder for the
         first instant after the as-of date and ``:today_end`` for the first after today.
     """
-    rules = _parse_rules(table, present)
+    rules = _parse_rules(table, present, present if raw_text is None else raw_text)
     future = read.today is not None
     if table == "customers":
         rules += [
@@ -261,9 +285,9 @@ def row_rules(table: str, present: tuple[str, ...], read: ReadRules = ReadRules(
     return rules
 
 
-def _example_sql(rule: Rule, is_csv: bool) -> str:
+def _example_sql(rule: Rule, is_csv: bool, raw_text: tuple[str, ...]) -> str:
     row = "t._row + 1" if is_csv else "t._row"
-    raw = f"t.{ident(rule.column + '__raw')}"
+    raw = f"t.{ident(rule.column + '__raw')}" if rule.column in raw_text else _text(f"t.{ident(rule.column)}")
     return (
         f"CAST({row} AS VARCHAR) || ': ' || COALESCE('''' || {raw} || '''', "
         f"CAST(t.{ident(rule.column)} AS VARCHAR), 'empty')"
@@ -276,7 +300,9 @@ def check_table(
 ) -> tuple[list[Failure], int]:
     """Evaluate every row rule of a staged table and flag offending rows.
 
-    Creates ``flags_<name>`` with ``_row`` and ``_reasons`` (NULL when the row is fine).
+    Creates ``flags_<name>`` with ``_row`` and ``_reasons`` for the rows that break a rule (none: an empty
+    table). The rules are counted in one scan; the examples and the flags are looked up only for the rules
+    that some rows break, so a clean table costs one pass.
 
     Args:
         con: the connection holding ``typed_<name>`` (see ``stage_table``).
@@ -289,40 +315,37 @@ def check_table(
     Returns:
         The failures and the number of rows read.
     """
-    rules = row_rules(table.name, table.columns, read)
+    staged = tuple(con.sql(f"SELECT * FROM typed_{table.name} LIMIT 0").columns)
+    raw_text = tuple(c[:-len("__raw")] for c in staged if c.endswith("__raw"))
+    rules = row_rules(table.name, table.columns, read, raw_text)
     as_of_end = f"TIMESTAMP '{as_of + dt.timedelta(days=1)} 00:00:00'"
     today = read.today or dt.date.max - dt.timedelta(days=1)
     today_end = f"TIMESTAMP '{today + dt.timedelta(days=1)} 00:00:00'"
-    preds = [r.predicate.replace(":as_of_end", as_of_end).replace(":today_end", today_end) for r in rules]
+    preds = [f"COALESCE({r.predicate.replace(':as_of_end', as_of_end).replace(':today_end', today_end)}, false)"
+             for r in rules]
     rules = [dataclasses.replace(r, problem=r.problem.replace(":today", today.isoformat())) for r in rules]
     join = "" if table.name == "customers" else (
         f"LEFT JOIN {customers_table} AS c USING (customer_id) "
         f"LEFT JOIN (SELECT DISTINCT customer_id FROM {all_customers_table}) AS a ON a.customer_id = t.customer_id")
-    flag_cols = ", ".join(f"COALESCE({p}, false) AS f{i}" for i, p in enumerate(preds))
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE rule_hits_{table.name} AS "
-        f"SELECT t._row, {flag_cols}, "
-        + ", ".join(f"CASE WHEN COALESCE({p}, false) THEN {_example_sql(r, table.is_csv)} END AS e{i}"
-                    for i, (p, r) in enumerate(zip(preds, rules)))
-        + f" FROM typed_{table.name} AS t {join}"
-    )
-    n_read = con.sql(f"SELECT count(*) FROM typed_{table.name}").fetchall()[0][0]
-    counts = con.sql(
-        f"SELECT {', '.join(f'count_if(f{i})' for i in range(len(rules)))} FROM rule_hits_{table.name}"
-    ).fetchall()[0]
+    # A window rule (a duplicate id) must see every row, so each rule is a column of one pass over the table.
+    con.execute(f"CREATE OR REPLACE TEMP VIEW checked_{table.name} AS SELECT t.*, "
+                + ", ".join(f"{p} AS f{i}" for i, p in enumerate(preds)) + f" FROM typed_{table.name} AS t {join}")
+    n_read, *counts = con.sql(f"SELECT count(*), {', '.join(f'count_if(f{i})' for i in range(len(rules)))} "
+                              f"FROM checked_{table.name}").fetchall()[0]
+    broken = [i for i, n in enumerate(counts) if n]
     failures = []
-    for i, (rule, n) in enumerate(zip(rules, counts)):
-        if n:
-            examples = [r[0] for r in con.sql(
-                f"SELECT e{i} FROM rule_hits_{table.name} WHERE f{i} ORDER BY _row LIMIT 5").fetchall()]
-            failures.append(Failure(table.name, table.path, rule.column, rule.rule, rule.problem,
-                                    int(n), int(n_read), tuple(examples), table.is_csv))
-    reasons = " || ".join(
-        f"CASE WHEN f{i} THEN '{r.column}:{r.rule};' ELSE '' END" for i, r in enumerate(rules)
-    )
+    for i in broken:
+        examples = [r[0] for r in con.sql(
+            f"SELECT {_example_sql(rules[i], table.is_csv, raw_text)} FROM checked_{table.name} AS t "
+            f"WHERE f{i} ORDER BY _row LIMIT 5").fetchall()]
+        failures.append(Failure(table.name, table.path, rules[i].column, rules[i].rule, rules[i].problem,
+                                int(counts[i]), int(n_read), tuple(examples), table.is_csv))
+    reasons = " || ".join(f"CASE WHEN f{i} THEN '{rules[i].column}:{rules[i].rule};' ELSE '' END" for i in broken)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE flags_{table.name} AS "
-        f"SELECT _row, NULLIF(rtrim({reasons}, ';'), '') AS _reasons FROM rule_hits_{table.name}"
+        + (f"SELECT _row, rtrim({reasons}, ';') AS _reasons FROM checked_{table.name} "
+           f"WHERE {' OR '.join(f'f{i}' for i in broken)}" if broken else
+           "SELECT CAST(NULL AS BIGINT) AS _row, CAST(NULL AS VARCHAR) AS _reasons LIMIT 0")
     )
     return failures, int(n_read)
 

@@ -30,7 +30,8 @@ def connect(database: str | Path = ":memory:", memory_limit: str | None = None,
         memory_limit: e.g. ``"4GB"``. None: env ``CHURN_DUCKDB_MEMORY_LIMIT``, else ``DEFAULT_MEMORY_LIMIT``
             (DuckDB's own default, 80% of RAM, lets a 100M-event log take most of a shared machine).
         temp_directory: where to spill; None: ``<system temp>/churn-duckdb``.
-        threads: DuckDB worker threads (None: DuckDB's default).
+        threads: DuckDB worker threads (None: env ``CHURN_DUCKDB_THREADS``, else DuckDB's default, one per core).
+            No output depends on it.
         timezone: the session's TimeZone (``data.timezone``), so that no result depends on the machine's.
 
     Returns:
@@ -40,6 +41,7 @@ def connect(database: str | Path = ":memory:", memory_limit: str | None = None,
         "memory_limit": memory_limit or os.environ.get("CHURN_DUCKDB_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT,
         "temp_directory": str(temp_directory or Path(tempfile.gettempdir()) / "churn-duckdb"),
     }
+    threads = threads or os.environ.get("CHURN_DUCKDB_THREADS")
     if threads:
         config["threads"] = int(threads)
     con = duckdb.connect(str(database), config=config)
@@ -74,6 +76,47 @@ def write_query(con: duckdb.DuckDBPyConnection, sql: str, path: str | Path) -> N
     """Write a query's result to Parquet atomically, straight from the SQL engine."""
     with atomic_path(path) as tmp:
         con.sql(sql).write_parquet(str(tmp))
+
+
+ROW_GROUP_ROWS = 122_880   # DuckDB's default row group size
+
+
+def write_in_order(con: duckdb.DuckDBPyConnection, sql: str, path: str | Path) -> int:
+    """Write a query's rows to Parquet atomically, in the order the query gives them, in row groups of a fixed size.
+
+    DuckDB's own parallel writer forms row groups from the batches its threads produced, so the bytes would
+    depend on the number of threads; streamed through Arrow into fixed row groups they do not.
+
+    Returns:
+        The number of rows written.
+    """
+    import pyarrow.parquet as pq
+
+    reader = con.sql(sql).to_arrow_reader(ROW_GROUP_ROWS)
+    written = 0
+    with atomic_path(path) as tmp, pq.ParquetWriter(tmp, reader.schema, compression="snappy") as writer:
+        pending: list = []
+        size = 0
+        for batch in reader:
+            pending.append(batch)
+            size += batch.num_rows
+            while size >= ROW_GROUP_ROWS:
+                table = pa_table(pending)
+                writer.write_table(table.slice(0, ROW_GROUP_ROWS), row_group_size=ROW_GROUP_ROWS)
+                rest = table.slice(ROW_GROUP_ROWS)
+                pending, size, written = [rest], rest.num_rows, written + ROW_GROUP_ROWS
+        if size or not written:
+            writer.write_table(pa_table(pending, reader.schema), row_group_size=ROW_GROUP_ROWS)
+            written += size
+    return written
+
+
+def pa_table(batches: list, schema=None):
+    """One Arrow table of record batches or tables (``schema`` for none)."""
+    import pyarrow as pa
+
+    parts = [b if isinstance(b, pa.Table) else pa.Table.from_batches([b]) for b in batches]
+    return pa.concat_tables(parts) if parts else schema.empty_table()
 
 
 def column_types(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, str]:

@@ -70,3 +70,29 @@ def test_missing_folder_missing_column_and_empty_file(tmp_path):
     raw = write(tmp_path / "raw3", customers_csv=CUSTOMERS, events_csv="")
     with pytest.raises(ContractError, match="events.csv: file is empty"):
         run(tmp_path, raw, "strict")
+
+
+def test_the_validated_tables_are_the_same_bytes_on_one_thread_or_two(tmp_path, monkeypatch):
+    """Rows keep the file's order and row groups a fixed size, whatever DuckDB's parallelism (a 300,000-event
+    log: several of DuckDB's row groups, filled by two threads at once)."""
+    import datetime as dt
+
+    from features.synthetic import SyntheticConfig
+    from pipeline.generate import write_world
+
+    cfg = SyntheticConfig(n_customers=3000, start_date=dt.date(2023, 1, 1), end_date=dt.date(2024, 12, 31), seed=3,
+                          workers=1)
+    write_world(tmp_path / "raw", tmp_path / "gt", cfg, [dt.date(2024, 6, 30)], 30)
+    raw = pd.read_parquet(tmp_path / "raw/events.parquet")
+    raw.to_parquet(tmp_path / "raw/events.parquet", index=False, row_group_size=20_000)  # read by both threads
+    files = {}
+    for threads in ("1", "2"):
+        monkeypatch.setenv("CHURN_DUCKDB_THREADS", threads)
+        out = tmp_path / f"threads-{threads}"
+        validate(tmp_path / "raw", out / "validated", out / "rejected", out / "report.json", "strict", None)
+        files[threads] = {n: (out / "validated" / f"{n}.parquet").read_bytes() for n in ("customers", "events", "tickets")}
+    events = pd.read_parquet(tmp_path / "threads-2/validated/events.parquet")
+    assert len(events) > 250_000
+    assert events["timestamp"].tolist() == raw["timestamp"].tolist(), "the rows keep the file's order"
+    for name in files["1"]:
+        assert files["1"][name] == files["2"][name], f"{name}.parquet depends on the number of DuckDB threads"
