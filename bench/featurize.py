@@ -65,6 +65,28 @@ def make_world(root: Path, customers: int, workers: int) -> tuple[dict, dict]:
     return summary, _run_child("--validate-child", root, None)
 
 
+def _floor_child(root: Path) -> int:
+    """The physical floors on the same world: group the events by (customer, day) with counts and exact sums (what
+    featurize must at least do), and copy the events table Parquet to Parquet (what validate must at least do)."""
+    from pipeline import duck
+
+    events = root / "validated" / "events.parquet"
+    con = duck.connect()
+    con.execute("SET enable_progress_bar = false")
+    duck.view_parquet(con, "events", events)
+    t0 = time.perf_counter()
+    con.sql("SELECT count(*), sum(n), sum(v) FROM (SELECT customer_id, CAST(timestamp AS DATE) AS day, count(*) AS n, "
+            "sum(CAST(value AS DECIMAL(38, 9))) AS v FROM events GROUP BY ALL)").fetchall()
+    grouping = time.perf_counter() - t0
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        con.read_parquet(str(events)).write_parquet(str(Path(tmp) / "copy.parquet"))
+        copy = time.perf_counter() - t0
+    con.close()
+    print(json.dumps({"grouping_s": grouping, "copy_s": copy}))
+    return 0
+
+
 def _validate_child(root: Path) -> int:
     from pipeline.validate import validate
 
@@ -179,11 +201,14 @@ def main(argv: list[str] | None = None) -> int:
                     help="keep the generated world in this folder and reuse it on the next run (validate is rerun)")
     ap.add_argument("--child", type=Path, default=None, help=argparse.SUPPRESS)
     ap.add_argument("--validate-child", type=Path, default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--floor-child", type=Path, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
         return _child(args.child)
     if args.validate_child:
         return _validate_child(args.validate_child)
+    if args.floor_child:
+        return _floor_child(args.floor_child)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s")
     from pandas_features import features_pandas
 
@@ -203,11 +228,21 @@ def main(argv: list[str] | None = None) -> int:
               f"{res['features']} features, {res['cutoffs']} cutoffs; load average {os.getloadavg()[0]:.1f})",
               flush=True)
         print(f"featurize peak RSS {res['peak_rss_mib']:,.0f} MiB", flush=True)
+        floor = _run_child("--floor-child", root, None)
+        print(f"physical floors    group by (customer, day) {floor['grouping_s']:.1f} s -> featurize is "
+              f"{res['wall_s'] / floor['grouping_s']:.1f}x; copy events Parquet {floor['copy_s']:.1f} s -> validate is "
+              f"{validate_s / floor['copy_s']:.1f}x", flush=True)
+        print(f"validate + featurize {validate_s + res['wall_s']:.1f} s, peak RSS "
+              f"{max(val['peak_rss_mib'], res['peak_rss_mib']):,.0f} MiB", flush=True)
         figures.update(customers=n_customers, events=summary["n_events"], validate_s=round(validate_s, 1),
                        validate_peak_rss_mib=round(val["peak_rss_mib"]),
                        featurize_s=round(res["wall_s"], 1), featurize_cpu_s=round(res["cpu_s"], 1),
                        featurize_peak_rss_mib=round(res["peak_rss_mib"]),
-                       rows=res["rows"], features=res["features"], cutoffs=res["cutoffs"])
+                       rows=res["rows"], features=res["features"], cutoffs=res["cutoffs"],
+                       grouping_floor_s=round(floor["grouping_s"], 2), copy_floor_s=round(floor["copy_s"], 2),
+                       featurize_over_floor=round(res["wall_s"] / floor["grouping_s"], 1),
+                       validate_over_floor=round(validate_s / floor["copy_s"], 1),
+                       load_average=round(os.getloadavg()[0], 1))
 
         if args.pandas_events:
             small = Path(tmp) / "small"

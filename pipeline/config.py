@@ -108,7 +108,7 @@ class FeaturizeParams(_Section):
     passive_event_types: tuple[str, ...] = ("payment_failed", "plan_change", "price_change", "nps")
     slow_resolution_hours: float = Field(72, gt=0)
     history: bool = True
-    chunk_events: int = Field(2_000_000, gt=0)
+    chunk_events: int = Field(1_000_000, gt=0)
 
     @field_validator("windows")
     @classmethod

@@ -31,6 +31,7 @@ from pipeline import config
 from pipeline import duck
 from pipeline.io import atomic_path, read_json, remove_outputs, write_json
 from pipeline.parts import split_part, stitch
+from pipeline.ranges import RangeTables, customer_ranges
 
 log = logging.getLogger(__name__)
 
@@ -77,26 +78,6 @@ def feature_config(con, feat: config.FeaturizeParams, attributes: tuple[str, ...
         fee_attribute=find_column(kept, REVENUE_NAMES, numeric=True),
         contract_attribute=find_column(kept, CONTRACT_NAMES, numeric=False),
     )
-
-
-def customer_ranges(con, n_chunks: int) -> list[tuple[str | None, str | None]]:
-    """Split the customers into ``n_chunks`` contiguous id ranges of (nearly) equal size.
-
-    Args:
-        con: a connection with the ``customers`` view.
-        n_chunks: how many ranges.
-
-    Returns:
-        ``(lower, upper)`` bounds, ``lower <= customer_id < upper``, None for an open end.
-    """
-    if n_chunks <= 1:
-        return [(None, None)]
-    bounds = [r[0] for r in con.sql(
-        "SELECT customer_id FROM (SELECT customer_id, row_number() OVER (ORDER BY customer_id) - 1 AS i "
-        f"FROM customers) WHERE i > 0 AND i % ceil((SELECT count(*) FROM customers) / {int(n_chunks)}) = 0 "
-        "ORDER BY customer_id").fetchall()]
-    edges: list[str | None] = [None, *bounds, None]
-    return list(zip(edges[:-1], edges[1:]))
 
 
 def as_doubles(con, sql: str) -> str:
@@ -165,7 +146,9 @@ def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("da
         shutil.rmtree(stale, ignore_errors=True)
     with tempfile.TemporaryDirectory(prefix=".featurize-parts-", dir=out_dir) as parts_dir:
         parts, schema, built = [], None, 0
+        tables = RangeTables(con, ranges, validated_dir, Path(parts_dir) / "input")
         for i, rng in enumerate(ranges):
+            tables.select(i)
             table = con.sql(as_doubles(con, feature_sql(cfg, customer_range=rng, ordered=False)[0])).to_arrow_table()
             schema, built = schema or table.schema, built + table.num_rows
             parts.append(Path(parts_dir) / f"part-{i:05d}")

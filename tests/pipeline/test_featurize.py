@@ -128,3 +128,25 @@ def test_stitch_orders_by_cutoff_then_range_and_refuses_to_lose_rows(tmp_path):
     with pytest.raises(RuntimeError, match="2 of the range's 4 rows are at a cutoff that is not one of the stage's 1"):
         split_part(pa.table({"customer_id": ["A", "B", "A", "B"],
                    "cutoff": pa.array([jan, jan, feb, feb], pa.date32()), "x": [0, 1, 2, 3]}), [jan], tmp_path / "bad")
+
+
+def test_an_event_log_in_no_order_is_split_by_range_once_and_gives_the_same_bytes(validated, tmp_path, caplog):
+    """Exports are rarely ordered by customer: then every range would scan the whole log, so it is split once;
+    the features are the same bytes as from the ordered log."""
+    import shutil
+
+    from pipeline.ranges import clustered
+
+    shuffled = tmp_path / "shuffled"
+    shutil.copytree(validated, shuffled)
+    for name in ("events", "tickets"):
+        frame = pd.read_parquet(validated / f"{name}.parquet").sample(frac=1.0, random_state=1)
+        frame.to_parquet(shuffled / f"{name}.parquet", index=False, row_group_size=max(1, len(frame) // 8))
+    assert clustered(validated / "events.parquet") and not clustered(shuffled / "events.parquet")
+    n_events = len(pd.read_parquet(validated / "events.parquet", columns=["customer_id"]))
+    whole = featurize.main(_params(tmp_path, 10 * n_events), validated, tmp_path / "whole")
+    caplog.set_level("INFO", logger="pipeline.ranges")
+    split = featurize.main(_params(tmp_path, n_events // 7), shuffled, tmp_path / "split")
+    assert "events is not ordered by customer" in caplog.text and "tickets is not ordered by customer" in caplog.text
+    assert whole == split
+    assert (tmp_path / "whole/features.parquet").read_bytes() == (tmp_path / "split/features.parquet").read_bytes()
