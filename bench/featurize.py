@@ -146,17 +146,20 @@ def _child(root: Path) -> int:
     return 0
 
 
-def feature_config(validated: Path):
+def feature_config(validated: Path, params_path: Path):
     """The FeatureConfig the featurize stage resolves from params and data (for the pandas baseline)."""
     from pipeline import config
     from pipeline.featurize import feature_config as resolve
     from pipeline.duck import connect_validated
     from pipeline.io import read_json
 
-    feat = config.section(config.load_params(ROOT / "params.yaml"), "featurize")
+    params = config.load_params(params_path)
+    feat = config.section(params, "featurize")
+    manifest = read_json(validated / "manifest.json")
     con = connect_validated(validated)
     try:
-        return resolve(con, feat, tuple(read_json(validated / "manifest.json")["attributes"]))
+        return resolve(con, feat, tuple(manifest["attributes"]), config.section(params, "label").horizon_days,
+                       dt.date.fromisoformat(manifest["as_of"]), config.business_kind(params, params_path))
     finally:
         con.close()
 
@@ -249,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
             n_small = max(100, args.pandas_events // EVENTS_PER_CUSTOMER)
             s_summary, _ = make_world(small, n_small, args.workers)
             sql_res = featurize_child(small, args.memory_limit)
-            cfg = feature_config(small / "validated")
+            cfg = feature_config(small / "validated", small / "params.yaml")
             v = small / "validated"
             cust, ev, tk = (pd.read_parquet(v / f"{n}.parquet") for n in ("customers", "events", "tickets"))
             cutoffs = [dt.date.fromisoformat(c) for c in
