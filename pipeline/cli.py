@@ -32,6 +32,7 @@ STAGES: dict[str, str] = {
                 "registry gate.",
     "explain": "Stage explain: SHAP reasons for every customer scored at the scoring date.",
     "score": "Stage score: the ranked list of customers at risk at the scoring date.",
+    "measure": "Stage measure: did calling them work? Each campaign's contacted group against its holdout.",
     "report": "Stage report: one self-contained HTML page for the retention team.",
 }
 

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pandas as pd
 
 from models.retention.campaigns.stats import customers_needed, newcombe_difference
@@ -134,4 +133,4 @@ def headline(results: pd.DataFrame) -> pd.Series | None:
 
 def rounded(values: pd.Series, digits: int = 6) -> pd.Series:
     """Floats rounded for a stable CSV (the same inputs give the same bytes)."""
-    return values.round(digits) if np.issubdtype(values.dtype, np.floating) else values
+    return values.round(digits) if pd.api.types.is_float_dtype(values.dtype) else values
