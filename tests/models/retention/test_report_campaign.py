@@ -70,3 +70,31 @@ def test_an_interval_with_zero_says_so_plainly_and_gives_the_customers_needed(la
     assert 'data-conclusion="not_detectable"' in verdict and words in verdict
     figures = html.split('id="campaign-figures"')[1].split("</ul>")[0]
     assert ("would need about" in figures) if language == "en" else ("人規模" in figures)
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_campaign_section_in_chromium(browser, language, tmp_path):
+    from tests.models.retention.test_report_browser import _TEXT_OUTSIDE_SVG
+    from tests.paths import ARTIFACTS
+
+    ctx = _context(language, _results(2000, 100, 500, 50))
+    path = tmp_path / f"campaign_{language}.html"
+    path.write_text(render_report(ctx, language), encoding="utf-8")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(path.as_uri())
+    section = page.locator("#campaign")
+    assert section.locator("h2").inner_text() == ("Did the last campaign work?" if language == "en"
+                                                   else "前回のキャンペーンは効いたか")
+    bars = section.locator("svg rect")
+    assert bars.count() >= 2 and section.locator("svg").is_visible()
+    held = set(ctx.scored.loc[ctx.scored["campaign_group"] == "holdout", "customer_id"])
+    shown = set(page.locator("#risk-table tbody tr td:nth-child(2)").all_inner_texts())
+    assert shown and not shown & held
+    assert page.evaluate(_TEXT_OUTSIDE_SVG) == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    section.screenshot(path=str(ARTIFACTS / f"campaign_section_{language}.png"))
+    page.close()
+    assert problems == []
