@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from models.retention.campaigns.assign import hash_uniform
 from pipeline import campaign, config
@@ -61,3 +62,22 @@ def test_the_assignments_file_is_accepted_as_a_contacts_table(tmp_path):
     contacts = pd.read_parquet(tmp_path / "v/contacts.parquet")
     assert contacts["contacted_at"].isna().all() and set(contacts["group"]) == {"contact", "holdout"}
     assert str(contacts["assigned_at"].iloc[0]) == "2024-01-31"
+
+
+@pytest.mark.parametrize("values, message", [
+    ({"contrl_share": 0.2}, r"campaign.contrl_share: Extra inputs are not permitted"),
+    ({"control_share": 1.0}, r"campaign.control_share"),
+    ({"contact": 1.5}, r"contact as a share of the ranked list must be in \(0, 1\]"),
+    ({"contact": ["high", "urgent"]}, r"campaign.contact"),
+    ({"id": "../spring"}, r"must be a non-empty name usable as a folder"),
+])
+def test_campaign_params_are_checked_at_start_naming_the_key(values, message):
+    with pytest.raises(config.ParamsError, match=message):
+        config.section({"campaign": values}, "campaign")
+
+
+def test_generate_campaigns_params_are_checked_too():
+    with pytest.raises(config.ParamsError, match=r"generate.campaigns.reach_rate"):
+        config.section({"generate": {"campaigns": {"enabled": True, "reach_rate": 0}}}, "generate")
+    with pytest.raises(config.ParamsError, match=r"generate.campaigns.enabeld"):
+        config.section({"generate": {"campaigns": {"enabeld": True}}}, "generate")
