@@ -15,6 +15,7 @@ from mlflow.tracking import MlflowClient
 
 from tests.e2e.conftest import N_CUSTOMERS
 from tests.e2e.helpers import copy_repo, dvc, git, set_params
+from tests.paths import ARTIFACTS
 
 pytestmark = pytest.mark.e2e
 
@@ -40,6 +41,10 @@ def test_the_measured_interval_covers_the_true_effect_of_the_last_campaign(repo)
     assert (itt["n_contact"] + itt["n_holdout"]).eq(truth["n_assigned"].reindex(itt.index)).all()
     covered = (itt["difference_lower"] <= truth["true_average_effect"]) & (
         truth["true_average_effect"] <= itt["difference_upper"])
+    ARTIFACTS.mkdir(exist_ok=True)   # the figures, for the record: measured against true, every campaign
+    table = itt[["n_contact", "n_holdout", "difference", "difference_lower", "difference_upper", "conclusion"]].join(
+        truth["true_average_effect"]).assign(covered=covered)
+    (ARTIFACTS / "campaigns_measured_vs_true.csv").write_text(table.to_csv())
     assert covered.mean() >= 0.8, pd.concat([itt[["difference_lower", "difference_upper"]], truth], axis=1)
     assert {"contacted_only", "itt"} == set(results["analysis"])
     assert {"overall", "risk_tier", "action", "driver_family"} == set(results["segment"])
