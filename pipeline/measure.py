@@ -104,10 +104,22 @@ def contacted(rows: pd.DataFrame) -> pd.Series:
     return out
 
 
-def metrics(results: pd.DataFrame, waiting: list[str], not_labelled: int) -> dict:
+def contacted_holdouts(contacts: pd.DataFrame, path: Path) -> int:
+    """Holdout rows with a ``contacted_at``: the holdout was contacted after all. Intention-to-treat still compares
+    the groups as assigned (so the measured effect shrinks towards zero); the count is logged and reported."""
+    n = int(((contacts["group"] == "holdout") & contacts["contacted_at"].notna()).sum())
+    if n:
+        log.warning("%s: %d holdout customers have a contacted_at: the holdout was contacted, so the measured "
+                    "effect understates what contacting does (intention-to-treat keeps them in the holdout)", path, n)
+    return n
+
+
+def metrics(results: pd.DataFrame, waiting: list[str], not_labelled: int, holdouts_contacted: int = 0) -> dict:
     """The latest campaign's intention-to-treat figures, for ``dvc metrics``."""
     out: dict = {"campaigns_measured": int(results["campaign_id"].nunique()), "campaigns_waiting": len(waiting),
                  "rows_not_labelled": not_labelled}
+    if holdouts_contacted:
+        out["holdouts_contacted"] = holdouts_contacted
     last = headline(results)
     if last is not None:
         keys = ("n_contact", "n_holdout", "churn_rate_contact", "churn_rate_holdout", "difference",
@@ -133,6 +145,7 @@ def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("da
     contacts_path = validated_dir / "contacts.parquet"
     contacts = pd.read_parquet(contacts_path)
     results, waiting, not_labelled = pd.DataFrame(columns=list(RESULT_COLUMNS)), [], 0
+    holdouts_contacted = contacted_holdouts(contacts, contacts_path)
     if len(contacts):
         rows, waiting, not_labelled = outcomes(contacts, campaign_dates(contacts, contacts_path), labels_path)
         if not_labelled:
@@ -146,7 +159,7 @@ def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("da
         results["campaign_date"] = results["campaign_date"].astype(str)
     with atomic_path(results_path) as tmp:
         results.apply(rounded).to_csv(tmp, index=False)
-    summary = metrics(results, waiting, not_labelled)
+    summary = metrics(results, waiting, not_labelled, holdouts_contacted)
     write_json(summary, metrics_path)
     tracking.setup(mp)
     with mlflow.start_run(run_id=read_json(model_dir / "mlflow_run.json")["run_id"]):

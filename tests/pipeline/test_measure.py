@@ -106,3 +106,16 @@ def test_an_unknown_campaign_is_an_error_naming_the_rows(folder):
                                             r"\('winter-push'\)"):
         _run(folder)
     assert not (folder / "campaigns/results.csv").exists()
+
+
+def test_a_contacted_holdout_is_counted_and_kept_in_the_holdout(folder):
+    contacts = pd.read_parquet(folder / "validated/contacts.parquet")
+    held = contacts.index[contacts["group"] == "holdout"][:7]
+    contacts.loc[held, "contacted_at"] = pd.Timestamp("2024-12-03 09:00:00")
+    contacts.to_parquet(folder / "validated/contacts.parquet", index=False)
+    results = _run(folder)
+    metrics = json.loads((folder / "metrics/campaign_metrics.json").read_text())
+    assert metrics["holdouts_contacted"] == 7
+    itt = results[(results["analysis"] == "itt") & (results["segment"] == "overall")].iloc[0]
+    assert itt["n_holdout"] == (contacts["group"] == "holdout").sum() - len(
+        set(contacts.loc[contacts["group"] == "holdout", "customer_id"]) & {f"C{i:05d}" for i in range(2990, 3000)})
