@@ -13,6 +13,14 @@ events (required)
 tickets (optional)
     ``customer_id``, ``opened_at`` (datetime), ``category`` (string),
     ``resolved_at`` (datetime, optional), ``satisfaction`` (1-5, optional).
+contacts (optional)
+    What the team did in a campaign, one row per assigned customer:
+    ``customer_id``, ``campaign_id`` (string), ``group`` (``contact`` or
+    ``holdout``), ``contacted_at`` (datetime, optional; empty = not reached),
+    ``action_code`` and ``channel`` (string, optional). Also read when present
+    (the score stage's ``data/campaigns/<id>/assignments.parquet`` has them, so
+    that file is accepted as it is): ``assigned_at`` (date of the campaign),
+    ``risk_tier``, ``driver_family`` and ``customer_value`` (number).
 
 Files are ``<table>.csv`` or ``<table>.parquet`` in one folder. The tables are
 read and type-checked inside DuckDB, never loaded whole into pandas, so the
@@ -31,7 +39,7 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-TABLES: tuple[str, ...] = ("customers", "events", "tickets")
+TABLES: tuple[str, ...] = ("customers", "events", "tickets", "contacts")
 REQUIRED_TABLES: frozenset[str] = frozenset({"customers", "events"})
 SUFFIXES: tuple[str, ...] = (".parquet", ".csv")
 
@@ -55,7 +63,22 @@ COLUMNS: dict[str, dict[str, tuple[str, bool]]] = {
         "resolved_at": ("TIMESTAMP", False),
         "satisfaction": ("DOUBLE", False),
     },
+    "contacts": {
+        "customer_id": ("VARCHAR", True),
+        "campaign_id": ("VARCHAR", True),
+        "group": ("VARCHAR", True),
+        "contacted_at": ("TIMESTAMP", False),
+        "action_code": ("VARCHAR", False),
+        "channel": ("VARCHAR", False),
+        "assigned_at": ("DATE", False),
+        "risk_tier": ("VARCHAR", False),
+        "driver_family": ("VARCHAR", False),
+        "customer_value": ("DOUBLE", False),
+    },
 }
+
+# The groups of a campaign (contacts.group).
+CONTACT_GROUPS: tuple[str, ...] = ("contact", "holdout")
 
 # Values a column takes when the optional column is absent from the file.
 DEFAULTS: dict[tuple[str, str], str] = {

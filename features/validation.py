@@ -18,7 +18,8 @@ from pathlib import Path
 
 import duckdb
 
-from features.contract import COLUMNS, DEFAULTS, ContractError, RawTable, attribute_columns, check_columns
+from features.contract import (COLUMNS, CONTACT_GROUPS, DEFAULTS, ContractError, RawTable, attribute_columns,
+                               check_columns)
 from features.raw_files import ROW, raw_view
 from features.sql import ident, literal
 
@@ -229,6 +230,20 @@ def _value_rules(read: ReadRules) -> list[Rule]:
     ]
 
 
+def _contact_rules(future: bool) -> list[Rule]:
+    groups = ", ".join(literal(g) for g in CONTACT_GROUPS)
+    return [
+        Rule("group", "contact_or_holdout", f"have a group other than {' or '.join(CONTACT_GROUPS)}",
+             f"t.{ident('group')} IS NOT NULL AND lower(t.{ident('group')}) NOT IN ({groups})"),
+        Rule("customer_id", "once_per_campaign", "list a customer more than once in the same campaign",
+             "t.customer_id IS NOT NULL AND t.campaign_id IS NOT NULL AND "
+             "count(*) OVER (PARTITION BY t.customer_id, t.campaign_id) > 1"),
+        Rule("customer_value", "finite", "are NaN, infinite or negative",
+             "t.customer_value IS NOT NULL AND (NOT isfinite(t.customer_value) OR t.customer_value < 0)"),
+        *_time_rules("assigned_at", "have an assigned_at", "CAST(t.assigned_at AS TIMESTAMP)", future),
+    ]
+
+
 def row_rules(table: str, present: tuple[str, ...], read: ReadRules = ReadRules(),
               raw_text: tuple[str, ...] | None = None) -> list[Rule]:
     """The row-level rules of one contract table.
@@ -259,7 +274,7 @@ def row_rules(table: str, present: tuple[str, ...], read: ReadRules = ReadRules(
                  "CAST(t.churn_date AS TIMESTAMP) >= :as_of_end"),
         ]
     else:
-        ts = "timestamp" if table == "events" else "opened_at"
+        ts = {"events": "timestamp", "tickets": "opened_at", "contacts": "contacted_at"}[table]
         rules += [
             Rule("customer_id", "known_customer", "belong to no customer in the customers table",
                  "t.customer_id IS NOT NULL AND c.customer_id IS NULL AND a.customer_id IS NULL"),
@@ -274,6 +289,8 @@ def row_rules(table: str, present: tuple[str, ...], read: ReadRules = ReadRules(
         ]
     if table == "events":
         rules += _value_rules(read)
+    if table == "contacts":
+        rules += _contact_rules(future)
     if table == "tickets":
         rules += [
             Rule("resolved_at", "not_before_opened", "are resolved before they were opened",

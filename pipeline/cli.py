@@ -32,6 +32,7 @@ STAGES: dict[str, str] = {
                 "registry gate.",
     "explain": "Stage explain: SHAP reasons for every customer scored at the scoring date.",
     "score": "Stage score: the ranked list of customers at risk at the scoring date.",
+    "measure": "Stage measure: did calling them work? Each campaign's contacted group against its holdout.",
     "report": "Stage report: one self-contained HTML page for the retention team.",
 }
 
@@ -105,6 +106,12 @@ def summary() -> None:
         m = read_json(metrics_path)
         out.print(f"  metrics     : {metrics_path}  (test ROC-AUC {m['roc_auc']:.3f}, "
                   f"top-decile lift {m['top_decile_lift']:.2f}, cutoff {m.get('test_cutoff', '?')})")
+    campaign_path = root / "data/metrics/campaign_metrics.json"
+    last = read_json(campaign_path).get("last_campaign") if campaign_path.exists() else None
+    if last:
+        out.print(f"  campaign    : {root / 'data/campaigns/results.csv'}  (last measured {last['campaign_id']}: "
+                  f"{last['difference']:+.3f} churn vs holdout, 95% {last['difference_lower']:+.3f} to "
+                  f"{last['difference_upper']:+.3f}, {last['conclusion'].replace('_', ' ')})")
     out.print(f"  MLflow store: {uri}")
     out.print(f"  MLflow UI   : make ui, then open {_ui_url('127.0.0.1', 5000, experiment_id)}")
 

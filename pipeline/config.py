@@ -64,6 +64,15 @@ class TelcoParams(_Section):
     snapshot_date: dt.date = dt.date(2024, 12, 31)
 
 
+class SyntheticCampaignParams(_Section):
+    """The synthetic retention team of ``generate.campaigns`` (``features/synthetic/campaigns.py``)."""
+
+    enabled: bool = False
+    top_share: float = Field(0.2, gt=0, le=1)        # riskiest share of the active customers worked on per cutoff
+    control_share: float = Field(0.2, gt=0, lt=1)    # share of them held out
+    reach_rate: float = Field(0.8, gt=0, le=1)       # share of the contacted ones actually reached
+
+
 class GenerateParams(_Section):
     kind: Literal["subscription", "non_contract"] = "subscription"
     behaviour: float = Field(1.0, ge=0)   # non_contract: scale of the behavioural drivers (0: pure BG/NBD buying)
@@ -71,6 +80,7 @@ class GenerateParams(_Section):
     start_date: dt.date = dt.date(2023, 1, 1)
     end_date: dt.date = dt.date(2024, 12, 31)
     seed: int = 42
+    campaigns: SyntheticCampaignParams = SyntheticCampaignParams()
 
     @field_validator("end_date")
     @classmethod
@@ -258,6 +268,32 @@ class PlaybookParams(_Section):
         return with_overrides(default_playbook(kind), self.model_dump(exclude_none=True))
 
 
+class CampaignParams(_Section):
+    """The campaign the scored list starts (``score``) and how campaigns are measured (``measure``)."""
+
+    id: str | None = None              # null: the scoring date (YYYY-MM-DD)
+    control_share: float = Field(0.1, gt=0, lt=1)   # share of every stratum (risk tier x action) held out
+    # the risk tiers the campaign contacts, or the top share of the ranked list (e.g. 0.05)
+    contact: tuple[Literal["high", "medium", "low"], ...] | float = ("high", "medium")
+
+    @field_validator("id")
+    @classmethod
+    def _folder_name(cls, v: str | None) -> str | None:
+        if v is not None and (not v.strip() or any(c in v for c in '/\\:*?"<>|') or v.startswith(".")):
+            raise ValueError(f"campaign id {v!r} must be a non-empty name usable as a folder (no / \\ : * ? \" < > |, "
+                             "not starting with a dot)")
+        return v
+
+    @field_validator("contact")
+    @classmethod
+    def _share_or_tiers(cls, v: tuple[str, ...] | float) -> tuple[str, ...] | float:
+        if isinstance(v, float) and not 0 < v <= 1:
+            raise ValueError(f"contact as a share of the ranked list must be in (0, 1], got {v}")
+        if isinstance(v, tuple) and not v:
+            raise ValueError("contact lists no risk tier; give tiers (high, medium, low) or a share such as 0.05")
+        return v
+
+
 class MlflowParams(_Section):
     tracking_uri: str | None = None
     experiment: str = "churn"
@@ -279,6 +315,7 @@ SECTIONS: dict[str, type[_Section]] = {
     "playbook": PlaybookParams,
     "mlflow": MlflowParams,
     "business": BusinessParams,
+    "campaign": CampaignParams,
 }
 
 

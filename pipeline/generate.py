@@ -21,7 +21,7 @@ import pandas as pd
 from features import telco
 from features.cutoffs import labelled, schedule
 from features import synthetic
-from features.synthetic import Simulation, SyntheticConfig
+from features.synthetic import CampaignConfig, Simulation, SyntheticConfig
 from features.synthetic import noncontract
 from features.synthetic.noncontract import NonContractConfig, NonContractSimulation
 from pipeline import config
@@ -50,13 +50,18 @@ def main(params_path: Path = Path("params.yaml"), raw_dir: Path = Path("data/raw
                 (tmp / "SOURCE.txt").write_text(
                     f"data.source is '{data.source}': the pipeline reads {data.raw_dir}; nothing generated here.\n")
         return {"source": data.source}
+    if gen.kind == "non_contract" and gen.campaigns.enabled:
+        raise config.ParamsError(f"{params_path}: generate.campaigns works in the subscription world only "
+                                 "(generate.kind: subscription); set generate.campaigns.enabled: false")
     if gen.kind == "non_contract":
         _check_non_contract_params(lab, config.section(params, "featurize", params_path), params_path)
         cfg = NonContractConfig(n_customers=gen.n_customers, start_date=gen.start_date, end_date=gen.end_date,
                                 seed=gen.seed, behaviour=gen.behaviour)
     else:
+        team = gen.campaigns
         cfg = SyntheticConfig(n_customers=gen.n_customers, start_date=gen.start_date, end_date=gen.end_date,
-                              seed=gen.seed)
+                              seed=gen.seed, campaigns=CampaignConfig(team.top_share, team.control_share,
+                                                                       team.reach_rate) if team.enabled else None)
     cutoffs = schedule(cut.first, min(cut.last or gen.end_date, gen.end_date), cut.frequency, cut.every_days)
     with atomic_dir(raw_dir) as raw_tmp, atomic_dir(ground_truth_dir) as gt_tmp:
         summary = write_world(raw_tmp, gt_tmp, cfg, cutoffs, lab.horizon_days)
@@ -94,9 +99,13 @@ def write_world(raw_dir: Path, ground_truth_dir: Path, cfg: SyntheticConfig | No
     """
     kind = noncontract if isinstance(cfg, NonContractConfig) else synthetic
     sim = (NonContractSimulation if kind is noncontract else Simulation)(cfg, cutoffs, horizon_days)
-    paths = {name: Path(raw_dir if name in kind.RAW_TABLES else ground_truth_dir) / f"{name}.parquet"
-             for name in kind.SCHEMAS}
-    write_parquet_streams(sim.tables(), paths, kind.SCHEMAS, kind.ROWS_PER_GROUP)
+    schemas = dict(kind.SCHEMAS)
+    raw_tables = set(kind.RAW_TABLES)
+    if getattr(cfg, "campaigns", None) is not None:   # the team's contacts (raw) and their truth
+        schemas.update(synthetic.CAMPAIGN_SCHEMAS)
+        raw_tables.update(synthetic.RAW_CAMPAIGN_TABLES)
+    paths = {name: Path(raw_dir if name in raw_tables else ground_truth_dir) / f"{name}.parquet" for name in schemas}
+    write_parquet_streams(sim.tables(), paths, schemas, kind.ROWS_PER_GROUP)
     summary = {**sim.summary(), "files": {k: str(p) for k, p in paths.items()}}
     log.info("synthetic world written: %s", {k: v for k, v in summary.items() if k != "files"})
     return summary

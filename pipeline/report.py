@@ -1,8 +1,9 @@
 """Stage report: one self-contained HTML page for the retention team.
 
 Reads the scored list, the churn trend, the model's metrics, the driver
-importance, the drift table, which model scored, and the features and labels
-for the business's measures over time (value, NPS, CSAT); writes
+importance, the drift table, which model scored, the features and labels
+for the business's measures over time (value, NPS, CSAT), and the measured
+campaigns (``data/campaigns/results.csv``); writes
 ``data/reports/retention_report.html``, a single file that opens offline (no
 CDN, charts as inline SVG), and logs it as an artifact of the MLflow run.
 """
@@ -58,7 +59,8 @@ def build_context(scored_path: Path, label_summary: Path, metrics_path: Path, im
                   scoring_path: Path | None = None, profile: str = "subscription",
                   value_horizon_months: float | None = None,
                   measured: tuple[pd.DataFrame, dict] | None = None,
-                  display_names: dict | None = None) -> ReportContext:
+                  display_names: dict | None = None, campaign_results: Path | None = None,
+                  campaign_metrics: Path | None = None) -> ReportContext:
     """Gather the report's content from the stage outputs."""
     scored = pd.read_parquet(scored_path)
     trend = pd.read_csv(label_summary)
@@ -89,6 +91,11 @@ def build_context(scored_path: Path, label_summary: Path, metrics_path: Path, im
         measures=measured[0] if measured else None,
         measure_windows=measured[1] if measured else None,
         display_names=display_names,
+        campaign_results=pd.read_csv(campaign_results, dtype={"campaign_id": str, "segment_value": str},
+                                     keep_default_na=False, na_values=[""])
+        if campaign_results is not None and campaign_results.exists() else None,
+        campaigns_waiting=int(read_json(campaign_metrics).get("campaigns_waiting", 0))
+        if campaign_metrics is not None and campaign_metrics.exists() else 0,
     )
 
 
@@ -99,7 +106,9 @@ def main(params_path: Path = Path("params.yaml"), scored_path: Path = Path("data
          scoring_path: Path = Path("data/explain/scoring_model.json"), model_dir: Path = Path("data/models"),
          report_path: Path = Path("data/reports/retention_report.html"),
          features_path: Path = Path("data/features/features.parquet"),
-         labels_path: Path = Path("data/labels/labels.parquet")) -> Path:
+         labels_path: Path = Path("data/labels/labels.parquet"),
+         campaign_results: Path = Path("data/campaigns/results.csv"),
+         campaign_metrics: Path = Path("data/metrics/campaign_metrics.json")) -> Path:
     """Run the report stage from params."""
     params = config.load_params(params_path)
     rp = config.section(params, "report", params_path)
@@ -111,7 +120,8 @@ def main(params_path: Path = Path("params.yaml"), scored_path: Path = Path("data
     ctx = build_context(scored_path, label_summary, metrics_path, importance_path, drift_path,
                         lab.horizon_days, rp.top_n, rp.currency, scoring_path, kind, sp.value_horizon_months,
                         measures(features_path, labels_path, kind, sp.spend_event_type),
-                        config.section(params, "business", params_path).display_names)
+                        config.section(params, "business", params_path).display_names, campaign_results,
+                        campaign_metrics)
     html = render_report(ctx, rp.language)
     with atomic_path(report_path) as tmp:
         tmp.write_text(html, encoding="utf-8")

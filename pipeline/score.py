@@ -7,6 +7,10 @@ when compared with every scored customer), the features at the scoring date and
 on the training cutoffs, and the model's registry entry; writes
 ``data/scored/at_risk_customers.csv`` (spreadsheet-safe) and ``.parquet``, and
 ``data/scored/drift.csv`` (PSI per feature, scored vs training population).
+The list starts a campaign (``campaign:`` params, ``pipeline/campaign.py``):
+``campaign_id`` and ``campaign_group`` (contact | holdout) on the list, a
+holdout's action "do not contact", and the assignments in
+``data/campaigns/<campaign id>/assignments.parquet``, logged to MLflow.
 Drift never stops scoring: drifted features are logged, sent to MLflow and
 listed in the report.
 """
@@ -26,7 +30,7 @@ from models.retention.tiers import assign_tiers, tier_labels
 from models.retention import i18n
 from models.retention.labels import name_forms
 from models.retention.value import DAYS_PER_MONTH, expected_spend, spend_event_type, value_at_risk
-from pipeline import config, tracking
+from pipeline import campaign, config, tracking
 from pipeline.io import atomic_path, read_json, remove_outputs, write_csv_for_spreadsheet, write_parquet
 
 log = logging.getLogger(__name__)
@@ -169,7 +173,7 @@ def _drift(features_dir: Path, meta: dict, fmeta: dict, rows: pd.DataFrame, pop:
 
 def main(params_path: Path = Path("params.yaml"), explain_dir: Path = Path("data/explain"),
          features_dir: Path = Path("data/features"), model_dir: Path = Path("data/models"),
-         out_dir: Path = Path("data/scored")) -> pd.DataFrame:
+         out_dir: Path = Path("data/scored"), campaigns_dir: Path = Path("data/campaigns")) -> pd.DataFrame:
     """Run the score stage from params."""
     params = config.load_params(params_path)
     sp = config.section(params, "score", params_path)
@@ -178,6 +182,7 @@ def main(params_path: Path = Path("params.yaml"), explain_dir: Path = Path("data
     kind = config.business_kind(params, params_path)
     playbook = config.playbook(params, params_path, kind)
     mp = config.section(params, "mlflow", params_path)
+    cp = config.section(params, "campaign", params_path)
     csv_path, parquet_path, drift_path = (out_dir / "at_risk_customers.csv", out_dir / "at_risk_customers.parquet",
                                           out_dir / "drift.csv")
     remove_outputs(csv_path, parquet_path, drift_path)
@@ -209,9 +214,11 @@ def main(params_path: Path = Path("params.yaml"), explain_dir: Path = Path("data
                                 playbook, rp.language, kind)
     scored = pd.concat([scored, actions], axis=1)
     scored["model_version"] = model_version(explain_dir)
-    out = _ranked(scored, rank_by, extra)
+    out, record = campaign.with_campaign(_ranked(scored, rank_by, extra), cp, fmeta["score_date"], rp.language)
     write_parquet(out, parquet_path)
     write_csv_for_spreadsheet(out, csv_path)
+    cid = campaign.campaign_id(cp, fmeta["score_date"])
+    record_path = campaign.write_record(record, campaigns_dir, cid)
 
     drift = _drift(features_dir, meta, fmeta, rows, pop, sp.drift_psi_threshold)
     with atomic_path(drift_path) as tmp:
@@ -223,6 +230,7 @@ def main(params_path: Path = Path("params.yaml"), explain_dir: Path = Path("data
     tracking.setup(mp)
     with mlflow.start_run(run_id=read_json(model_dir / "mlflow_run.json")["run_id"]):
         mlflow.log_artifact(str(drift_path), artifact_path="score")
+        campaign.log_record(record_path, record, cid)
         mlflow.log_metrics({"n_drifted_features": len(drifted), "max_feature_psi": float(drift["psi"].max())})
         mlflow.log_metrics({f"psi_{f}": float(p) for f, p in zip(drifted["feature"], drifted["psi"])})
     log.info("scored %d customers at %s; %d high risk; %d drifted features",

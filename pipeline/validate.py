@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 
 from features.attributes import attribute_sql
-from features.contract import TABLES, ContractError, RawTable
+from features.contract import COLUMNS, TABLES, ContractError, RawTable
 from features.raw_files import csv_error, open_table
 from features.sql import ident
 from features.validation import Failure, ReadRules, check_table, empty_table_failure, stage_table
@@ -174,14 +174,16 @@ def _write_validated(con: duckdb.DuckDBPyConnection, present: dict[str, RawTable
                          + "".join(f", {sql} AS {ident(name)}" for name, sql in attrs.items()),
             "events": "customer_id, timestamp, lower(event_type) AS event_type, COALESCE(value, 1.0) AS value",
             "tickets": "customer_id, opened_at, lower(category) AS category, resolved_at, satisfaction",
+            "contacts": ", ".join(f"lower({ident(c)}) AS {ident(c)}" if c in ("group", "risk_tier") else ident(c)
+                                  for c in COLUMNS["contacts"]),
         }
         for name in TABLES:
             target = out / f"{name}.parquet"
             if name not in present:
-                con.sql("SELECT CAST(NULL AS VARCHAR) AS customer_id, CAST(NULL AS TIMESTAMP) AS opened_at, "
-                        "CAST(NULL AS VARCHAR) AS category, CAST(NULL AS TIMESTAMP) AS resolved_at, "
-                        "CAST(NULL AS DOUBLE) AS satisfaction LIMIT 0").write_parquet(str(target))
-                results[name] = {"file": None, "rows_read": 0, "rows_kept": 0, "rows_rejected": 0}
+                con.sql("SELECT " + ", ".join(f"CAST(NULL AS {t}) AS {ident(c)}" for c, (t, _) in COLUMNS[name].items())
+                        + " LIMIT 0").write_parquet(str(target))
+                if name != "contacts":  # a campaign table that is not there changes nothing the report said before
+                    results[name] = {"file": None, "rows_read": 0, "rows_kept": 0, "rows_rejected": 0}
                 continue
             # The staged table is in file order: with nothing rejected it is read as it is, in parallel.
             kept = (f"typed_{name} t" if not results[name]["rows_rejected"] else

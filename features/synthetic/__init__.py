@@ -69,6 +69,9 @@ Ground truth
   early-life term is re-evaluated at the tenure of each horizon week and an
   annual renewal falling in the horizon applies the renewal probability:
   ``1 - prod_k (1 - q_k)`` over the horizon weeks ``k``.
+* With ``SyntheticConfig.campaigns`` (``generate.campaigns``), a retention team acts on lists at the cutoffs
+  with a holdout (``campaigns.py``): the raw ``contacts`` table, and ``campaign_effects`` and ``campaigns``
+  (each customer's and each campaign's true effect) in the ground truth (``campaign_tables.py``).
 * ``drivers.parquet``: for every churned customer, the family with the largest
   contribution to the hazard of its churn week (``features.catalog.FAMILIES``).
 * ``drivers_at_cutoff.parquet``: for every oracle row (cutoff ``D``, customer
@@ -109,21 +112,27 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 
 from features.catalog import FAMILIES
+from features.synthetic.campaign_tables import CAMPAIGN_SCHEMAS, RAW_CAMPAIGN_TABLES, CampaignTotals, chunk_campaign_tables
+from features.synthetic.campaigns import CampaignConfig
 from features.synthetic.config import (CHANNELS, COLOURS, EVENT_TYPES, NO_EFFECT_ATTRIBUTES, PLANS, REGIONS,
                                        TICKET_CATEGORIES, SyntheticConfig)
 from features.synthetic.simulate import chunk_results
-from features.synthetic.tables import (RAW_TABLES, ROWS_PER_GROUP, SCHEMAS, TRUTH_TABLES, CutoffDrivers, chunk_stats,
-                                       chunk_tables)
+from features.synthetic.tables import (RAW_TABLES, ROWS_PER_GROUP, SCHEMAS, TRUTH_TABLES, CutoffDrivers, _ids,
+                                       chunk_stats, chunk_tables)
 from features.synthetic.world import make_world, signup_days
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
     "SyntheticConfig",
+    "CampaignConfig",
     "Simulation",
+    "CAMPAIGN_SCHEMAS",
+    "RAW_CAMPAIGN_TABLES",
     "EVENT_TYPES",
     "TICKET_CATEGORIES",
     "PLANS",
@@ -171,9 +180,12 @@ class Simulation:
         width = max(7, len(str(cfg.n_customers)))
         with tempfile.TemporaryDirectory(prefix="synthetic-drivers-at-cutoff-") as spool_dir:
             drivers = CutoffDrivers(Path(spool_dir) / "contributions.arrow")
+            totals = CampaignTotals()
             try:
                 for first, res in chunk_results(cfg, self.world, signups, self.cutoff_days, self.horizon_days):
                     yield from chunk_tables(res, first, width, self.world, drivers)
+                    if cfg.campaigns is not None:
+                        yield from self._campaign_tables(res, first, width, totals)
                     stats = chunk_stats(res, self.world)
                     for k, v in stats.items():
                         self.totals[k] = self.totals.get(k, 0) + v
@@ -181,10 +193,22 @@ class Simulation:
                                 stats["n_churned"])
                 for table in drivers.tables():
                     yield "drivers_at_cutoff", table
+                if cfg.campaigns is not None:
+                    yield "campaigns", totals.table(int(self.world.start.astype(np.int64)))
             finally:
                 drivers.close()
         for i, f in enumerate(FAMILIES):
             self.totals[f"true_driver_{f}"] = self.totals.get(f"true_driver_{f}", 0) + int(drivers.true_drivers[i])
+
+    def _campaign_tables(self, res: dict, first: int, width: int,
+                         totals: CampaignTotals) -> Iterator[tuple[str, pa.Table]]:
+        """The chunk's ``contacts`` and ``campaign_effects`` (``features/synthetic/campaigns.py``)."""
+        rec = res["campaigns"]
+        totals.add(rec)
+        ids = _ids(first, res["customers"]["signup_day"].shape[0], width)
+        start_days = int(self.world.start.astype(np.int64))
+        start_us = int(self.world.start.astype("datetime64[us]").astype(np.int64))
+        yield from chunk_campaign_tables(rec, ids, start_days, start_us)
 
     def summary(self) -> dict:
         """Row counts, churned customers, monthly churn rate, events per customer, dominant drivers (of the

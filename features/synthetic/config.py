@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 from datetime import date
 
 import numpy as np
@@ -110,6 +111,8 @@ class SyntheticConfig:
         churn_logit_shift: added to every hazard logit (moves the churn rate).
         workers: processes that simulate chunks in parallel (``0``: one per CPU,
             at most 4). Does not change the output.
+        campaigns: a ``CampaignConfig``: a retention team acts on lists at every cutoff with a holdout
+            (``features/synthetic/campaigns.py``); None (the default): the world is as without them.
     """
 
     n_customers: int = 20_000
@@ -130,6 +133,7 @@ class SyntheticConfig:
     )
     churn_logit_shift: float = 0.0
     workers: int = 1
+    campaigns: Any = None  # a CampaignConfig (features/synthetic/campaigns.py): a retention team acts; None: nobody
 
     def __post_init__(self) -> None:
         if self.n_customers < 1:

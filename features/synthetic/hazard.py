@@ -43,6 +43,7 @@ class Hazard:
     fails4: np.ndarray        # failed payments in the last 4 weeks
     recent_price: np.ndarray  # relative price increase of the last 8 weeks (0 if none)
     is_annual: np.ndarray
+    treat: np.ndarray | None = None  # a campaign's term in the logit (None without campaigns)
 
 
 def complaint_scores(state: CustomerState, w0: int) -> np.ndarray:
@@ -89,7 +90,11 @@ def hazard(state: CustomerState, week: Week) -> Hazard:
     contrib[BILLING] = FAIL * np.minimum(fails4, 3) + PRICE * recent_price
     contrib[ATTR] = state.attr_effect[P]
     logit = state.base_logit[P] + contrib.sum(axis=0)
-    return Hazard(contrib, logit, early, cs, fails4, recent_price, state.contract[P] == 1)
+    treat = None
+    if state.treatment is not None:  # a synthetic campaign's effect (generate.campaigns); absent, nothing changes
+        treat = state.treatment.term(P, w)
+        logit = logit + treat
+    return Hazard(contrib, logit, early, cs, fails4, recent_price, state.contract[P] == 1, treat)
 
 
 def draw_churn(state: CustomerState, week: Week, hz: Hazard, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -148,25 +153,50 @@ def oracle(state: CustomerState, world: World, week: Week, hz: Hazard, cutoff_da
     A = np.flatnonzero(active)
     if A.size == 0:
         return P[A], np.zeros(0), np.zeros((len(FAMILIES), 0))
-    sd = state.signup_day[P][A]
     lg_static = hz.logit[A] - hz.early[A]
-    rn = state.next_renewal[P][A].astype(np.int64)
-    k_next = state.renewal_k[P][A]
+    log_surv, rn, ann = horizon_log_survival(state, world, P[A], lg_static, cutoff_day, horizon_days)
+    h_first, h_last = cutoff_day + 1, cutoff_day + horizon_days
+    contrib = hz.contrib[:, A]  # fancy indexing: a copy
+    contrib[TENURE] += np.where(ann & (rn >= h_first) & (rn <= h_last), RENEWAL_BOOST, 0.0)
+    return P[A], -np.expm1(log_surv), contrib
+
+
+def next_renewal_after(state: CustomerState, world: World, cust: np.ndarray, cutoff_day: int) -> np.ndarray:
+    """The first annual renewal day after ``cutoff_day`` of each customer (the stored one may have passed)."""
+    rn = state.next_renewal[cust].astype(np.int64)
     passed = rn <= cutoff_day
     if passed.any():
-        rn2 = (add_months(state.signup_d64[P][A][passed], 12 * (k_next[passed] + 1)) - world.start).astype(np.int64)
+        k_next = state.renewal_k[cust]
+        rn2 = (add_months(state.signup_d64[cust][passed], 12 * (k_next[passed] + 1)) - world.start).astype(np.int64)
         rn = rn.copy()
         rn[passed] = rn2
-    ann = state.contract[P][A] == 1
-    log_surv = np.zeros(A.size)
+    return rn
+
+
+def horizon_log_survival(state: CustomerState, world: World, cust: np.ndarray, lg_static: np.ndarray,
+                         cutoff_day: int, horizon_days: int, shift: np.ndarray | None = None,
+                         shift_from_week: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Log of the probability of no churn in ``(D, D + H]``, the hazard held at ``lg_static`` but for time.
+
+    The early-life term is re-evaluated at the tenure of each horizon week and an annual renewal in the horizon
+    applies the renewal probability. ``shift`` (per customer) is added to the logit of the horizon weeks from
+    ``shift_from_week`` on: a campaign's effect (``features/synthetic/campaigns.py``).
+
+    Returns:
+        ``(log survival, next renewal day, is annual)`` per customer of ``cust`` (chunk indices).
+    """
+    sd = state.signup_day[cust]
+    rn = next_renewal_after(state, world, cust, cutoff_day)
+    ann = state.contract[cust] == 1
+    log_surv = np.zeros(cust.size)
     h_first, h_last = cutoff_day + 1, cutoff_day + horizon_days
     for k in range(h_first // 7, h_last // 7 + 1):
         a, b = max(h_first, 7 * k), min(h_last, 7 * k + 6)
         lg = lg_static + early_life(np.maximum(0, 7 * k - sd).astype(np.float64))
+        if shift is not None and k >= shift_from_week:
+            lg = lg + shift
         qk = -np.expm1(np.log1p(-sigmoid(lg)) * (b - a + 1) / 7.0)
         ren = ann & (rn >= a) & (rn <= b)
         qk = np.where(ren, sigmoid(lg + RENEWAL_BOOST), qk)
         log_surv += np.log1p(-qk)
-    contrib = hz.contrib[:, A]  # fancy indexing: a copy
-    contrib[TENURE] += np.where(ann & (rn >= h_first) & (rn <= h_last), RENEWAL_BOOST, 0.0)
-    return P[A], -np.expm1(log_surv), contrib
+    return log_surv, rn, ann

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from features.catalog import FAMILIES
-from features.synthetic import activity
+from features.synthetic import activity, campaigns
 from features.synthetic.activity import Activity, Batches
 from features.synthetic.config import SyntheticConfig
 from features.synthetic.hazard import Week, draw_churn, hazard, oracle
@@ -36,10 +36,12 @@ class ChunkOutput:
         self.events = Batches(tuple(EVENT_DTYPES))
         self.tickets = Batches(tuple(TICKET_DTYPES))
         self.oracle = Batches(tuple(ORACLE_DTYPES))
+        self.campaigns = Batches(tuple(campaigns.CAMPAIGN_DTYPES))
 
 
 def simulate_week(cfg: SyntheticConfig, world: World, state: CustomerState, w: int, out: ChunkOutput,
-                  cutoffs_in_week: tuple[int, ...], horizon_days: int, rng: np.random.Generator) -> None:
+                  cutoffs_in_week: tuple[int, ...], horizon_days: int, rng: np.random.Generator,
+                  chunk_index: int = 0) -> None:
     """One week of the chunk: hazard, churn, the oracle at this week's cutoffs, then what customers do."""
     w0 = 7 * w
     w_last = min(w0 + 6, world.end_day)
@@ -49,12 +51,17 @@ def simulate_week(cfg: SyntheticConfig, world: World, state: CustomerState, w: i
         return
     week = Week(w, w0, w_last, P, np.maximum(0, w0 - state.signup_day[P]))
     hz = hazard(state, week)
+    if state.treatment is not None:
+        state.treatment.step(state, week, hz)
     churns, churn_day = draw_churn(state, week, hz, rng)
     for cd in cutoffs_in_week:
         customers, prob, contrib = oracle(state, world, week, hz, cd, horizon_days)
         if customers.size:
             out.oracle.add(cust=customers.astype(np.int32), cutoff=np.full(customers.size, cd, dtype=np.int32),
                            prob=prob, **dict(zip(FAMILIES, contrib)))
+        if cfg.campaigns is not None and customers.size and campaigns.runs_at(cd, horizon_days, world.end_day):
+            crng = np.random.default_rng([cfg.seed, chunk_index, campaigns.CAMPAIGN_STREAM, cd])
+            campaigns.run_campaign(cfg.campaigns, state, world, hz, week, cd, horizon_days, customers, prob, crng)
     if w0 > world.end_day:  # only there for a cutoff on the last day; nothing happens
         return
     act = Activity.start(state, week, churns, churn_day, out.events)
@@ -79,7 +86,7 @@ def simulate_chunk(cfg: SyntheticConfig, world: World, chunk_index: int, signup_
     for cd in cutoff_days:
         cutoffs_by_week.setdefault((cd + 1) // 7, []).append(cd)
     for w in range(int(signup_day.min()) // 7, world.n_weeks):
-        simulate_week(cfg, world, state, w, out, tuple(cutoffs_by_week.get(w, ())), horizon_days, rng)
+        simulate_week(cfg, world, state, w, out, tuple(cutoffs_by_week.get(w, ())), horizon_days, rng, chunk_index)
     return {
         "customers": {
             "signup_day": state.signup_day,
@@ -95,6 +102,9 @@ def simulate_chunk(cfg: SyntheticConfig, world: World, chunk_index: int, signup_
         "events": out.events.concat(EVENT_DTYPES),
         "tickets": out.tickets.concat(TICKET_DTYPES),
         "oracle": out.oracle.concat(ORACLE_DTYPES),
+        "campaigns": campaigns.with_outcome(state.treatment.records() if state.treatment is not None
+                                            else out.campaigns.concat(campaigns.CAMPAIGN_DTYPES), state.churn_day,
+                                            horizon_days),
     }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -63,6 +64,8 @@ class CustomerState:
     driver: np.ndarray         # family index of the largest contribution in the churn week (-1: none)
     # tickets of the last weeks, for the complaints hazard: (cust, open, cat, resolved, sat) per week
     recent_tickets: deque = field(default_factory=lambda: deque(maxlen=TICKET_MEMORY_WEEKS))
+    # a synthetic campaign's effect on the hazard (features/synthetic/campaigns.py); None without campaigns
+    treatment: Any = None
 
     @property
     def n(self) -> int:

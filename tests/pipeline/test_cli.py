@@ -25,3 +25,23 @@ def test_each_stage_help_is_the_first_line_of_its_module_docstring():
     for stage, help_text in cli.STAGES.items():
         module = importlib.import_module(f"pipeline.{stage}")
         assert module.__doc__.strip().splitlines()[0] == help_text, stage
+
+
+def test_summary_names_the_last_measured_campaign(tmp_path):
+    import json
+    import os
+
+    from tests.paths import REPO
+
+    (tmp_path / "dvc.yaml").write_text((REPO / "dvc.yaml").read_text())
+    (tmp_path / "params.yaml").write_text((REPO / "params.yaml").read_text())
+    (tmp_path / "data/metrics").mkdir(parents=True)
+    (tmp_path / "data/metrics/campaign_metrics.json").write_text(json.dumps({"last_campaign": {
+        "campaign_id": "2024-11-30", "difference": -0.043, "difference_lower": -0.136, "difference_upper": 0.018,
+        "conclusion": "not_detectable"}}))
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env.pop("MLFLOW_TRACKING_URI", None)
+    proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "summary"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "last measured 2024-11-30: -0.043 churn vs holdout, 95% -0.136 to +0.018, not detectable" in proc.stdout

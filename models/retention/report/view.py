@@ -11,6 +11,7 @@ import pandas as pd
 
 from models.retention import i18n
 from models.retention.labels import feature_label
+from models.retention.report.campaign import campaign_view, holdout_note
 from models.retention.report.charts import hbar_chart_svg, histogram_svg, line_chart_svg, nice_max
 from models.retention.tiers import TIERS
 from models.retention.value import DAYS_PER_MONTH
@@ -54,6 +55,8 @@ class ReportContext:
         value_known: whether the data had any revenue information (else the value KPI says it is unknown).
         measures: the business's measures per cutoff, each drawn as a trend when the data has it.
         measure_windows: the look-back of each measure in days, for its title.
+        campaign_results: the measure stage's results; the section "Did the last campaign work?" reads them.
+        campaigns_waiting: campaigns not measured yet (their horizon has not passed).
     """
 
     as_of: _dt.date
@@ -75,6 +78,8 @@ class ReportContext:
     measures: pd.DataFrame | None = None   # per cutoff: average_value, nps, csat (models/retention/report/trends.py)
     measure_windows: dict[str, int] | None = None   # the days each measure looks back over ({"average_value": 365})
     display_names: dict | None = None      # business.display_names, for feature labels
+    campaign_results: pd.DataFrame | None = None   # data/campaigns/results.csv (the measure stage)
+    campaigns_waiting: int = 0             # campaigns whose horizon has not passed yet
 
 
 def tenure_band(tenure_days: pd.Series, language: str, profile: str | None = None) -> pd.Series:
@@ -323,8 +328,9 @@ def build_view(ctx: ReportContext, language: str) -> dict[str, Any]:
         drivers_title, max_value=nice_max(float(drivers["share"].max()) if len(drivers) else 1.0),
     )
     dist_title = i18n.t("report.charts.distribution", L, profile=profile)
-    top_n = min(int(ctx.top_n), len(scored))
-    rows = _table_rows(scored, top_n, L, ctx.currency, profile)
+    callable_ = scored[scored["campaign_group"] != "holdout"] if "campaign_group" in scored.columns else scored
+    top_n = min(int(ctx.top_n), len(callable_))
+    rows = _table_rows(callable_, top_n, L, ctx.currency, profile)  # a holdout customer is never in the call table
     return {
         "lang": L,
         "title": i18n.t("report.title", L, profile=profile),
@@ -360,4 +366,6 @@ def build_view(ctx: ReportContext, language: str) -> dict[str, Any]:
                         for s in i18n.lookup("report.how_to_read", L, profile=profile)],
         "footer": i18n.t("report.footer", L, profile=profile, date=i18n.format_date(ctx.as_of, L)),
         "tier_colours": _TIER_COLOURS,
+        "holdout_note": holdout_note(scored, L),
+        "campaign": campaign_view(ctx.campaign_results, L, ctx.currency, horizon, profile, ctx.campaigns_waiting),
     }

@@ -1,0 +1,84 @@
+"""End to end: the campaign loop on a synthetic world whose team acts (generate.campaigns), with `dvc repro`.
+
+One extra small world (the shared one has no campaigns): the generator's contacts
+go through validate, the measure stage compares each campaign's contacted group
+with its holdout, and the result is checked against the generator's true effect.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from mlflow.tracking import MlflowClient
+
+from tests.e2e.conftest import N_CUSTOMERS
+from tests.e2e.helpers import copy_repo, dvc, git, set_params
+from tests.paths import ARTIFACTS
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory):
+    path = copy_repo(tmp_path_factory.mktemp("e2e-campaigns") / "campaign repo")
+    set_params(path, generate__n_customers=N_CUSTOMERS,
+               generate__campaigns={"enabled": True, "top_share": 0.2, "control_share": 0.2, "reach_rate": 0.8})
+    git(path, "commit", "-qam", "tiny scale, a team that acts")
+    dvc(path, "repro")
+    return path
+
+
+def test_the_measured_interval_covers_the_true_effect_of_the_last_campaign(repo):
+    results = pd.read_csv(repo / "data/campaigns/results.csv", dtype={"campaign_id": str})
+    truth = pd.read_parquet(repo / "data/ground_truth/campaigns.parquet").set_index("campaign_id")
+    itt = results[(results["analysis"] == "itt") & (results["segment"] == "overall")].set_index("campaign_id")
+    assert set(itt.index) == set(truth.index)        # every campaign whose horizon passed is measured
+    last = itt.index.max()
+    true = truth.loc[last, "true_average_effect"]
+    assert itt.loc[last, "difference_lower"] <= true <= itt.loc[last, "difference_upper"]
+    assert (itt["n_contact"] + itt["n_holdout"]).eq(truth["n_assigned"].reindex(itt.index)).all()
+    covered = (itt["difference_lower"] <= truth["true_average_effect"]) & (
+        truth["true_average_effect"] <= itt["difference_upper"])
+    ARTIFACTS.mkdir(exist_ok=True)   # the figures, for the record: measured against true, every campaign
+    table = itt[["n_contact", "n_holdout", "difference", "difference_lower", "difference_upper", "conclusion"]].join(
+        truth["true_average_effect"]).assign(covered=covered)
+    (ARTIFACTS / "campaigns_measured_vs_true.csv").write_text(table.to_csv())
+    assert covered.mean() >= 0.8, pd.concat([itt[["difference_lower", "difference_upper"]], truth], axis=1)
+    assert {"contacted_only", "itt"} == set(results["analysis"])
+    assert {"overall", "risk_tier", "action", "driver_family"} == set(results["segment"])
+    metrics = json.loads((repo / "data/metrics/campaign_metrics.json").read_text())
+    assert metrics["last_campaign"]["campaign_id"] == last
+    assert "campaign_metrics.json" in dvc(repo, "metrics", "show").stdout
+
+
+def test_no_holdout_customer_is_called_and_reruns_assign_the_same_groups(repo):
+    scored = pd.read_csv(repo / "data/scored/at_risk_customers.csv", encoding="utf-8-sig")
+    held = scored[scored["campaign_group"] == "holdout"]
+    assert len(held) > 0 and (held["action_code"] == "HOLDOUT").all()
+    assert held["recommended_action"].str.startswith("Do not contact").all()
+    targeted = scored[scored["campaign_group"].notna()]
+    assert set(targeted["risk_tier"]) == {"High", "Medium"}
+    html = (repo / "data/reports/retention_report.html").read_text(encoding="utf-8")
+    table = html.split('id="risk-table"')[1].split("</table>")[0]
+    assert not any(f">{cid}<" in table for cid in held["customer_id"])
+    assert "Did the last campaign work?" in html and 'id="campaign-verdict"' in html
+    campaign = scored["campaign_id"].dropna().iloc[0]
+    path = repo / "data/campaigns" / campaign / "assignments.parquet"
+    first = pd.read_parquet(path)
+    assert set(first["customer_id"]) == set(targeted["customer_id"])
+    dvc(repo, "repro", "-f", "-s", "score")
+    pd.testing.assert_frame_equal(pd.read_parquet(path), first)
+
+
+def test_campaigns_are_in_mlflow(repo):
+    run_id = json.loads((repo / "data/models/mlflow_run.json").read_text())["run_id"]
+    client = MlflowClient(tracking_uri=f"sqlite:///{repo / 'mlflow.db'}")
+    run = client.get_run(run_id)
+    assert "campaign_difference" in run.data.metrics and run.data.metrics["campaign_n_holdout"] > 0
+    assert [a.path for a in client.list_artifacts(run_id, "campaigns")
+            if a.path.endswith(".csv")] == ["campaigns/results.csv"]
+    campaign = run.data.tags["campaign_id"]
+    assert [a.path for a in client.list_artifacts(run_id, f"campaigns/{campaign}")] == [
+        f"campaigns/{campaign}/assignments.parquet"]
