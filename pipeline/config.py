@@ -258,6 +258,28 @@ class PlaybookParams(_Section):
         return with_overrides(default_playbook(kind), self.model_dump(exclude_none=True))
 
 
+class SparkParams(_Section):
+    """Where and how ``engine: spark`` runs featurize and label (see pipeline/spark_engine.py)."""
+
+    master: str | None = "local[2]"   # None: the master spark-submit or the cluster gives
+    partitions: int = Field(8, gt=0)  # customer buckets (and shuffle partitions); a bucket fits one Python worker
+    input_dir: str | None = None      # the validated tables (e.g. s3a://bucket/validated); None: the stage's folder
+    output_dir: str | None = None     # also write features/ and labels/ there as partitioned Parquet; None: only
+                                      # the stage's own outputs under data/
+    conf: dict[str, str] = {}         # any further Spark settings, e.g. {spark.executor.memory: 8g}
+
+
+ENGINES = ("duckdb", "spark")
+
+
+def engine(params: dict[str, Any], path: str | Path = "params.yaml") -> str:
+    """The top-level ``engine`` key: duckdb (the default) or spark, for the featurize and label stages."""
+    value = params.get("engine", "duckdb")
+    if value not in ENGINES:
+        raise ParamsError(f"{path}: engine: {value!r} is not one of {', '.join(ENGINES)}")
+    return value
+
+
 class MlflowParams(_Section):
     tracking_uri: str | None = None
     experiment: str = "churn"
@@ -279,6 +301,7 @@ SECTIONS: dict[str, type[_Section]] = {
     "playbook": PlaybookParams,
     "mlflow": MlflowParams,
     "business": BusinessParams,
+    "spark": SparkParams,
 }
 
 

@@ -27,6 +27,7 @@ from features.defaults import (CONTRACT_NAMES, REVENUE_NAMES, auto_windows, find
 from features.cutoffs import schedule
 from pipeline import config
 from pipeline import duck
+from pipeline import spark_engine
 from pipeline.io import atomic_path, read_json, remove_outputs, write_json
 
 log = logging.getLogger(__name__)
@@ -180,7 +181,9 @@ def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("da
     as_of = dt.date.fromisoformat(manifest["as_of"])
     cutoffs, score_date = resolve_dates(cut, as_of, score.as_of)
 
-    con = duck.connect_validated(validated_dir)
+    engine = config.engine(params, params_path)
+    con = duck.connect_validated(validated_dir) if engine == "duckdb" else \
+        spark_engine.connect(params, params_path, validated_dir)
     first_day = con.sql("SELECT min(signup_date) FROM customers").fetchall()[0][0]
     cfg = feature_config(con, feat, tuple(manifest["attributes"]), horizon, as_of,
                          config.business_kind(params, params_path))
@@ -190,12 +193,13 @@ def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("da
     con.register("day_bucket", day_bucket)
     n_events = con.sql("SELECT count(*) FROM events").fetchall()[0][0]
     n_customers = con.sql("SELECT count(*) FROM customers").fetchall()[0][0]
-    ranges = customer_ranges(con, chunk_count(n_events, n_customers, feat.chunk_events))
+    ranges = customer_ranges(con, chunk_count(n_events, n_customers, feat.chunk_events)) if engine == "duckdb" \
+        else [(None, None)]
     _, info = feature_sql(cfg)
     for attribute, name in renamed_attributes(cfg).items():
         log.warning("customers column %r has the name of a computed feature; it is kept as feature %r", attribute, name)
-    log.info("building %d features at %d cutoffs for %d customers in %d range(s); windows %s days, value sums "
-             "of %s", len(info), len(cutoffs), n_customers, len(ranges), list(cfg.windows),
+    log.info("building %d features at %d cutoffs for %d customers in %d range(s) on %s; windows %s days, value "
+             "sums of %s", len(info), len(cutoffs), n_customers, len(ranges), engine, list(cfg.windows),
              list(cfg.value_sum_event_types) or "no event type")
     out_dir.mkdir(parents=True, exist_ok=True)
     for stale in out_dir.glob(".featurize-parts-*"):   # left by a killed run
@@ -204,10 +208,15 @@ def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("da
         parts = []
         for i, rng in enumerate(ranges):
             part = Path(parts_dir) / f"part-{i:05d}.parquet"
-            duck.write_query(con, feature_sql(cfg, customer_range=rng)[0], part)
+            if engine == "spark":   # every bucket of customers runs the same query (pipeline/spark_engine.py)
+                spark_engine.write(con, feature_sql(cfg)[0], params, params_path, "features", part)
+            else:
+                duck.write_query(con, feature_sql(cfg, customer_range=rng)[0], part)
             parts.append(part)
         stitch(parts, cutoffs, features_path)
 
+    con.close()
+    con = duck.connect()
     duck.view_parquet(con, "built", features_path)
     types = duck.column_types(con, "SELECT * FROM built")
     feature_cols = [f.name for f in info if f.name in types]

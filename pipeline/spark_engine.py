@@ -1,0 +1,212 @@
+"""The Spark engine (``engine: spark``): the featurize and label SQL, unchanged, run per customer bucket on Spark.
+
+Events, customers and tickets are bucketed by a hash of ``customer_id``
+(``spark.partitions`` buckets). Every feature and label of a customer reads only
+that customer's rows, so each bucket runs the very query the DuckDB engine runs
+(``features.build.feature_sql``, ``features.labels.label_sql``, ...) in a DuckDB
+connection inside ``groupBy(bucket).applyInArrow``; the results are the same by
+construction, and the parity test (``tests/pipeline/test_spark_parity.py``)
+checks it on awkward data. No SQL is copied or transpiled here.
+
+The small queries that decide what to compute (the most frequent event types,
+the first event, the varying value types: ``pipeline.featurize.feature_config``)
+run as Spark SQL on the whole table through :class:`SparkQueries`, which hands
+their (small) answers back as DuckDB relations.
+
+A bucket is one Arrow table in one Python worker: it must fit in that worker's
+memory (see the README, "Running on a cluster", for the measured need).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipeline import config
+from pipeline import duck
+
+BUCKET, TABLE = "_bucket", "_table"
+REPO = Path(__file__).resolve().parents[1]
+EXECUTOR_DUCKDB_MEMORY = "1GB"   # per bucket query; DuckDB spills beyond it
+
+
+def session(sp: config.SparkParams, timezone: str = "UTC"):
+    """The Spark session of a stage: ``spark.master`` (None: the one spark-submit or the cluster gives).
+
+    Local workers run this interpreter with this checkout first on their path, so that they import
+    the same pipeline code as the driver (on a cluster the executors have the package installed).
+    """
+    from pyspark.sql import SparkSession
+
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    paths = os.environ.get("PYTHONPATH", "").split(os.pathsep)
+    if str(REPO) not in paths:
+        os.environ["PYTHONPATH"] = os.pathsep.join([str(REPO), *filter(None, paths)])
+    builder = SparkSession.builder.appName("churn-pipeline")
+    if sp.master:
+        builder = builder.master(sp.master)
+    for key, value in {"spark.sql.shuffle.partitions": str(sp.partitions), "spark.sql.session.timeZone": timezone,
+                       "spark.ui.enabled": "false", "spark.sql.execution.arrow.pyspark.enabled": "true",
+                       "spark.sql.parquet.inferTimestampNTZ.enabled": "true", **sp.conf}.items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
+
+
+def read_tables(spark, input_dir: str, names: tuple[str, ...] = duck.TABLES) -> dict[str, Any]:
+    """The validated tables as Spark DataFrames (``<input_dir>/<name>.parquet``, a file or a folder)."""
+    tables = {}
+    for name in names:
+        path = f"{str(input_dir).rstrip('/')}/{name}.parquet"
+        try:
+            tables[name] = spark.read.parquet(path)
+        except Exception as exc:   # Spark's AnalysisException names the path but not what the stage needs
+            raise FileNotFoundError(f"{path}: the validated {name} table cannot be read by Spark ({exc})") from None
+    return tables
+
+
+class SparkQueries:
+    """A stand-in for a DuckDB connection: ``sql`` runs on Spark, its small answer comes back as a DuckDB relation.
+
+    ``register`` keeps small pandas tables (cutoffs, calendars): they become Spark views and are
+    shipped whole to every bucket.
+    """
+
+    def __init__(self, spark, tables: dict[str, Any], timezone: str = "UTC"):
+        self.spark, self.tables, self.timezone = spark, tables, timezone
+        self.small: dict[str, pa.Table] = {}
+        self._local = duck.connect(timezone=timezone)
+        for name, frame in tables.items():
+            frame.createOrReplaceTempView(name)
+
+    def sql(self, text: str) -> duckdb.DuckDBPyRelation:
+        return self._local.from_arrow(self.spark.sql(text).toArrow())
+
+    def register(self, name: str, frame: pd.DataFrame) -> None:
+        self.small[name] = pa.Table.from_pandas(frame, preserve_index=False)
+        self.spark.createDataFrame(frame).createOrReplaceTempView(name)
+
+    def close(self) -> None:
+        self._local.close()
+
+
+def _packed(tables: dict[str, Any], partitions: int):
+    """The tables as one frame: a bucket column, the table's name, and each table's columns prefixed."""
+    from pyspark.sql import functions as F
+
+    frames = [df.select(F.pmod(F.xxhash64("customer_id"), F.lit(partitions)).alias(BUCKET),
+                        F.lit(name).alias(TABLE), *[F.col(c).alias(f"{name}__{c}") for c in df.columns])
+              for name, df in tables.items()]
+    return functools.reduce(lambda a, b: a.unionByName(b, allowMissingColumns=True), frames)
+
+
+def _unpacked(batch: pa.Table, schemas: dict[str, pa.Schema]) -> dict[str, pa.Table]:
+    """Split one bucket back into its tables, each with the columns and types it had."""
+    out = {}
+    for name, schema in schemas.items():
+        rows = batch.filter(pc.equal(batch[TABLE], name))
+        out[name] = pa.table([rows[f"{name}__{f.name}"].cast(f.type) for f in schema], schema=schema)
+    return out
+
+
+def run_sql(sql: str, tables: dict[str, pa.Table], timezone: str, threads: int | None = 1,
+            memory_limit: str | None = None) -> pa.Table:
+    """Run one query in a fresh DuckDB connection over Arrow tables (a bucket's)."""
+    con = duck.connect(timezone=timezone, threads=threads, memory_limit=memory_limit)
+    try:
+        for name, table in tables.items():
+            con.register(name, table)
+        return con.sql(sql).to_arrow_table()
+    finally:
+        con.close()
+
+
+def result_types(sql: str, tables: dict[str, pa.Table], timezone: str) -> dict[str, str]:
+    """Column -> DuckDB type of a query's result, from empty tables of the same schemas (nothing runs)."""
+    con = duck.connect(timezone=timezone, threads=1)
+    try:
+        for name, table in tables.items():
+            con.register(name, table)
+        return duck.column_types(con, sql)
+    finally:
+        con.close()
+
+
+def _bucket_query(sql: str, schemas: dict[str, pa.Schema], small: dict[str, pa.Table], out: pa.Schema,
+                  timezone: str):
+    """The function each bucket runs: its tables plus the small ones, the query, the result in Spark's types."""
+    def run(batch: pa.Table) -> pa.Table:
+        result = run_sql(sql, {**_unpacked(batch, schemas), **small}, timezone, memory_limit=EXECUTOR_DUCKDB_MEMORY)
+        return result.cast(out)
+    return run
+
+
+def query(q: SparkQueries, sql: str, partitions: int, tables: tuple[str, ...] = duck.TABLES):
+    """Run ``sql`` per customer bucket on Spark.
+
+    Args:
+        q: the session's tables and small registered tables.
+        sql: a query that reads ``tables`` (and small tables) and whose rows each belong to one customer.
+        partitions: how many buckets.
+        tables: the big tables the query reads (bucketed by ``customer_id``).
+
+    Returns:
+        The Spark DataFrame of the results and the Arrow schema DuckDB gives them (to cast back to).
+    """
+    from pyspark.sql.pandas.types import from_arrow_schema, to_arrow_schema
+
+    big = {name: q.tables[name] for name in tables}
+    schemas = {name: to_arrow_schema(df.schema) for name, df in big.items()}
+    empty = {**{n: s.empty_table() for n, s in schemas.items()}, **q.small}
+    types = result_types(sql, empty, q.timezone)
+    spark_schema = from_arrow_schema(run_sql(f"SELECT * FROM ({sql}) LIMIT 0", empty, q.timezone).schema)
+    run = _bucket_query(sql, schemas, q.small, to_arrow_schema(spark_schema), q.timezone)
+    frame = _packed(big, partitions).groupBy(BUCKET).applyInArrow(run, schema=spark_schema)
+    return frame, types
+
+
+def collect(frame, output_dir: str | None, name: str, partition_by: str = "cutoff") -> pa.Table:
+    """Bring a result to the driver; with ``output_dir``, write it there first as partitioned Parquet
+    (``<output_dir>/<name>/cutoff=.../``; Spark's committer leaves no half-written folder) and read it back."""
+    if output_dir:
+        path = f"{output_dir.rstrip('/')}/{name}"
+        columns = frame.columns
+        frame.write.mode("overwrite").partitionBy(partition_by).parquet(path)
+        frame = frame.sparkSession.read.parquet(path).select(*columns)
+    return frame.toArrow()
+
+
+def write_sorted(table: pa.Table, types: dict[str, str], path: Path, timezone: str = "UTC") -> None:
+    """Write a collected result in DuckDB's types, ordered by (cutoff, customer_id) as the DuckDB engine's
+    queries order it: the same bytes as the DuckDB engine writes."""
+    from features.sql import ident
+
+    con = duck.connect(timezone=timezone)
+    try:
+        con.register("result", table)
+        columns = ", ".join(f"CAST({ident(c)} AS {t}) AS {ident(c)}" for c, t in types.items())
+        duck.write_query(con, f"SELECT {columns} FROM result ORDER BY cutoff, customer_id", path)
+    finally:
+        con.close()
+
+
+def connect(params: dict, params_path: Path, validated_dir: Path) -> SparkQueries:
+    """A stage's tables on Spark (``spark.input_dir``, else the stage's validated folder), behind DuckDB's
+    ``sql``/``register``."""
+    sp = config.section(params, "spark", params_path)
+    spark = session(sp)   # UTC, as duck.connect_validated: the validated timestamps are already local wall time
+    return SparkQueries(spark, read_tables(spark, sp.input_dir or str(validated_dir)))
+
+
+def write(q: SparkQueries, sql: str, params: dict, params_path: Path, name: str, path: Path) -> None:
+    """Run a stage's query per customer bucket and write it to ``path`` as the DuckDB engine would."""
+    sp = config.section(params, "spark", params_path)
+    frame, types = query(q, sql, sp.partitions)
+    write_sorted(collect(frame, sp.output_dir, name), types, path, q.timezone)
