@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
 import sys
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -172,25 +174,43 @@ def query(q: SparkQueries, sql: str, partitions: int, tables: tuple[str, ...] = 
     return frame, types
 
 
-def collect(frame, output_dir: str | None, name: str, partition_by: str = "cutoff") -> pa.Table:
-    """Bring a result to the driver; with ``output_dir``, write it there first as partitioned Parquet
-    (``<output_dir>/<name>/cutoff=.../``; Spark's committer leaves no half-written folder) and read it back."""
-    if output_dir:
-        path = f"{output_dir.rstrip('/')}/{name}"
-        columns = frame.columns
-        frame.write.mode("overwrite").partitionBy(partition_by).parquet(path)
-        frame = frame.sparkSession.read.parquet(path).select(*columns)
-    return frame.toArrow()
+def _local(path: str) -> Path | None:
+    """The local folder of a path or ``file:`` URI (None for object storage such as ``s3a://``)."""
+    if path.startswith("file:"):
+        return Path(urllib.parse.urlparse(path).path)
+    return None if "://" in path else Path(path)
 
 
-def write_sorted(table: pa.Table, types: dict[str, str], path: Path, timezone: str = "UTC") -> None:
+def collect(frame, output_dir: str | None, name: str, scratch: Path) -> duckdb.DuckDBPyRelation | pa.Table:
+    """Write a result as Parquet and hand it back for the local output.
+
+    With ``output_dir`` it goes to ``<output_dir>/<name>/cutoff=.../`` (Spark's committer: no half-written
+    folder) for the cluster's readers; without, to ``scratch`` (a local folder the caller removes). A
+    local folder comes back as the list of its Parquet files (DuckDB sorts them, spilling to disk); a table
+    on object storage through Spark, as one Arrow table (the driver must hold it).
+    """
+    path = f"{output_dir.rstrip('/')}/{name}" if output_dir else str(scratch / name)
+    writer = frame.write.mode("overwrite")
+    (writer.partitionBy("cutoff") if output_dir else writer).parquet(path)
+    folder = _local(path)
+    if folder is None:
+        return frame.sparkSession.read.parquet(path).select(*frame.columns).toArrow()
+    return sorted(str(p) for p in folder.rglob("*.parquet"))
+
+
+def write_sorted(result: list[str] | pa.Table, types: dict[str, str], path: Path, timezone: str = "UTC") -> None:
     """Write a collected result in DuckDB's types, ordered by (cutoff, customer_id) as the DuckDB engine's
     queries order it: the same bytes as the DuckDB engine writes."""
     from features.sql import ident
 
     con = duck.connect(timezone=timezone)
     try:
-        con.register("result", table)
+        if isinstance(result, pa.Table):
+            con.register("result", result)
+        elif result:
+            con.read_parquet(result, hive_partitioning=True).create_view("result")
+        else:   # Spark wrote no file: no rows
+            con.register("result", pa.table({c: pa.array([], pa.null()) for c in types}))
         columns = ", ".join(f"CAST({ident(c)} AS {t}) AS {ident(c)}" for c, t in types.items())
         duck.write_query(con, f"SELECT {columns} FROM result ORDER BY cutoff, customer_id", path)
     finally:
@@ -209,4 +229,9 @@ def write(q: SparkQueries, sql: str, params: dict, params_path: Path, name: str,
     """Run a stage's query per customer bucket and write it to ``path`` as the DuckDB engine would."""
     sp = config.section(params, "spark", params_path)
     frame, types = query(q, sql, sp.partitions)
-    write_sorted(collect(frame, sp.output_dir, name), types, path, q.timezone)
+    scratch = path.parent / f".{name}-spark"
+    shutil.rmtree(scratch, ignore_errors=True)
+    try:
+        write_sorted(collect(frame, sp.output_dir, name, scratch), types, path, q.timezone)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
