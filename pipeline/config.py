@@ -138,6 +138,7 @@ class TrainParams(_Section):
     cv_folds: int = Field(5, ge=2)
     optuna_trials: int = Field(0, ge=0)
     linear_blend: float | Literal["auto"] = "auto"
+    sample_customers: int | None = Field(None, gt=0)   # train on at most this many customers (seeded by seed)
 
     @field_validator("learning_rate")
     @classmethod
