@@ -268,6 +268,7 @@ class SparkParams(_Section):
     output_dir: str | None = None     # also write features/ and labels/ there as partitioned Parquet; None: only
                                       # the stage's own outputs under data/
     conf: dict[str, str] = {}         # any further Spark settings, e.g. {spark.executor.memory: 8g}
+    max_csv_rows: int = Field(1_000_000, gt=0)   # spark-score writes the CSV for the team up to this many customers
 
 
 ENGINES = ("duckdb", "spark")

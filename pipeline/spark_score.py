@@ -160,3 +160,51 @@ def write_population(population, out_dir: str, csv_path: Path | None, max_csv_ro
                                                           ascending=[False, True], kind="stable")
         write_csv_for_spreadsheet(frame[population.columns].reset_index(drop=True), csv_path)
     return n
+
+
+def champion(name: str, dst: str) -> tuple[str, lgb.Booster, dict]:
+    """The registry's champion: its URI, booster and model metadata (the files the pyfunc model wraps)."""
+    import mlflow
+
+    from pipeline.registry import _download_model
+
+    version = mlflow.MlflowClient().get_model_version_by_alias(name, "champion").version
+    booster, meta = _download_model(name, str(version), dst)
+    return f"models:/{name}/{version}", booster, meta
+
+
+def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("data/features"),
+         active_path: Path = Path("data/labels/active_at_score.parquet"),
+         out_dir: Path = Path("data/scored/spark")) -> int:
+    """Score and explain every customer active at the scoring date on Spark; return how many.
+
+    Writes ``<spark.output_dir>/scoring_population/scored_at=<date>/`` (or ``out_dir/scoring_population``)
+    and, with at most ``spark.max_csv_rows`` customers, ``out_dir/scored_customers.csv``.
+    """
+    import tempfile
+
+    import mlflow
+
+    from pipeline import config, spark_engine, tracking
+    from pipeline.io import read_json
+
+    params = config.load_params(params_path)
+    sp, ep = config.section(params, "spark", params_path), config.section(params, "explain", params_path)
+    language = config.section(params, "report", params_path).language
+    name = config.section(params, "evaluate", params_path).model_name
+    display_names = config.section(params, "business", params_path).display_names
+    kind = config.business_kind(params, params_path)
+    mlflow.set_tracking_uri(tracking.tracking_uri(config.section(params, "mlflow", params_path)))
+    fmeta = read_json(features_dir / "features_meta.json")
+    score_date = dt.date.fromisoformat(fmeta["score_date"])
+    spark = spark_engine.session(sp)
+    base = sp.output_dir.rstrip("/") if sp.output_dir else str(out_dir)
+    rows = scoring_frame(spark, f"{base}/features" if sp.output_dir else str(features_dir / "features.parquet"),
+                         str(active_path), score_date).repartition(sp.partitions, "customer_id")
+    with tempfile.TemporaryDirectory(prefix="champion-") as tmp:
+        uri, booster, meta = champion(name, tmp)
+        population = scoring_population(rows, uri, booster, meta, ep, language, score_date, kind, display_names,
+                                        fmeta.get("families"))
+        out_dir.mkdir(parents=True, exist_ok=True)
+        return write_population(population, f"{base}/scoring_population", out_dir / "scored_customers.csv",
+                                sp.max_csv_rows)

@@ -109,3 +109,22 @@ def test_spark_scores_and_reasons_equal_the_pipeline(spark, world, champion, tmp
     assert list((tmp_path / "scored").glob(f"scored_at={score_date.isoformat()}/*.parquet")), "partitioned Parquet"
     assert not spark_score.write_population(population, str(tmp_path / "big"), tmp_path / "no.csv", 3) < len(table)
     assert not (tmp_path / "no.csv").exists(), "no CSV past max_csv_rows"
+
+
+def test_spark_score_command_scores_every_active_customer_with_the_champion(spark, world, champion, tmp_path):
+    import mlflow
+
+    params = yaml.safe_load((world / "params.yaml").read_text(encoding="utf-8"))
+    params["mlflow"] = {"tracking_uri": mlflow.get_tracking_uri(), "experiment": "spark"}
+    params["evaluate"]["model_name"] = NAME
+    params["spark"] = {"master": "local[2]", "partitions": 3}
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params), encoding="utf-8")
+    n = spark_score.main(tmp_path / "params.yaml", world / "features", world / "labels/active_at_score.parquet",
+                         tmp_path / "out")
+    rows, _ = scoring_rows(world / "features", world / "labels/active_at_score.parquet")
+    booster = lgb.Booster(model_file=str(world / "model.txt"))
+    expected = ChurnModel(booster, json.loads((world / "model_meta.json").read_text())).predict_proba(rows)
+    table = pd.read_csv(tmp_path / "out/scored_customers.csv")
+    assert n == len(rows) == len(table)
+    np.testing.assert_allclose(table["churn_probability"].to_numpy(), np.sort(expected)[::-1], rtol=0, atol=1e-12)
+    assert (tmp_path / "out/scoring_population").is_dir()
