@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import shutil
 import sys
 import urllib.parse
@@ -48,16 +49,19 @@ def session(sp: config.SparkParams, timezone: str = "UTC"):
     """
     from pyspark.sql import SparkSession
 
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    paths = os.environ.get("PYTHONPATH", "").split(os.pathsep)
-    if str(REPO) not in paths:
-        os.environ["PYTHONPATH"] = os.pathsep.join([str(REPO), *filter(None, paths)])
+    if (sp.master or "").startswith("local"):   # a cluster's executors have their own Python and the package
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        paths = os.environ.get("PYTHONPATH", "").split(os.pathsep)
+        if str(REPO) not in paths:
+            os.environ["PYTHONPATH"] = os.pathsep.join([str(REPO), *filter(None, paths)])
     builder = SparkSession.builder.appName("churn-pipeline")
     if sp.master:
         builder = builder.master(sp.master)
     for key, value in {"spark.sql.shuffle.partitions": str(sp.partitions), "spark.sql.session.timeZone": timezone,
                        "spark.ui.enabled": "false", "spark.sql.execution.arrow.pyspark.enabled": "true",
-                       "spark.sql.parquet.inferTimestampNTZ.enabled": "true", **sp.conf}.items():
+                       "spark.sql.parquet.inferTimestampNTZ.enabled": "true",
+                       # one task per bucket: coalescing small shuffle partitions would leave cores idle
+                       "spark.sql.adaptive.coalescePartitions.enabled": "false", **sp.conf}.items():
         builder = builder.config(key, value)
     return builder.getOrCreate()
 
@@ -99,18 +103,25 @@ class SparkQueries:
         self._local.close()
 
 
-def _packed(tables: dict[str, Any], partitions: int):
-    """The tables as one frame: a bucket column, the table's name, and each table's columns prefixed."""
+def _bucket(df, partitions: int):
+    """``df`` with its customer bucket first (:data:`BUCKET`)."""
     from pyspark.sql import functions as F
 
-    frames = [df.select(F.pmod(F.xxhash64("customer_id"), F.lit(partitions)).alias(BUCKET),
-                        F.lit(name).alias(TABLE), *[F.col(c).alias(f"{name}__{c}") for c in df.columns])
+    return df.select(F.pmod(F.xxhash64("customer_id"), F.lit(partitions)).alias(BUCKET), *df.columns)
+
+
+def _packed(tables: dict[str, Any], partitions: int):
+    """The (small) tables as one frame: the bucket, the table's name, and each table's columns prefixed."""
+    from pyspark.sql import functions as F
+
+    frames = [_bucket(df, partitions).select(BUCKET, F.lit(name).alias(TABLE),
+                                             *[F.col(c).alias(f"{name}__{c}") for c in df.columns])
               for name, df in tables.items()]
     return functools.reduce(lambda a, b: a.unionByName(b, allowMissingColumns=True), frames)
 
 
 def _unpacked(batch: pa.Table, schemas: dict[str, pa.Schema]) -> dict[str, pa.Table]:
-    """Split one bucket back into its tables, each with the columns and types it had."""
+    """Split one bucket of the packed tables back into its tables, each with the columns and types it had."""
     out = {}
     for name, schema in schemas.items():
         rows = batch.filter(pc.equal(batch[TABLE], name))
@@ -141,37 +152,50 @@ def result_types(sql: str, tables: dict[str, pa.Table], timezone: str) -> dict[s
         con.close()
 
 
-def _bucket_query(sql: str, schemas: dict[str, pa.Schema], small: dict[str, pa.Table], out: pa.Schema,
-                  timezone: str):
+def _bucket_query(sql: str, big: str | None, schemas: dict[str, pa.Schema], small: dict[str, pa.Table],
+                  out: pa.Schema, timezone: str):
     """The function each bucket runs: its tables plus the small ones, the query, the result in Spark's types."""
-    def run(batch: pa.Table) -> pa.Table:
-        result = run_sql(sql, {**_unpacked(batch, schemas), **small}, timezone, memory_limit=EXECUTOR_DUCKDB_MEMORY)
-        return result.cast(out)
-    return run
+    def run(tables: dict[str, pa.Table]) -> pa.Table:
+        return run_sql(sql, {**tables, **small}, timezone, memory_limit=EXECUTOR_DUCKDB_MEMORY).cast(out)
+
+    rest = {n: s for n, s in schemas.items() if n != big}
+    if big is None:
+        return lambda packed: run(_unpacked(packed, rest))
+    # cogroup: (left, right) = (the big table's rows, the others packed)
+    return lambda rows, packed: run({**_unpacked(packed, rest), big: pa.table(
+        [rows[f.name].cast(f.type) for f in schemas[big]], schema=schemas[big])})
 
 
-def query(q: SparkQueries, sql: str, partitions: int, tables: tuple[str, ...] = duck.TABLES):
+def query(q: SparkQueries, sql: str, partitions: int, tables: tuple[str, ...] = duck.TABLES, big: str = "events"):
     """Run ``sql`` per customer bucket on Spark.
+
+    Only the tables the query names are shuffled. The big one (the event log) is cogrouped by bucket
+    with the others packed into one frame, so that event rows carry only their own columns.
 
     Args:
         q: the session's tables and small registered tables.
-        sql: a query that reads ``tables`` (and small tables) and whose rows each belong to one customer.
+        sql: a query that reads some of ``tables`` (and small tables); each result row belongs to one customer.
         partitions: how many buckets.
-        tables: the big tables the query reads (bucketed by ``customer_id``).
+        tables: the tables bucketed by ``customer_id``.
+        big: the largest of them.
 
     Returns:
-        The Spark DataFrame of the results and the Arrow schema DuckDB gives them (to cast back to).
+        The Spark DataFrame of the results and the DuckDB type of each result column (to cast back to).
     """
     from pyspark.sql.pandas.types import from_arrow_schema, to_arrow_schema
 
-    big = {name: q.tables[name] for name in tables}
-    schemas = {name: to_arrow_schema(df.schema) for name, df in big.items()}
+    frames = {n: q.tables[n] for n in tables if re.search(rf"\b{re.escape(n)}\b", sql)}
+    schemas = {name: to_arrow_schema(df.schema) for name, df in frames.items()}
     empty = {**{n: s.empty_table() for n, s in schemas.items()}, **q.small}
     types = result_types(sql, empty, q.timezone)
     spark_schema = from_arrow_schema(run_sql(f"SELECT * FROM ({sql}) LIMIT 0", empty, q.timezone).schema)
-    run = _bucket_query(sql, schemas, q.small, to_arrow_schema(spark_schema), q.timezone)
-    frame = _packed(big, partitions).groupBy(BUCKET).applyInArrow(run, schema=spark_schema)
-    return frame, types
+    big = big if big in frames else None
+    run = _bucket_query(sql, big, schemas, q.small, to_arrow_schema(spark_schema), q.timezone)
+    rest = _packed({n: df for n, df in frames.items() if n != big}, partitions).groupBy(BUCKET)
+    if big is None:
+        return rest.applyInArrow(run, schema=spark_schema), types
+    events = _bucket(frames[big], partitions).groupBy(BUCKET)
+    return events.cogroup(rest).applyInArrow(run, schema=spark_schema), types
 
 
 def _local(path: str) -> Path | None:
