@@ -205,7 +205,7 @@ def _local(path: str) -> Path | None:
     return None if "://" in path else Path(path)
 
 
-def collect(frame, output_dir: str | None, name: str, scratch: Path) -> duckdb.DuckDBPyRelation | pa.Table:
+def collect(frame, output_dir: str | None, name: str, scratch: Path) -> list[str] | pa.Table:
     """Write a result as Parquet and hand it back for the local output.
 
     With ``output_dir`` it goes to ``<output_dir>/<name>/cutoff=.../`` (Spark's committer: no half-written
