@@ -66,15 +66,25 @@ def session(sp: config.SparkParams, timezone: str = "UTC"):
     return builder.getOrCreate()
 
 
-def read_tables(spark, input_dir: str, names: tuple[str, ...] = duck.TABLES) -> dict[str, Any]:
-    """The validated tables as Spark DataFrames (``<input_dir>/<name>.parquet``, a file or a folder)."""
+def read_tables(spark, input_dir: str, names: tuple[str, ...] = duck.TABLES, key: str | None = None) -> dict[str, Any]:
+    """The validated tables as Spark DataFrames (``<input_dir>/<name>.parquet``, a file or a folder).
+
+    Raises:
+        ParamsError: (``key`` names the params key the folder came from) a table Spark cannot read.
+        FileNotFoundError: the same, for the stage's own validated folder.
+    """
     tables = {}
     for name in names:
         path = f"{str(input_dir).rstrip('/')}/{name}.parquet"
         try:
             tables[name] = spark.read.parquet(path)
-        except Exception as exc:   # Spark's AnalysisException names the path but not what the stage needs
-            raise FileNotFoundError(f"{path}: the validated {name} table cannot be read by Spark ({exc})") from None
+        except Exception as exc:   # Spark's AnalysisException: PATH_NOT_FOUND, unreadable file, ...
+            reason = str(exc).splitlines()[0]
+            if key:
+                raise config.ParamsError(f"{key}: {input_dir}: the validated {name} table {path} cannot be read "
+                                         f"by Spark ({reason})") from None
+            raise FileNotFoundError(f"{path}: the validated {name} table cannot be read by Spark ({reason}); "
+                                    "run the validate stage first") from None
     return tables
 
 
@@ -246,7 +256,8 @@ def connect(params: dict, params_path: Path, validated_dir: Path) -> SparkQuerie
     ``sql``/``register``."""
     sp = config.section(params, "spark", params_path)
     spark = session(sp)   # UTC, as duck.connect_validated: the validated timestamps are already local wall time
-    return SparkQueries(spark, read_tables(spark, sp.input_dir or str(validated_dir)))
+    return SparkQueries(spark, read_tables(spark, sp.input_dir or str(validated_dir),
+                                           key="spark.input_dir" if sp.input_dir else None))
 
 
 def write(q: SparkQueries, sql: str, params: dict, params_path: Path, name: str, path: Path) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -76,3 +74,21 @@ def test_engine_is_validated(validated, tmp_path):
     bad.write_text(yaml.safe_dump(params), encoding="utf-8")
     with pytest.raises(ValueError, match="spark.partitoins"):
         featurize.main(bad, validated, tmp_path / "out")
+
+
+def test_spark_reads_the_tables_from_input_dir_and_names_a_missing_one(spark, validated, tmp_path):
+    params = yaml.safe_load(_params(tmp_path, "spark", "churn_date").read_text(encoding="utf-8"))
+    params["spark"]["input_dir"] = str(validated)
+    good = tmp_path / "input-dir.yaml"
+    good.write_text(yaml.safe_dump(params), encoding="utf-8")
+    local = tmp_path / "local"   # the stage's own validated folder holds only validate's manifest here
+    local.mkdir()
+    (local / "manifest.json").write_bytes((validated / "manifest.json").read_bytes())
+    meta = featurize.main(good, local, tmp_path / "out")
+    assert sum(meta["rows_per_cutoff"].values()) == pq.read_metadata(tmp_path / "out/features.parquet").num_rows > 0
+    empty = tmp_path / "no tables here"
+    empty.mkdir()
+    params["spark"]["input_dir"] = str(empty)
+    good.write_text(yaml.safe_dump(params), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"spark.input_dir: .*no tables here.*customers table"):
+        featurize.main(good, validated, tmp_path / "out2")
