@@ -275,10 +275,15 @@ ENGINES = ("duckdb", "spark")
 
 
 def engine(params: dict[str, Any], path: str | Path = "params.yaml") -> str:
-    """The top-level ``engine`` key: duckdb (the default) or spark, for the featurize and label stages."""
+    """The top-level ``engine`` key: duckdb (the default) or spark, for the featurize and label stages.
+
+    The ``spark`` section is validated too, whichever the engine, so that a misspelled key there
+    stops the stage now, not on the day the engine is switched.
+    """
     value = params.get("engine", "duckdb")
     if value not in ENGINES:
         raise ParamsError(f"{path}: engine: {value!r} is not one of {', '.join(ENGINES)}")
+    section(params, "spark", path)
     return value
 
 

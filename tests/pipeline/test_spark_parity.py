@@ -69,7 +69,7 @@ def test_engine_is_validated(validated, tmp_path):
     bad.write_text(yaml.safe_dump(params), encoding="utf-8")
     with pytest.raises(ValueError, match="engine: 'polars' is not one of duckdb, spark"):
         featurize.main(bad, validated, tmp_path / "out")
-    params["engine"] = "spark"
+    params["engine"] = "duckdb"      # the spark section is checked whichever the engine
     params["spark"]["partitoins"] = 3
     bad.write_text(yaml.safe_dump(params), encoding="utf-8")
     with pytest.raises(ValueError, match="spark.partitoins"):
