@@ -168,7 +168,11 @@ def champion(name: str, dst: str) -> tuple[str, lgb.Booster, dict]:
 
     from pipeline.registry import _download_model
 
-    version = mlflow.MlflowClient().get_model_version_by_alias(name, "champion").version
+    try:
+        version = mlflow.MlflowClient().get_model_version_by_alias(name, "champion").version
+    except mlflow.exceptions.MlflowException:
+        raise RuntimeError(f"registered model {name!r} has no champion in {mlflow.get_tracking_uri()}: run the "
+                           "evaluate stage (its gate sets the alias) before scoring on Spark") from None
     booster, meta = _download_model(name, str(version), dst)
     return f"models:/{name}/{version}", booster, meta
 
@@ -178,8 +182,10 @@ def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("dat
          out_dir: Path = Path("data/scored/spark")) -> int:
     """Score and explain every customer active at the scoring date on Spark; return how many.
 
-    Writes ``<spark.output_dir>/scoring_population/scored_at=<date>/`` (or ``out_dir/scoring_population``)
-    and, with at most ``spark.max_csv_rows`` customers, ``out_dir/scored_customers.csv``.
+    Reads the features and the active customers from ``spark.output_dir`` when it is set (where the Spark
+    engine wrote them), else the stages' local outputs. Writes
+    ``<spark.output_dir>/scoring_population/scored_at=<date>/`` (or ``out_dir/scoring_population``) and,
+    with at most ``spark.max_csv_rows`` customers, ``out_dir/scored_customers.csv``.
     """
     import tempfile
 
@@ -199,8 +205,9 @@ def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("dat
     score_date = dt.date.fromisoformat(fmeta["score_date"])
     spark = spark_engine.session(sp)
     base = sp.output_dir.rstrip("/") if sp.output_dir else str(out_dir)
-    rows = scoring_frame(spark, f"{base}/features" if sp.output_dir else str(features_dir / "features.parquet"),
-                         str(active_path), score_date).repartition(sp.partitions, "customer_id")
+    features, active = ((f"{base}/features", f"{base}/active_at_score") if sp.output_dir   # the cluster's copies
+                        else (str(features_dir / "features.parquet"), str(active_path)))
+    rows = scoring_frame(spark, features, active, score_date).repartition(sp.partitions, "customer_id")
     with tempfile.TemporaryDirectory(prefix="champion-") as tmp:
         uri, booster, meta = champion(name, tmp)
         population = scoring_population(rows, uri, booster, meta, ep, language, score_date, kind, display_names,
