@@ -1,4 +1,7 @@
-"""An adversarial small world for the Spark parity tests: day boundaries, nulls, ties, one-event customers, non-ASCII ids."""
+"""An adversarial small world for the Spark parity tests.
+
+Day boundaries, month ends, sub-second and duplicate timestamps, nulls, ties, one-event customers, non-ASCII ids.
+"""
 
 from __future__ import annotations
 
@@ -70,7 +73,8 @@ def world(seed: int = 5, n: int = 60) -> tuple[pd.DataFrame, pd.DataFrame, pd.Da
 def _tickets(rng, ids: list[str], signup: list[dt.date]) -> pd.DataFrame:
     rows = []
     for i in range(0, len(ids), 2):
-        opened = pd.Timestamp(signup[i]) + pd.Timedelta(days=int(rng.integers(1, 200)), seconds=int(rng.integers(0, 86400)))
+        opened = pd.Timestamp(signup[i]) + pd.Timedelta(days=int(rng.integers(1, 200)),
+                                                        seconds=int(rng.integers(0, 86400)))
         resolved = None if i % 6 == 0 else opened + pd.Timedelta(hours=float(rng.uniform(1, 200)))
         rows.append((ids[i], opened.floor("us"), ("billing", "outage", "complaint")[i % 3], resolved,
                      None if i % 4 == 0 else float(rng.integers(1, 6))))

@@ -3,7 +3,6 @@ probabilities of ChurnModel and the reasons of the explain stage, customer for c
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import shutil
 from pathlib import Path
