@@ -10,7 +10,7 @@ $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found: install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,spark]"
 	touch $(STAMP)
 
 # Runs the whole pipeline on the built-in synthetic data, then says where everything is.
@@ -24,7 +24,13 @@ $(CHROMIUM):
 	@command -v apt-get >/dev/null 2>&1 || { echo "Chromium is needed for the report test: install it so that $(CHROMIUM) exists"; exit 1; }
 	SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null
 
-test: $(STAMP) $(CHROMIUM)
+# The Spark tests run a local[2] session: Spark 4 needs Java 17 or 21 (Debian's headless JRE).
+JAVA ?= /usr/bin/java
+$(JAVA):
+	@command -v apt-get >/dev/null 2>&1 || { echo "Java 17 is needed for the Spark tests: install it so that $(JAVA) exists"; exit 1; }
+	SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq openjdk-17-jre-headless >/dev/null
+
+test: $(STAMP) $(CHROMIUM) $(JAVA)
 	PATH="$(abspath $(BIN)):$$PATH" CHROMIUM_PATH=$(CHROMIUM) $(BIN)/python -m pytest
 
 # The MLflow UI on the repository's store; it prints the page that opens the runs as model training.
@@ -35,6 +41,6 @@ ui: $(STAMP)
 lock:
 	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
 	.venv-lock/bin/python -m pip install --quiet --upgrade pip
-	.venv-lock/bin/python -m pip install --quiet -e ".[dev]"
+	.venv-lock/bin/python -m pip install --quiet -e ".[dev,spark]"
 	.venv-lock/bin/python -m pip freeze --exclude-editable | grep -v '^churn-pipeline' > constraints.txt
 	rm -rf .venv-lock

@@ -67,6 +67,12 @@ for _stage in STAGES:
     _stage_command(_stage)
 
 
+@app.command(name="spark-score")
+def spark_score(params: Path = typer.Option(Path("params.yaml"), help="params file")) -> None:
+    """Score and explain every customer on Spark with the registry's champion (pipeline/spark_score.py)."""
+    _run("spark_score", params_path=params)
+
+
 def _store() -> tuple[str, str | None]:
     """The tracking URI and the experiment id (None before the first run)."""
     from mlflow.tracking import MlflowClient

@@ -148,6 +148,7 @@ class TrainParams(_Section):
     cv_folds: int = Field(5, ge=2)
     optuna_trials: int = Field(0, ge=0)
     linear_blend: float | Literal["auto"] = "auto"
+    sample_customers: int | None = Field(None, gt=0)   # train on at most this many customers (seeded by seed)
 
     @field_validator("learning_rate")
     @classmethod
@@ -294,6 +295,34 @@ class CampaignParams(_Section):
         return v
 
 
+class SparkParams(_Section):
+    """Where and how ``engine: spark`` runs featurize and label (see pipeline/spark_engine.py)."""
+
+    master: str | None = "local[2]"   # None: the master spark-submit or the cluster gives
+    partitions: int = Field(8, gt=0)  # customer buckets (and shuffle partitions); a bucket fits one Python worker
+    input_dir: str | None = None      # the validated tables (e.g. s3a://bucket/validated); None: the stage's folder
+    output_dir: str | None = None     # also write features/ and labels/ there as partitioned Parquet; None: only
+                                      # the stage's own outputs under data/
+    conf: dict[str, str] = {}         # any further Spark settings, e.g. {spark.executor.memory: 8g}
+    max_csv_rows: int = Field(1_000_000, gt=0)   # spark-score writes the CSV for the team up to this many customers
+
+
+ENGINES = ("duckdb", "spark")
+
+
+def engine(params: dict[str, Any], path: str | Path = "params.yaml") -> str:
+    """The top-level ``engine`` key: duckdb (the default) or spark, for the featurize and label stages.
+
+    The ``spark`` section is validated too, whichever the engine, so that a misspelled key there
+    stops the stage now, not on the day the engine is switched.
+    """
+    value = params.get("engine", "duckdb")
+    if value not in ENGINES:
+        raise ParamsError(f"{path}: engine: {value!r} is not one of {', '.join(ENGINES)}")
+    section(params, "spark", path)
+    return value
+
+
 class MlflowParams(_Section):
     tracking_uri: str | None = None
     experiment: str = "churn"
@@ -316,6 +345,7 @@ SECTIONS: dict[str, type[_Section]] = {
     "mlflow": MlflowParams,
     "business": BusinessParams,
     "campaign": CampaignParams,
+    "spark": SparkParams,
 }
 
 

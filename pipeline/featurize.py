@@ -29,6 +29,7 @@ from features.defaults import (CONTRACT_NAMES, REVENUE_NAMES, auto_windows, find
 from features.cutoffs import schedule
 from pipeline import config
 from pipeline import duck
+from pipeline import spark_engine
 from pipeline.io import atomic_path, read_json, remove_outputs, write_json
 from pipeline.parts import split_part, stitch
 from pipeline.ranges import RangeTables, customer_ranges
@@ -80,6 +81,15 @@ def feature_config(con, feat: config.FeaturizeParams, attributes: tuple[str, ...
     )
 
 
+def _row_groups(path: Path):
+    """The row groups of a Parquet file, one Arrow table at a time (memory stays at one row group)."""
+    import pyarrow.parquet as pq
+
+    file = pq.ParquetFile(path)
+    for i in range(file.num_row_groups):
+        yield file.read_row_group(i)
+
+
 def as_doubles(con, sql: str) -> str:
     """The query with its 128-bit integer columns (DuckDB's sums of counts) as DOUBLE, the type the Parquet
     writer gives them; every other column keeps its type."""
@@ -124,7 +134,9 @@ def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("da
     as_of = dt.date.fromisoformat(manifest["as_of"])
     cutoffs, score_date = resolve_dates(cut, as_of, score.as_of)
 
-    con = duck.connect_validated(validated_dir)
+    engine = config.engine(params, params_path)
+    con = duck.connect_validated(validated_dir) if engine == "duckdb" else \
+        spark_engine.connect(params, params_path, validated_dir)
     first_day = con.sql("SELECT min(signup_date) FROM customers").fetchall()[0][0]
     cfg = feature_config(con, feat, tuple(manifest["attributes"]), horizon, as_of,
                          config.business_kind(params, params_path))
@@ -134,12 +146,13 @@ def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("da
     con.register("day_bucket", day_bucket)
     n_events = con.sql("SELECT count(*) FROM events").fetchall()[0][0]
     n_customers = con.sql("SELECT count(*) FROM customers").fetchall()[0][0]
-    ranges = customer_ranges(con, chunk_count(n_events, n_customers, feat.chunk_events))
+    ranges = customer_ranges(con, chunk_count(n_events, n_customers, feat.chunk_events)) if engine == "duckdb" \
+        else [(None, None)]
     _, info = feature_sql(cfg)
     for attribute, name in renamed_attributes(cfg).items():
         log.warning("customers column %r has the name of a computed feature; it is kept as feature %r", attribute, name)
-    log.info("building %d features at %d cutoffs for %d customers in %d range(s); windows %s days, value sums "
-             "of %s", len(info), len(cutoffs), n_customers, len(ranges), list(cfg.windows),
+    log.info("building %d features at %d cutoffs for %d customers in %d range(s) on %s; windows %s days, value "
+             "sums of %s", len(info), len(cutoffs), n_customers, len(ranges), engine, list(cfg.windows),
              list(cfg.value_sum_event_types) or "no event type")
     out_dir.mkdir(parents=True, exist_ok=True)
     for stale in out_dir.glob(".featurize-parts-*"):   # left by a killed run
@@ -148,17 +161,26 @@ def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("da
         parts, schema, built = [], None, 0
         tables = RangeTables(con, ranges, validated_dir, Path(parts_dir) / "input")
         for i, rng in enumerate(ranges):
-            tables.select(i)
-            table = con.sql(as_doubles(con, feature_sql(cfg, customer_range=rng, ordered=False)[0])).to_arrow_table()
-            schema, built = schema or table.schema, built + table.num_rows
-            parts.append(Path(parts_dir) / f"part-{i:05d}")
-            split_part(table, cutoffs, parts[-1])
-            del table
+            if engine == "spark":   # every bucket of customers runs the same query (pipeline/spark_engine.py)
+                sorted_part = Path(parts_dir) / "spark.parquet"
+                spark_engine.write(con, feature_sql(cfg)[0], params, params_path, "features", sorted_part)
+                pieces = _row_groups(sorted_part)   # ordered by (cutoff, customer): each piece is a part in turn
+            else:
+                tables.select(i)
+                pieces = [con.sql(as_doubles(con, feature_sql(cfg, customer_range=rng, ordered=False)[0]))
+                          .to_arrow_table()]
+            for table in pieces:
+                schema, built = schema or table.schema, built + table.num_rows
+                parts.append(Path(parts_dir) / f"part-{len(parts):05d}")
+                split_part(table, cutoffs, parts[-1])
+                del table
         written = stitch(parts, cutoffs, schema, features_path)
     if written != built:   # never a silently shorter table
         features_path.unlink(missing_ok=True)
         raise RuntimeError(f"{features_path}: stitched {written} rows but the customer ranges built {built}")
 
+    con.close()
+    con = duck.connect()
     duck.view_parquet(con, "built", features_path)
     types = duck.column_types(con, "SELECT * FROM built")
     feature_cols = [f.name for f in info if f.name in types]

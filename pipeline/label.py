@@ -13,6 +13,7 @@ explain stage scores (in inactivity mode, only those with an event in the
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from pathlib import Path
 
@@ -22,9 +23,18 @@ from features.cutoffs import labelled
 from features.labels import active_customers_sql, label_calendar, label_sql, summary_sql
 from pipeline import config
 from pipeline import duck
+from pipeline import spark_engine
 from pipeline.io import atomic_path, read_json, remove_outputs
 
 log = logging.getLogger(__name__)
+
+
+def _write(engine: str, params: dict, params_path: Path, con, sql: str, name: str, path: Path) -> None:
+    """Write one query's result: straight from DuckDB, or per customer bucket on Spark."""
+    if engine == "duckdb":
+        duck.write_query(con, sql, path)
+    else:
+        spark_engine.write(con, sql, params, params_path, name, path)
 
 
 def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("data/interim/validated"),
@@ -45,17 +55,22 @@ def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("da
         raise config.ParamsError(
             f"label.horizon_days {lab.horizon_days} is longer than the data allows: no cutoff between "
             f"{cutoffs[0]} and {cutoffs[-1]} has {lab.horizon_days} days of data after it (data ends {as_of})")
-    con = duck.connect_validated(validated_dir)
+    engine = config.engine(params, params_path)
+    con = duck.connect_validated(validated_dir) if engine == "duckdb" else \
+        spark_engine.connect(params, params_path, validated_dir)
+    write = functools.partial(_write, engine, params, params_path)
     con.register("cutoffs", pd.DataFrame({"cutoff": done}))
     con.register("label_days", label_calendar(done, lab.horizon_days, lab.active_lookback_days))
-    duck.write_query(con, label_sql(lab.horizon_days, lab.min_tenure_days, mode=lab.mode,
-                                           passive_event_types=passive), labels_path)
-    duck.view_parquet(con, "labels", labels_path)
-    summary = con.sql(summary_sql()).df()
+    write(con, label_sql(lab.horizon_days, lab.min_tenure_days, mode=lab.mode, passive_event_types=passive),
+          "labels", labels_path)
     # The scoring date has no horizon yet: only the look-back part of the calendar is read.
     con.register("cutoffs", pd.DataFrame({"cutoff": [score_date]}))
     con.register("label_days", label_calendar([score_date], 0, lab.active_lookback_days))
-    duck.write_query(con, active_customers_sql(lab.mode, passive_event_types=passive), active_path)
+    write(con, active_customers_sql(lab.mode, passive_event_types=passive), "active_at_score", active_path)
+    con.close()
+    con = duck.connect()
+    duck.view_parquet(con, "labels", labels_path)
+    summary = con.sql(summary_sql()).df()
     con.close()
     summary["cutoff"] = pd.to_datetime(summary["cutoff"]).dt.strftime("%Y-%m-%d")
     with atomic_path(summary_path) as tmp:

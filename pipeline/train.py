@@ -23,17 +23,29 @@ import pandas as pd
 
 from models.training.booster import params_for
 from models.training.fit import TrainResult, train_cross_validated, train_out_of_time
+from models.training.sample import sample_customers
 from pipeline import config, tracking
 from pipeline.io import atomic_path, read_json, remove_outputs, write_json, write_parquet
 
 log = logging.getLogger(__name__)
 
 
-def load_training_frame(features_path: Path, labels_path: Path) -> pd.DataFrame:
-    """Features joined to labels on (customer_id, cutoff): only labelled rows."""
+def load_training_frame(features_path: Path, labels_path: Path, sample: int | None = None,
+                        seed: int = 42) -> pd.DataFrame:
+    """Features joined to labels on (customer_id, cutoff): only labelled rows.
+
+    With ``sample`` (``train.sample_customers``), only the rows of that many customers, chosen by a seeded
+    hash of their ids (``models.training.sample``), are read.
+    """
     labels = pd.read_parquet(labels_path)
+    chosen = sample_customers(labels["customer_id"], sample, seed)
+    filters = []
+    if chosen is not None:
+        labels = labels[labels["customer_id"].isin(chosen)]
+        filters = [("customer_id", "in", sorted(chosen))]
+        log.info("training on a sample of %d customers (train.sample_customers, seed %d)", len(chosen), seed)
     cutoffs = sorted(labels["cutoff"].unique())
-    feats = pd.read_parquet(features_path, filters=[("cutoff", "in", cutoffs)])
+    feats = pd.read_parquet(features_path, filters=[("cutoff", "in", cutoffs), *filters])
     frame = feats.merge(labels, on=["customer_id", "cutoff"], how="inner", validate="one_to_one")
     return frame.sort_values(["cutoff", "customer_id"], kind="stable").reset_index(drop=True)
 
@@ -108,7 +120,7 @@ def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("dat
     remove_outputs(model_path, meta_path, run_path, valid_pred_path)
     fmeta = read_json(features_dir / "features_meta.json")
     features, categorical = fmeta["features"], fmeta["categorical"]
-    frame = load_training_frame(features_dir / "features.parquet", labels_path)
+    frame = load_training_frame(features_dir / "features.parquet", labels_path, tp.sample_customers, tp.seed)
     labelled = sorted(frame["cutoff"].unique())
     lgb_params = params_for(tp, len(frame))
     settings = {**{f"train.{k}": v for k, v in tp.model_dump().items()},

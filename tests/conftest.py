@@ -76,3 +76,13 @@ def migrated_store(tmp_path_factory) -> Path:
     MlflowClient(tracking_uri=f"sqlite:///{path}").search_experiments()
     return path
 
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local[2] Spark session for every Spark test (the stages' getOrCreate reuses it)."""
+    from pipeline import config, spark_engine
+
+    session = spark_engine.session(config.SparkParams(master="local[2]", partitions=4))
+    yield session
+    session.stop()

@@ -66,6 +66,28 @@ def reference_groups(
     return out
 
 
+def reference_risk(booster: lightgbm.Booster, reference_X: pd.DataFrame, linear: LinearPart | None = None,
+                   linear_weight: float = 0.0) -> np.ndarray:
+    """The model's log-odds of the candidate reference customers (what ``quantile`` ranks them by)."""
+    reference_X = aligned(booster, reference_X)
+    risk = booster.predict(reference_X, raw_score=True)
+    if linear is not None and linear_weight:
+        risk = blend(risk, linear.raw(reference_X), linear_weight)
+    return risk
+
+
+def selection(reference_segment: pd.Series | None, risk: np.ndarray, quantile: float = 1.0,
+              size: int | None = 1000) -> dict[str, np.ndarray]:
+    """The reference customers of each segment value, and of everybody (key ""), as positions among the candidates.
+
+    Customers without a segment value are compared with everybody, so their group is left out.
+    """
+    groups = {} if reference_segment is None else reference_groups(reference_segment, risk, quantile, size)
+    groups.pop(_MISSING, None)
+    groups[""] = reference_groups(None, risk, quantile, size)[""]
+    return groups
+
+
 def segment_contributions(
     booster: lightgbm.Booster,
     X: pd.DataFrame,
@@ -76,6 +98,7 @@ def segment_contributions(
     size: int | None = 1000,
     linear: LinearPart | None = None,
     linear_weight: float = 0.0,
+    groups: dict[str, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Interventional TreeSHAP of every customer against reference customers of its own segment.
 
@@ -91,6 +114,8 @@ def segment_contributions(
         quantile, size: see :func:`reference_groups`.
         linear, linear_weight: the model's linear part and its blend weight (``train.linear_blend``);
             its exact SHAP values against the same reference customers are blended in.
+        groups: the reference customers already chosen (:func:`selection`, positions in ``reference_X``),
+            e.g. once for a population explained in parts on Spark; None: chosen here from ``reference_X``.
 
     Returns:
         ``(contributions, reference_value, reference)``: contributions in log-odds
@@ -102,19 +127,14 @@ def segment_contributions(
     reference_X = aligned(booster, reference_X)
     if len(reference_X) == 0:
         raise ValueError("no reference customers")
-    risk = booster.predict(reference_X, raw_score=True)
-    if linear is not None and linear_weight:
-        risk = blend(risk, linear.raw(reference_X), linear_weight)
-    everybody = reference_groups(None, risk, quantile, size)[""]
+    if groups is None:
+        groups = selection(reference_segment, reference_risk(booster, reference_X, linear, linear_weight),
+                           quantile, size)
     if segment is None or reference_segment is None:
-        groups: dict[str, np.ndarray] = {}
         keys = np.full(len(X), "", dtype=object)
     else:
-        groups = reference_groups(reference_segment, risk, quantile, size)
-        groups.pop(_MISSING, None)
         keys = _segment_keys(segment, len(X))
-        keys = np.where(np.isin(keys, list(groups)), keys, "").astype(object)
-    groups[""] = everybody
+        keys = np.where(np.isin(keys, [k for k in groups if k]), keys, "").astype(object)
     contrib = np.zeros((len(X), X.shape[1]))
     base = np.zeros(len(X))
     for key in pd.unique(keys):

@@ -36,7 +36,8 @@ log = logging.getLogger(__name__)
 
 def explain_customers(booster: lgb.Booster, meta: dict, rows: pd.DataFrame, reference_rows: pd.DataFrame, ep: Any,
                       language: str, profile: str | None = None, display_names: dict | None = None,
-                      families: dict[str, str] | None = None) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
+                      families: dict[str, str] | None = None, reference_groups: dict[str, np.ndarray] | None = None
+                      ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
     """Reasons and contributions for ``rows`` as the ``explain:`` params ask.
 
     Args:
@@ -50,6 +51,9 @@ def explain_customers(booster: lgb.Booster, meta: dict, rows: pd.DataFrame, refe
         profile: the business profile (``business.kind``), whose words the reasons use.
         display_names: ``business.display_names`` (event types and ticket categories).
         families: feature -> family for this kind of business (``features_meta.json``'s ``families``).
+        reference_groups: the reference customers already chosen among ``reference_rows``
+            (:func:`models.explain.reference.selection`), so that a population explained in parts
+            (on Spark) is compared with the same customers as when explained whole; None: chosen here.
 
     Returns:
         ``(reasons, contributions, reference_log_odds, reference)``: the frame of
@@ -71,7 +75,8 @@ def explain_customers(booster: lgb.Booster, meta: dict, rows: pd.DataFrame, refe
         ref_X, _ = matrix(reference_rows, meta["features"], meta["categorical"], meta["levels"])
         contributions, reference_log_odds, reference = segment_contributions(
             booster, X, rows[column] if column else None, ref_X, reference_rows[column] if column else None,
-            quantile=ep.reference_quantile, size=ep.reference_size, linear=linear, linear_weight=weight)
+            quantile=ep.reference_quantile, size=ep.reference_size, linear=linear, linear_weight=weight,
+            groups=reference_groups)
     tenure = (pd.to_numeric(rows["tenure_days"], errors="coerce").astype("float64").to_numpy()
               if "tenure_days" in rows.columns else None)
     ranking = (driver_first(contributions, meta["features"], tenure, families) if ep.driver == "family"

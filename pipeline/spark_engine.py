@@ -1,0 +1,275 @@
+"""The Spark engine (``engine: spark``): the featurize and label SQL, unchanged, run per customer bucket on Spark.
+
+Events, customers and tickets are bucketed by a hash of ``customer_id``
+(``spark.partitions`` buckets). Every feature and label of a customer reads only
+that customer's rows, so each bucket runs the very query the DuckDB engine runs
+(``features.build.feature_sql``, ``features.labels.label_sql``, ...) in a DuckDB
+connection inside ``groupBy(bucket).applyInArrow``; the results are the same by
+construction, and the parity test (``tests/pipeline/test_spark_parity.py``)
+checks it on awkward data. No SQL is copied or transpiled here.
+
+The small queries that decide what to compute (the most frequent event types,
+the first event, the varying value types: ``pipeline.featurize.feature_config``)
+run as Spark SQL on the whole table through :class:`SparkQueries`, which hands
+their (small) answers back as DuckDB relations.
+
+A bucket is one Arrow table in one Python worker: it must fit in that worker's
+memory (see the README, "Running on a cluster", for the measured need).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import shutil
+import sys
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipeline import config
+from pipeline import duck
+
+BUCKET, TABLE = "_bucket", "_table"
+REPO = Path(__file__).resolve().parents[1]
+EXECUTOR_DUCKDB_MEMORY = "1GB"   # per bucket query; DuckDB spills beyond it
+
+
+def session(sp: config.SparkParams, timezone: str = "UTC"):
+    """The Spark session of a stage: ``spark.master`` (None: the one spark-submit or the cluster gives).
+
+    Local workers run this interpreter with this checkout first on their path, so that they import
+    the same pipeline code as the driver (on a cluster the executors have the package installed).
+    """
+    from pyspark.sql import SparkSession
+
+    if (sp.master or "").startswith("local"):   # a cluster's executors have their own Python and the package
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        paths = os.environ.get("PYTHONPATH", "").split(os.pathsep)
+        if str(REPO) not in paths:
+            os.environ["PYTHONPATH"] = os.pathsep.join([str(REPO), *filter(None, paths)])
+    builder = SparkSession.builder.appName("churn-pipeline")
+    if sp.master:
+        builder = builder.master(sp.master)
+    for key, value in {"spark.sql.shuffle.partitions": str(sp.partitions), "spark.sql.session.timeZone": timezone,
+                       "spark.ui.enabled": "false", "spark.sql.execution.arrow.pyspark.enabled": "true",
+                       "spark.sql.parquet.inferTimestampNTZ.enabled": "true",
+                       # one task per bucket: coalescing small shuffle partitions would leave cores idle
+                       "spark.sql.adaptive.coalescePartitions.enabled": "false",
+                       # a bucket reaches Python in batches of this many rows: 10,000 (Spark's default) made
+                       # featurize's Spark phase 78 s instead of 46 s on 10M events (bench/spark.py's world)
+                       "spark.sql.execution.arrow.maxRecordsPerBatch": "200000", **sp.conf}.items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
+
+
+def read_tables(spark, input_dir: str, names: tuple[str, ...] = duck.TABLES, key: str | None = None) -> dict[str, Any]:
+    """The validated tables as Spark DataFrames (``<input_dir>/<name>.parquet``, a file or a folder).
+
+    Raises:
+        ParamsError: (``key`` names the params key the folder came from) a table Spark cannot read.
+        FileNotFoundError: the same, for the stage's own validated folder.
+    """
+    tables = {}
+    for name in names:
+        path = f"{str(input_dir).rstrip('/')}/{name}.parquet"
+        try:
+            tables[name] = spark.read.parquet(path)
+        except Exception as exc:   # Spark's AnalysisException: PATH_NOT_FOUND, unreadable file, ...
+            reason = str(exc).splitlines()[0]
+            if key:
+                raise config.ParamsError(f"{key}: {input_dir}: the validated {name} table {path} cannot be read "
+                                         f"by Spark ({reason})") from None
+            raise FileNotFoundError(f"{path}: the validated {name} table cannot be read by Spark ({reason}); "
+                                    "run the validate stage first") from None
+    return tables
+
+
+class SparkQueries:
+    """A stand-in for a DuckDB connection: ``sql`` runs on Spark, its small answer comes back as a DuckDB relation.
+
+    ``register`` keeps small pandas tables (cutoffs, calendars): they become Spark views and are
+    shipped whole to every bucket.
+    """
+
+    def __init__(self, spark, tables: dict[str, Any], timezone: str = "UTC"):
+        self.spark, self.tables, self.timezone = spark, tables, timezone
+        self.small: dict[str, pa.Table] = {}
+        self._local = duck.connect(timezone=timezone)
+        for name, frame in tables.items():
+            frame.createOrReplaceTempView(name)
+
+    def sql(self, text: str) -> duckdb.DuckDBPyRelation:
+        return self._local.from_arrow(self.spark.sql(text).toArrow())
+
+    def register(self, name: str, frame: pd.DataFrame) -> None:
+        self.small[name] = pa.Table.from_pandas(frame, preserve_index=False)
+        self.spark.createDataFrame(frame).createOrReplaceTempView(name)
+
+    def close(self) -> None:
+        self._local.close()
+
+
+def _bucket(df, partitions: int):
+    """``df`` with its customer bucket first (:data:`BUCKET`)."""
+    from pyspark.sql import functions as F
+
+    return df.select(F.pmod(F.xxhash64("customer_id"), F.lit(partitions)).alias(BUCKET), *df.columns)
+
+
+def _packed(tables: dict[str, Any], partitions: int):
+    """The (small) tables as one frame: the bucket, the table's name, and each table's columns prefixed."""
+    from pyspark.sql import functions as F
+
+    frames = [_bucket(df, partitions).select(BUCKET, F.lit(name).alias(TABLE),
+                                             *[F.col(c).alias(f"{name}__{c}") for c in df.columns])
+              for name, df in tables.items()]
+    return functools.reduce(lambda a, b: a.unionByName(b, allowMissingColumns=True), frames)
+
+
+def _unpacked(batch: pa.Table, schemas: dict[str, pa.Schema]) -> dict[str, pa.Table]:
+    """Split one bucket of the packed tables back into its tables, each with the columns and types it had."""
+    out = {}
+    for name, schema in schemas.items():
+        rows = batch.filter(pc.equal(batch[TABLE], name))
+        out[name] = pa.table([rows[f"{name}__{f.name}"].cast(f.type) for f in schema], schema=schema)
+    return out
+
+
+def run_sql(sql: str, tables: dict[str, pa.Table], timezone: str, threads: int | None = 1,
+            memory_limit: str | None = None) -> pa.Table:
+    """Run one query in a fresh DuckDB connection over Arrow tables (a bucket's)."""
+    con = duck.connect(timezone=timezone, threads=threads, memory_limit=memory_limit)
+    try:
+        for name, table in tables.items():
+            con.register(name, table)
+        return con.sql(sql).to_arrow_table()
+    finally:
+        con.close()
+
+
+def result_types(sql: str, tables: dict[str, pa.Table], timezone: str) -> dict[str, str]:
+    """Column -> DuckDB type of a query's result, from empty tables of the same schemas (nothing runs)."""
+    con = duck.connect(timezone=timezone, threads=1)
+    try:
+        for name, table in tables.items():
+            con.register(name, table)
+        return duck.column_types(con, sql)
+    finally:
+        con.close()
+
+
+def _bucket_query(sql: str, big: str | None, schemas: dict[str, pa.Schema], small: dict[str, pa.Table],
+                  out: pa.Schema, timezone: str):
+    """The function each bucket runs: its tables plus the small ones, the query, the result in Spark's types."""
+    def run(tables: dict[str, pa.Table]) -> pa.Table:
+        return run_sql(sql, {**tables, **small}, timezone, memory_limit=EXECUTOR_DUCKDB_MEMORY).cast(out)
+
+    rest = {n: s for n, s in schemas.items() if n != big}
+    if big is None:
+        return lambda packed: run(_unpacked(packed, rest))
+    # cogroup: (left, right) = (the big table's rows, the others packed)
+    return lambda rows, packed: run({**_unpacked(packed, rest), big: pa.table(
+        [rows[f.name].cast(f.type) for f in schemas[big]], schema=schemas[big])})
+
+
+def query(q: SparkQueries, sql: str, partitions: int, tables: tuple[str, ...] = duck.TABLES, big: str = "events"):
+    """Run ``sql`` per customer bucket on Spark.
+
+    Only the tables the query names are shuffled. The big one (the event log) is cogrouped by bucket
+    with the others packed into one frame, so that event rows carry only their own columns.
+
+    Args:
+        q: the session's tables and small registered tables.
+        sql: a query that reads some of ``tables`` (and small tables); each result row belongs to one customer.
+        partitions: how many buckets.
+        tables: the tables bucketed by ``customer_id``.
+        big: the largest of them.
+
+    Returns:
+        The Spark DataFrame of the results and the DuckDB type of each result column (to cast back to).
+    """
+    from pyspark.sql.pandas.types import from_arrow_schema, to_arrow_schema
+
+    frames = {n: q.tables[n] for n in tables if re.search(rf"\b{re.escape(n)}\b", sql)}
+    schemas = {name: to_arrow_schema(df.schema) for name, df in frames.items()}
+    empty = {**{n: s.empty_table() for n, s in schemas.items()}, **q.small}
+    types = result_types(sql, empty, q.timezone)
+    spark_schema = from_arrow_schema(run_sql(f"SELECT * FROM ({sql}) LIMIT 0", empty, q.timezone).schema)
+    big = big if big in frames else None
+    run = _bucket_query(sql, big, schemas, q.small, to_arrow_schema(spark_schema), q.timezone)
+    rest = _packed({n: df for n, df in frames.items() if n != big}, partitions).groupBy(BUCKET)
+    if big is None:
+        return rest.applyInArrow(run, schema=spark_schema), types
+    events = _bucket(frames[big], partitions).groupBy(BUCKET)
+    return events.cogroup(rest).applyInArrow(run, schema=spark_schema), types
+
+
+def _local(path: str) -> Path | None:
+    """The local folder of a path or ``file:`` URI (None for object storage such as ``s3a://``)."""
+    if path.startswith("file:"):
+        return Path(urllib.parse.urlparse(path).path)
+    return None if "://" in path else Path(path)
+
+
+def collect(frame, output_dir: str | None, name: str, scratch: Path) -> list[str] | pa.Table:
+    """Write a result as Parquet and hand it back for the local output.
+
+    With ``output_dir`` it goes to ``<output_dir>/<name>/cutoff=.../`` (Spark's committer: no half-written
+    folder) for the cluster's readers; without, to ``scratch`` (a local folder the caller removes). A
+    local folder comes back as the list of its Parquet files (DuckDB sorts them, spilling to disk); a table
+    on object storage through Spark, as one Arrow table (the driver must hold it).
+    """
+    path = f"{output_dir.rstrip('/')}/{name}" if output_dir else str(scratch / name)
+    writer = frame.write.mode("overwrite")
+    (writer.partitionBy("cutoff") if output_dir else writer).parquet(path)
+    folder = _local(path)
+    if folder is None:
+        return frame.sparkSession.read.parquet(path).select(*frame.columns).toArrow()
+    return sorted(str(p) for p in folder.rglob("*.parquet"))
+
+
+def write_sorted(result: list[str] | pa.Table, types: dict[str, str], path: Path, timezone: str = "UTC") -> None:
+    """Write a collected result in DuckDB's types, ordered by (cutoff, customer_id) as the DuckDB engine's
+    queries order it: the same bytes as the DuckDB engine writes."""
+    from features.sql import ident
+
+    con = duck.connect(timezone=timezone)
+    try:
+        if isinstance(result, pa.Table):
+            con.register("result", result)
+        elif result:
+            con.read_parquet(result, hive_partitioning=True).create_view("result")
+        else:   # Spark wrote no file: no rows
+            con.register("result", pa.table({c: pa.array([], pa.null()) for c in types}))
+        columns = ", ".join(f"CAST({ident(c)} AS {t}) AS {ident(c)}" for c, t in types.items())
+        duck.write_query(con, f"SELECT {columns} FROM result ORDER BY cutoff, customer_id", path)
+    finally:
+        con.close()
+
+
+def connect(params: dict, params_path: Path, validated_dir: Path) -> SparkQueries:
+    """A stage's tables on Spark (``spark.input_dir``, else the stage's validated folder), behind DuckDB's
+    ``sql``/``register``."""
+    sp = config.section(params, "spark", params_path)
+    spark = session(sp)   # UTC, as duck.connect_validated: the validated timestamps are already local wall time
+    return SparkQueries(spark, read_tables(spark, sp.input_dir or str(validated_dir),
+                                           key="spark.input_dir" if sp.input_dir else None))
+
+
+def write(q: SparkQueries, sql: str, params: dict, params_path: Path, name: str, path: Path) -> None:
+    """Run a stage's query per customer bucket and write it to ``path`` as the DuckDB engine would."""
+    sp = config.section(params, "spark", params_path)
+    frame, types = query(q, sql, sp.partitions)
+    scratch = path.parent / f".{name}-spark"
+    shutil.rmtree(scratch, ignore_errors=True)
+    try:
+        write_sorted(collect(frame, sp.output_dir, name, scratch), types, path, q.timezone)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)

@@ -1,0 +1,94 @@
+"""engine: spark builds the same features, labels and scoring population as DuckDB, on an adversarial world."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+from pipeline import featurize, label
+from pipeline.validate import validate
+from tests.paths import REPO
+from tests.spark_world import END, ODD_IDS, write_raw
+
+OUTPUTS = ("features/features.parquet", "labels/labels.parquet", "labels/active_at_score.parquet")
+
+
+@pytest.fixture(scope="module")
+def validated(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("spark-world")
+    validate(write_raw(root / "raw"), root / "validated", root / "rejected", root / "report.json", "strict", END)
+    return root / "validated"
+
+
+def _params(tmp: Path, engine: str, mode: str, output_dir: Path | None = None) -> Path:
+    params = yaml.safe_load((REPO / "params.yaml").read_text(encoding="utf-8"))
+    params["cutoffs"].update(first="2024-01-31", last=None, frequency="month_end")
+    params["label"].update(mode=mode, horizon_days=30)
+    params["engine"] = engine
+    params["spark"] = {"master": "local[2]", "partitions": 4, "output_dir": str(output_dir) if output_dir else None}
+    path = tmp / f"params-{engine}-{mode}.yaml"
+    path.write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _run(tmp: Path, validated: Path, engine: str, mode: str, output_dir: Path | None = None) -> tuple[Path, dict]:
+    out = tmp / f"{engine}-{mode}"
+    params = _params(tmp, engine, mode, output_dir)
+    meta = featurize.main(params, validated, out / "features")
+    label.main(params, validated, out / "features/features_meta.json", out / "labels")
+    return out, meta
+
+
+@pytest.mark.parametrize("mode", ["churn_date", "inactivity"])
+def test_spark_equals_duckdb(spark, validated, tmp_path, mode):
+    duck_out, duck_meta = _run(tmp_path, validated, "duckdb", mode)
+    spark_out, spark_meta = _run(tmp_path, validated, "spark", mode, tmp_path / "cluster")
+    assert spark_meta == duck_meta
+    for name in OUTPUTS:
+        a, b = pq.read_table(duck_out / name), pq.read_table(spark_out / name)
+        assert a.num_rows > 0, f"{name}: the world must produce rows"
+        assert b.schema == a.schema, f"{name}: column types differ"
+        keys = [("cutoff", "ascending"), ("customer_id", "ascending")]
+        assert b.sort_by(keys).equals(a.sort_by(keys)), f"{name}: Spark's rows differ from DuckDB's"
+        assert (spark_out / name).read_bytes() == (duck_out / name).read_bytes(), f"{name}: not the same bytes"
+    assert (spark_out / "labels/label_summary.csv").read_text() == (duck_out / "labels/label_summary.csv").read_text()
+    feats = pq.read_table(duck_out / OUTPUTS[0]).to_pandas()
+    assert set(ODD_IDS) & set(feats["customer_id"]), "non-ASCII ids reach the features"
+    assert feats.isna().any().any(), "the world has nulls in the features"
+    cluster = pq.read_table(tmp_path / "cluster/features")
+    assert cluster.num_rows == pq.read_metadata(duck_out / OUTPUTS[0]).num_rows, "output_dir holds every row"
+
+
+def test_engine_is_validated(validated, tmp_path):
+    params = yaml.safe_load(_params(tmp_path, "duckdb", "churn_date").read_text(encoding="utf-8"))
+    params["engine"] = "polars"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(params), encoding="utf-8")
+    with pytest.raises(ValueError, match="engine: 'polars' is not one of duckdb, spark"):
+        featurize.main(bad, validated, tmp_path / "out")
+    params["engine"] = "duckdb"      # the spark section is checked whichever the engine
+    params["spark"]["partitoins"] = 3
+    bad.write_text(yaml.safe_dump(params), encoding="utf-8")
+    with pytest.raises(ValueError, match="spark.partitoins"):
+        featurize.main(bad, validated, tmp_path / "out")
+
+
+def test_spark_reads_the_tables_from_input_dir_and_names_a_missing_one(spark, validated, tmp_path):
+    params = yaml.safe_load(_params(tmp_path, "spark", "churn_date").read_text(encoding="utf-8"))
+    params["spark"]["input_dir"] = str(validated)
+    good = tmp_path / "input-dir.yaml"
+    good.write_text(yaml.safe_dump(params), encoding="utf-8")
+    local = tmp_path / "local"   # the stage's own validated folder holds only validate's manifest here
+    local.mkdir()
+    (local / "manifest.json").write_bytes((validated / "manifest.json").read_bytes())
+    meta = featurize.main(good, local, tmp_path / "out")
+    assert sum(meta["rows_per_cutoff"].values()) == pq.read_metadata(tmp_path / "out/features.parquet").num_rows > 0
+    empty = tmp_path / "no tables here"
+    empty.mkdir()
+    params["spark"]["input_dir"] = str(empty)
+    good.write_text(yaml.safe_dump(params), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"spark.input_dir: .*no tables here.*customers table"):
+        featurize.main(good, validated, tmp_path / "out2")
