@@ -31,7 +31,7 @@ from pipeline import config
 from pipeline import duck
 from pipeline import spark_engine
 from pipeline.io import atomic_path, read_json, remove_outputs, write_json
-from pipeline.parts import split_part, stitch
+from pipeline.parts import Background, split_part, stitch
 from pipeline.ranges import RangeTables, customer_ranges
 
 log = logging.getLogger(__name__)
@@ -157,7 +157,8 @@ def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("da
     out_dir.mkdir(parents=True, exist_ok=True)
     for stale in out_dir.glob(".featurize-parts-*"):   # left by a killed run
         shutil.rmtree(stale, ignore_errors=True)
-    with tempfile.TemporaryDirectory(prefix=".featurize-parts-", dir=out_dir) as parts_dir:
+    # a range is split into its cutoffs in the background while DuckDB builds the next
+    with tempfile.TemporaryDirectory(prefix=".featurize-parts-", dir=out_dir) as parts_dir, Background() as splitter:
         parts, schema, built = [], None, 0
         tables = RangeTables(con, ranges, validated_dir, Path(parts_dir) / "input")
         for i, rng in enumerate(ranges):
@@ -172,8 +173,9 @@ def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("da
             for table in pieces:
                 schema, built = schema or table.schema, built + table.num_rows
                 parts.append(Path(parts_dir) / f"part-{len(parts):05d}")
-                split_part(table, cutoffs, parts[-1])
+                splitter.submit(split_part, table, cutoffs, parts[-1])
                 del table
+        splitter.wait()
         written = stitch(parts, cutoffs, schema, features_path)
     if written != built:   # never a silently shorter table
         features_path.unlink(missing_ok=True)

@@ -12,6 +12,7 @@ not depend on how the customers were split.
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pyarrow as pa
@@ -22,6 +23,30 @@ import pyarrow.parquet as pq
 from pipeline.io import atomic_path
 
 ROW_GROUP_ROWS = 122_880   # DuckDB's default row group size
+
+
+class Background:
+    """One job at a time in a background thread: :meth:`submit` first waits for the previous job (so at most one
+    range waits in memory beside the one being built) and re-raises its error."""
+
+    def __init__(self):
+        self._pool = ThreadPoolExecutor(max_workers=1)
+        self._job: Future | None = None
+
+    def submit(self, fn, *args) -> None:
+        self.wait()
+        self._job = self._pool.submit(fn, *args)
+
+    def wait(self) -> None:
+        job, self._job = self._job, None
+        if job is not None:
+            job.result()
+
+    def __enter__(self) -> "Background":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._pool.shutdown(wait=True)
 
 
 def _cutoff_file(part: Path, k: int) -> Path:
@@ -40,16 +65,21 @@ def split_part(table: pa.Table, cutoffs: list[dt.date], part: Path) -> None:
         RuntimeError: rows at a cutoff that is not in ``cutoffs`` (never dropped silently).
     """
     part.mkdir(parents=True, exist_ok=True)
-    table = table.take(pc.sort_indices(table, sort_keys=[("cutoff", "ascending"), ("customer_id", "ascending")]))
-    column = table["cutoff"]
+    order = pc.sort_indices(table, sort_keys=[("cutoff", "ascending"), ("customer_id", "ascending")])
+    days = pc.take(table["cutoff"], order)
     kept = 0
     for k, cutoff in enumerate(cutoffs):
-        rows = table.filter(pc.equal(column, pa.scalar(cutoff, pa.date32())))
-        if rows.num_rows:
-            with ipc.new_file(_cutoff_file(part, k), table.schema,
-                              options=ipc.IpcWriteOptions(compression="lz4")) as writer:
-                writer.write_table(rows)
-            kept += rows.num_rows
+        # the rows of one cutoff are a run of the sorted order: the columns are copied once
+        mask = pc.equal(days, pa.scalar(cutoff, pa.date32()))
+        n = pc.sum(mask).as_py() or 0
+        if not n:
+            continue
+        lo = int(pc.index(days, pa.scalar(cutoff, pa.date32())).as_py())
+        rows = table.take(order.slice(lo, n))
+        with ipc.new_file(_cutoff_file(part, k), table.schema,
+                          options=ipc.IpcWriteOptions(compression="lz4")) as writer:
+            writer.write_table(rows)
+        kept += n
     if kept != table.num_rows:
         raise RuntimeError(f"{part}: {table.num_rows - kept} of the range's {table.num_rows} rows are at a cutoff "
                            f"that is not one of the stage's {len(cutoffs)} cutoffs")
