@@ -7,14 +7,16 @@ customers like it instead of restating the segment.
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from collections.abc import Callable
 
 import lightgbm
 import numpy as np
 import pandas as pd
 
 from models.explain.native import aligned
-from models.explain.treeshap import interventional_contributions
+from models.explain.treeshap import ReferenceTables, interventional_contributions, reference_tables
 from models.explain.blend import blend_contributions
 from models.training.linear import LinearPart, blend
 
@@ -66,6 +68,73 @@ def reference_groups(
     return out
 
 
+@dataclasses.dataclass(frozen=True)
+class SegmentReference:
+    """The reference customers of every segment value, summarised once for explaining customers in chunks."""
+
+    tables: dict[str, ReferenceTables]   # per segment value ("" = everybody)
+    rows: dict[str, pd.DataFrame]        # the reference customers of each (model matrix), for the linear part
+
+
+def reference_risk(booster: lightgbm.Booster, reference_X: pd.DataFrame, linear: LinearPart | None = None,
+                   linear_weight: float = 0.0) -> np.ndarray:
+    """Raw (blended) score of candidate reference customers: it ranks the "healthy" ones (row by row)."""
+    part = aligned(booster, reference_X)
+    risk = booster.predict(part, raw_score=True)
+    return blend(risk, linear.raw(part), linear_weight) if linear is not None and linear_weight else risk
+
+
+def segment_reference(booster: lightgbm.Booster, risk: np.ndarray, reference_segment: pd.Series | None,
+                      rows_of: Callable[[np.ndarray], pd.DataFrame], quantile: float = 1.0,
+                      size: int | None = 1000) -> SegmentReference:
+    """Choose each segment's reference customers (:func:`reference_groups`) and summarise them for the booster.
+
+    Args:
+        booster: the model.
+        risk: :func:`reference_risk` of every candidate reference customer, e.g. the scored population.
+        reference_segment: their segment values (None: one group of everybody).
+        rows_of: the model matrix of the candidates at some positions (only the chosen ones are built).
+        quantile, size: see :func:`reference_groups`.
+
+    Returns:
+        The tables and reference rows of every segment value, and of everybody under ``""``.
+    """
+    if len(risk) == 0:
+        raise ValueError("no reference customers")
+    groups = {} if reference_segment is None else reference_groups(reference_segment, risk, quantile, size)
+    groups.pop(_MISSING, None)
+    groups[""] = reference_groups(None, risk, quantile, size)[""]
+    rows = {key: aligned(booster, rows_of(idx)) for key, idx in groups.items()}
+    return SegmentReference({key: reference_tables(booster, r) for key, r in rows.items()}, rows)
+
+
+def explain_segments(booster: lightgbm.Booster, ref: SegmentReference, X: pd.DataFrame, segment: pd.Series | None,
+                     linear: LinearPart | None = None,
+                     linear_weight: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Interventional TreeSHAP of every customer of X against the reference customers of its own segment.
+
+    Customers whose segment value has no reference customers (or no value) are explained against
+    everybody's. Each row's result depends only on that row and ``ref``: explaining X in chunks
+    gives the same bits as explaining it at once.
+
+    Returns:
+        ``(contributions, reference_value, reference)`` as :func:`segment_contributions`.
+    """
+    X = aligned(booster, X)
+    if segment is None:
+        keys = np.full(len(X), "", dtype=object)
+    else:
+        keys = _segment_keys(segment, len(X))
+        keys = np.where(np.isin(keys, [k for k in ref.tables if k]), keys, "").astype(object)
+    contrib = np.zeros((len(X), X.shape[1]))
+    base = np.zeros(len(X))
+    for key in pd.unique(keys):
+        rows = np.flatnonzero(keys == key)
+        c, b = interventional_contributions(booster, X.iloc[rows], ref.tables[key])
+        contrib[rows], base[rows] = blend_contributions(c, b, linear, linear_weight, X.iloc[rows], ref.rows[key])
+    return contrib, base, keys
+
+
 def segment_contributions(
     booster: lightgbm.Booster,
     X: pd.DataFrame,
@@ -98,28 +167,11 @@ def segment_contributions(
         equal to the raw score, and per customer the segment value it was
         compared with ("" when compared with everybody).
     """
-    X = aligned(booster, X)
     reference_X = aligned(booster, reference_X)
     if len(reference_X) == 0:
         raise ValueError("no reference customers")
-    risk = booster.predict(reference_X, raw_score=True)
-    if linear is not None and linear_weight:
-        risk = blend(risk, linear.raw(reference_X), linear_weight)
-    everybody = reference_groups(None, risk, quantile, size)[""]
-    if segment is None or reference_segment is None:
-        groups: dict[str, np.ndarray] = {}
-        keys = np.full(len(X), "", dtype=object)
-    else:
-        groups = reference_groups(reference_segment, risk, quantile, size)
-        groups.pop(_MISSING, None)
-        keys = _segment_keys(segment, len(X))
-        keys = np.where(np.isin(keys, list(groups)), keys, "").astype(object)
-    groups[""] = everybody
-    contrib = np.zeros((len(X), X.shape[1]))
-    base = np.zeros(len(X))
-    for key in pd.unique(keys):
-        rows = np.flatnonzero(keys == key)
-        c, b = interventional_contributions(booster, X.iloc[rows], reference_X.iloc[groups[key]])
-        contrib[rows], base[rows] = blend_contributions(c, b, linear, linear_weight, X.iloc[rows],
-                                                        reference_X.iloc[groups[key]])
-    return contrib, base, keys
+    ref = segment_reference(booster, reference_risk(booster, reference_X, linear, linear_weight),
+                            None if segment is None else reference_segment, lambda idx: reference_X.iloc[idx],
+                            quantile, size)
+    return explain_segments(booster, ref, X, segment if reference_segment is not None else None, linear,
+                            linear_weight)
