@@ -44,33 +44,45 @@ def _popcount(bits: np.ndarray) -> np.ndarray:
     return count
 
 
+def _weights(u: np.ndarray, ur: np.ndarray, d: int) -> tuple[np.ndarray, np.ndarray]:
+    """Shapley weights ``(w_a, w_b)`` of x-patterns ``u`` (rows) against reference patterns ``ur`` (columns)."""
+    full = (1 << d) - 1
+    a = _popcount(full & ~ur)[None, :]    # conditions only x meets
+    b = _popcount(full & ~u)[:, None]     # conditions only r meets
+    reached = ((u[:, None] | ur[None, :]) == full) & (a + b > 0)  # every condition met by x or r, not both everywhere
+    w_a = np.where(reached & (a > 0), _FACTORIAL[np.maximum(a - 1, 0)] * _FACTORIAL[b] / _FACTORIAL[a + b], 0.0)
+    w_b = np.where(reached & (b > 0), _FACTORIAL[a] * _FACTORIAL[np.maximum(b - 1, 0)] / _FACTORIAL[a + b], 0.0)
+    return w_a, w_b
+
+
+def _outside(patterns: np.ndarray, d: int) -> np.ndarray:
+    """``(len(patterns), d)``: whether each player's bit is unset in each pattern."""
+    return (~np.asarray(patterns, dtype=np.int64)[:, None] & (1 << np.arange(d, dtype=np.int64))[None, :]) != 0
+
+
+def leaf_table(d: int, ref_patterns: np.ndarray, ref_share: np.ndarray, value: float) -> np.ndarray:
+    """A leaf's contributions to its ``d`` path players for every x-pattern ``0 .. 2**d - 1``: ``(2**d, d)``."""
+    u = np.arange(1 << d, dtype=np.int64)
+    w_a, w_b = _weights(u, np.asarray(ref_patterns, dtype=np.int64), d)
+    gain = ((w_a * ref_share)[:, :, None] * _outside(ref_patterns, d)[None, :, :]).sum(axis=1)
+    loss = (w_b * ref_share).sum(axis=1)[:, None] * _outside(u, d)
+    return value * (gain - loss)
+
+
 def leaf_rows(patterns: np.ndarray, d: int, ref_patterns: np.ndarray, ref_share: np.ndarray,
               value: float) -> np.ndarray:
-    """A leaf's contributions to its ``d`` path players, for customers with the given patterns.
-
-    Args:
-        patterns: x's pattern per row (bit i set: x meets player i's conditions on the path).
-        d: players on the path.
-        ref_patterns, ref_share: the reference rows' distinct patterns and the share of rows with each.
-        value: the leaf value.
+    """The rows of :func:`leaf_table` for some x-patterns only (a leaf with too many players for a table).
 
     Returns:
         ``(len(patterns), d)``; each row depends only on its own pattern (the reference patterns are
-        summed in their given order), never on the other rows.
+        added one at a time, in their given order), never on the other rows.
     """
-    full = (1 << d) - 1
-    bits = 1 << np.arange(d, dtype=np.int64)
     u = np.asarray(patterns, dtype=np.int64)
-    b = _popcount(full & ~u)
-    in_b = (~u[:, None] & bits[None, :]) != 0
+    in_b = _outside(u, d)
     out = np.zeros((u.size, d))
-    for pattern, share in zip(ref_patterns.tolist(), ref_share.tolist()):
-        a = int(_popcount(np.array([full & ~pattern]))[0])
-        reached = ((u | pattern) == full) & (a + b > 0)  # every condition met by x or r, and not both everywhere
-        in_a = (~pattern & bits) != 0
-        w_a = np.where(reached & (a > 0), _FACTORIAL[max(a - 1, 0)] * _FACTORIAL[b] / _FACTORIAL[a + b], 0.0)
-        w_b = np.where(reached & (b > 0), _FACTORIAL[a] * _FACTORIAL[np.maximum(b - 1, 0)] / _FACTORIAL[a + b], 0.0)
-        out += (share * w_a)[:, None] * in_a[None, :] - (share * w_b)[:, None] * in_b
+    for pattern, share in zip(np.asarray(ref_patterns, dtype=np.int64), ref_share.tolist()):
+        w_a, w_b = _weights(u, pattern[None], d)
+        out += (share * w_a) * _outside(pattern[None], d) - (share * w_b) * in_b
     return value * out
 
 
@@ -116,7 +128,7 @@ def _leaf(tree: Tree, value: float, path, player: np.ndarray, left_r: np.ndarray
     conditions = tuple(tuple(c) for c in by_player.values())
     ref_patterns, counts = np.unique(_pattern(left_r, conditions), return_counts=True)
     share = counts / len(left_r)
-    table = leaf_rows(np.arange(1 << d), d, ref_patterns, share, value).T.copy() if d <= max_leaf_bits else None
+    table = leaf_table(d, ref_patterns, share, value).T.copy() if d <= max_leaf_bits else None
     return _Leaf(np.array(list(by_player), dtype=np.intp), conditions, value, ref_patterns, share, table)
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models.explain.tables import leaf_rows
+from models.explain.tables import leaf_rows, leaf_table
 from models.explain.treeshap import interventional_contributions, reference_tables
 from tests.models.explain.test_shap import _brute_force, _frame
 
@@ -82,6 +82,7 @@ def test_leaf_rows_depend_only_on_their_own_pattern():
     ref_patterns = np.unique(rng.integers(0, 1 << d, 12))
     share = rng.dirichlet(np.ones(ref_patterns.size))
     every = leaf_rows(np.arange(1 << d), d, ref_patterns, share, 0.7)
+    np.testing.assert_allclose(leaf_table(d, ref_patterns, share, 0.7), every, atol=1e-15)
     some = np.array([31, 0, 17, 17, 4])
     assert np.array_equal(leaf_rows(some, d, ref_patterns, share, 0.7), every[some])
 
