@@ -50,10 +50,12 @@ def _reference(booster: lgb.Booster, meta: dict, rows: pd.DataFrame, reference_r
     def rows_of(idx: np.ndarray) -> pd.DataFrame:
         return matrix(reference_rows.iloc[idx], meta["features"], meta["categorical"], meta["levels"])[0]
 
-    # Every candidate is scored (to rank the healthy ones), a chunk at a time; only the chosen are kept.
-    risk = np.concatenate([reference_risk(booster, rows_of(np.arange(s, min(s + chunk_rows, len(reference_rows)))),
-                                          linear, weight) for s in range(0, len(reference_rows), chunk_rows)]
-                          or [np.zeros(0)])
+    # With a quantile below 1 every candidate is scored (to keep the healthy ones), a chunk at a time; with 1
+    # the risk is never read (the reference is spread evenly over all of them), so it is not computed.
+    n = len(reference_rows)
+    risk = np.zeros(n) if ep.reference_quantile >= 1 else np.concatenate(
+        [reference_risk(booster, rows_of(np.arange(s, min(s + chunk_rows, n))), linear, weight)
+         for s in range(0, n, chunk_rows)] or [np.zeros(0)])
     ref = segment_reference(booster, risk, reference_rows[column] if column else None, rows_of,
                             ep.reference_quantile, ep.reference_size)
     return ref, column

@@ -93,8 +93,8 @@ def test_family_contributions_keep_sign_and_move_censored_windows_to_tenure():
     np.testing.assert_allclose(out[1], [0.0, -0.2, 0.6, 0.0, 0.0, 0.3]), "a 90-day count at 20 days is early life"
 
 
-@pytest.mark.parametrize("method", ["interventional", "tree_path"])
-def test_explaining_in_chunks_gives_the_same_outputs_as_at_once(method):
+@pytest.mark.parametrize("method,quantile", [("interventional", 1.0), ("interventional", 0.5), ("tree_path", 1.0)])
+def test_explaining_in_chunks_gives_the_same_outputs_as_at_once(method, quantile):
     from models.retention.explain_customers import explain_customers
     from models.training.booster import matrix
     from models.training.linear import fit_linear
@@ -108,7 +108,7 @@ def test_explaining_in_chunks_gives_the_same_outputs_as_at_once(method):
             "linear": {**linear.to_dict(), "weight": 0.25}}
     rows = X.assign(contract=X["contract"].astype(str), customer_id=[f"C{i:05d}" for i in range(len(X))])
     rows.loc[::17, "contract"] = None   # no segment value: compared with everybody
-    ep = config.ExplainParams(method=method, reference_size=300)
+    ep = config.ExplainParams(method=method, reference_size=300, reference_quantile=quantile)
     whole = explain_customers(booster, meta, rows, rows, ep, "en", chunk_rows=len(rows))
     assert set(whole[3]) == ({"", "annual", "monthly"} if method == "interventional" else {""})
     for chunk_rows in (1000, 97):
