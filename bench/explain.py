@@ -126,7 +126,8 @@ def _meta(X: pd.DataFrame) -> dict:
 
 def _before_path(booster: lgb.Booster, X: pd.DataFrame, sub: pd.DataFrame, ep: ExplainParams) -> tuple:
     """The explanation before issue 18 for ``sub``: its engine per contract against the same reference, then reasons."""
-    risk = np.concatenate([reference_risk(booster, X.iloc[s:s + CHUNK_ROWS]) for s in range(0, len(X), CHUNK_ROWS)])
+    risk = np.zeros(len(X)) if ep.reference_quantile >= 1 else np.concatenate(  # as explain_customers does
+        [reference_risk(booster, X.iloc[s:s + CHUNK_ROWS]) for s in range(0, len(X), CHUNK_ROWS)])
     groups = reference_groups(X["contract"], risk, ep.reference_quantile, ep.reference_size)
     names = list(X.columns)
     contrib, new, t_old, t_new, t_tables = np.zeros(sub.shape), np.zeros(sub.shape), 0.0, 0.0, 0.0
