@@ -7,7 +7,8 @@ conditions. With A the players only x meets and B those only r meets, the leaf
 value v gives each i in A ``v (|A|-1)! |B|! / (|A|+|B|)!`` and each j in B
 ``-v |A|! (|B|-1)! / (|A|+|B|)!``, averaged over r. So the reference side is
 summarised once, per leaf, as its distinct patterns and their shares, and the
-contribution for every possible pattern of x is tabulated from it.
+contribution for every possible pattern of x is tabulated from it (with sums
+over superset patterns, so the cost does not grow with the reference size).
 
 A small tree (at most ``max_tree_splits`` splits; LightGBM's default 7-leaf trees
 have 6) goes further: x's pattern on every leaf is a function of x's decisions
@@ -60,13 +61,41 @@ def _outside(patterns: np.ndarray, d: int) -> np.ndarray:
     return (~np.asarray(patterns, dtype=np.int64)[:, None] & (1 << np.arange(d, dtype=np.int64))[None, :]) != 0
 
 
+def _superset_shares(d: int, ref_patterns: np.ndarray, ref_share: np.ndarray) -> np.ndarray:
+    """``G[S, a]``: the share of reference rows whose pattern contains ``S`` and misses ``a`` of the ``d`` bits."""
+    size = 1 << d
+    full = size - 1
+    G = np.zeros((size, d + 1))
+    G[ref_patterns, _popcount(full & ~ref_patterns)] = ref_share
+    masks = np.arange(size)
+    for bit in range(d):  # sum over supersets, one bit at a time
+        without = masks[(masks & (1 << bit)) == 0]
+        G[without] += G[without | (1 << bit)]
+    return G
+
+
 def leaf_table(d: int, ref_patterns: np.ndarray, ref_share: np.ndarray, value: float) -> np.ndarray:
-    """A leaf's contributions to its ``d`` path players for every x-pattern ``0 .. 2**d - 1``: ``(2**d, d)``."""
-    u = np.arange(1 << d, dtype=np.int64)
-    w_a, w_b = _weights(u, np.asarray(ref_patterns, dtype=np.int64), d)
-    gain = ((w_a * ref_share)[:, :, None] * _outside(ref_patterns, d)[None, :, :]).sum(axis=1)
-    loss = (w_b * ref_share).sum(axis=1)[:, None] * _outside(u, d)
-    return value * (gain - loss)
+    """A leaf's contributions to its ``d`` path players for every x-pattern ``0 .. 2**d - 1``: ``(2**d, d)``.
+
+    For x-pattern u, the references that reach the leaf with x are those meeting every condition x
+    misses (pattern containing ``S = ~u``); they are summed per number ``a`` of conditions they miss
+    with superset sums, so the cost is ``2**d d**2`` whatever the number of reference patterns.
+    """
+    ref_patterns = np.asarray(ref_patterns, dtype=np.int64)
+    G = _superset_shares(d, ref_patterns, ref_share)
+    full = (1 << d) - 1
+    S = full & ~np.arange(1 << d, dtype=np.int64)           # conditions x misses
+    b = _popcount(S)[:, None]
+    a = np.arange(d + 1)[None, :]
+    w_a = np.where(a > 0, _FACTORIAL[np.maximum(a - 1, 0)] * _FACTORIAL[b] / _FACTORIAL[a + b], 0.0)
+    w_b = np.where(b > 0, _FACTORIAL[a] * _FACTORIAL[np.maximum(b - 1, 0)] / _FACTORIAL[a + b], 0.0)
+    reached = G[S]
+    loss = (reached * w_b).sum(axis=1)
+    out = np.zeros((1 << d, d))
+    for i in range(d):  # player i gains from the references that reach the leaf and miss i (x meets it)
+        missing_i = reached - G[S | (1 << i)]
+        out[:, i] = np.where((S >> i) & 1 == 0, (missing_i * w_a).sum(axis=1), -loss)
+    return value * out
 
 
 def leaf_rows(patterns: np.ndarray, d: int, ref_patterns: np.ndarray, ref_share: np.ndarray,
@@ -133,13 +162,13 @@ def _leaf(tree: Tree, value: float, path, player: np.ndarray, left_r: np.ndarray
 
 
 def tree_table(tree: Tree, Rf: np.ndarray, player: np.ndarray, max_tree_splits: int = 10,
-               max_leaf_bits: int = 10) -> TreeTable:
+               max_leaf_bits: int = 12) -> TreeTable:
     """Tabulate one tree's interventional contributions against the reference rows ``Rf`` (float matrix)."""
     codes = tuple(s.left_codes if s.categories is not None else None for s in tree.splits)
     left_r = np.stack([goes_left(Rf[:, s.feature], s, c) for s, c in zip(tree.splits, codes)], axis=1)
     leaves = tuple(_leaf(tree, v, path, player, left_r, max_leaf_bits) for v, path in tree.leaves)
     s = len(tree.splits)
-    if s > max_tree_splits:
+    if s > max_tree_splits or any(leaf.table is None for leaf in leaves):
         return TreeTable(tree.splits, codes, np.zeros(0, dtype=np.intp), None, leaves)
     players = np.unique(np.concatenate([leaf.players for leaf in leaves]))
     decisions = ((np.arange(1 << s)[:, None] >> np.arange(s)[None, :]) & 1).astype(bool)

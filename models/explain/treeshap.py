@@ -54,7 +54,7 @@ def _players(booster: lightgbm.Booster, groups: np.ndarray | None) -> tuple[np.n
 
 
 def reference_tables(booster: lightgbm.Booster, reference: pd.DataFrame, groups: np.ndarray | None = None,
-                     max_tree_splits: int = 10, max_leaf_bits: int = 10) -> ReferenceTables:
+                     max_tree_splits: int = 10, max_leaf_bits: int = 12) -> ReferenceTables:
     """Summarise the booster against a reference set, once, for explaining any number of customers.
 
     Args:
