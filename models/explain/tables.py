@@ -14,9 +14,12 @@ A small tree (at most ``max_tree_splits`` splits; LightGBM's default 7-leaf tree
 have 6) goes further: x's pattern on every leaf is a function of x's decisions
 at the tree's splits, so the whole tree becomes one table indexed by those
 decision bits, and explaining a customer costs one decision per split plus one
-lookup per player of the tree. Larger trees keep a table per leaf, indexed by
-x's pattern there (a full table while the leaf has at most ``max_leaf_bits``
-players, else rows for the patterns a block of customers has).
+lookup per player of the tree. A larger tree is cut into groups of leaves under
+one node whose paths use at most ``max_tree_splits`` splits together
+(:func:`leaf_groups`), each tabulated the same way; a leaf deeper than that
+keeps a table of its own, indexed by x's pattern there (a full table while the
+leaf has at most ``max_leaf_bits`` players, else rows for the patterns a block
+of customers has).
 
 Every table row is computed from the reference patterns alone, in a fixed
 order, and each customer's contributions are summed tree by tree in model
@@ -177,6 +180,34 @@ def tree_table(tree: Tree, Rf: np.ndarray, player: np.ndarray, max_tree_splits: 
         cols = np.searchsorted(players, leaf.players)
         table[cols] += leaf.table[:, _pattern(decisions, leaf.conditions)]
     return TreeTable(tree.splits, codes, players, table, ())
+
+
+def _subtree(tree: Tree, leaves: tuple[int, ...]) -> Tree:
+    """Some of a tree's leaves, with only the splits their paths use (renumbered in tree order)."""
+    used = sorted({split for i in leaves for split, _ in tree.leaves[i][1]})
+    local = {split: j for j, split in enumerate(used)}
+    return Tree(tuple(tree.splits[j] for j in used),
+                tuple((tree.leaves[i][0], tuple((local[j], go) for j, go in tree.leaves[i][1])) for i in leaves))
+
+
+def leaf_groups(tree: Tree, max_splits: int) -> list[Tree]:
+    """The tree's leaves in groups under one node whose paths use at most ``max_splits`` splits together.
+
+    A 7-leaf tree is one group; a 31-leaf tree becomes a few groups (the deepest leaves alone), each
+    small enough for one table by decision bits. Leaves contribute independently, so the groups'
+    contributions add up to the tree's.
+    """
+    out, stack = [], [(0, tuple(range(len(tree.leaves))))]
+    while stack:
+        depth, leaves = stack.pop()
+        group = _subtree(tree, leaves)
+        if len(group.splits) <= max_splits or len(leaves) == 1:
+            out.append(group)
+            continue
+        # every leaf here shares the first ``depth`` steps, so step ``depth`` is the same node's split
+        left = tuple(i for i in leaves if tree.leaves[i][1][depth][1])
+        stack += [(depth + 1, tuple(i for i in leaves if i not in left)), (depth + 1, left)]
+    return out
 
 
 def _decisions(t: TreeTable, XT: np.ndarray) -> list[np.ndarray]:

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from models.explain.native import aligned
-from models.explain.tables import TreeTable, add_tree, tree_table
+from models.explain.tables import TreeTable, add_tree, leaf_groups, tree_table
 from models.explain.trees import as_float_matrix, parse_trees
 
 BLOCK_ROWS = 16_384  # customers per block: the block's decision and lookup arrays stay in the CPU cache
@@ -73,8 +73,9 @@ def reference_tables(booster: lightgbm.Booster, reference: pd.DataFrame, groups:
     if len(Rf) == 0:
         raise ValueError("the reference set is empty")
     reference_value = float(np.mean(booster.predict(aligned(booster, reference), raw_score=True)))
-    trees = tuple(tree_table(t, Rf, player, max_tree_splits, max_leaf_bits)
-                  for t in parse_trees(booster) if t.splits)  # a constant tree moves f(x) and f(r) alike
+    trees = tuple(tree_table(group, Rf, player, max_tree_splits, max_leaf_bits)
+                  for t in parse_trees(booster) if t.splits  # a constant tree moves f(x) and f(r) alike
+                  for group in leaf_groups(t, max_tree_splits))
     return ReferenceTables(trees, len(player), n_players, reference_value)
 
 

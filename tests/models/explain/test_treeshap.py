@@ -91,3 +91,17 @@ def test_block_rows_must_be_positive(deep_model):
     booster, X = deep_model
     with pytest.raises(ValueError, match="block_rows"):
         interventional_contributions(booster, X.iloc[:3], X.iloc[:3], block_rows=0)
+
+
+@pytest.mark.parametrize("max_splits", [0, 3, 10])
+def test_leaf_groups_hold_every_leaf_once_within_the_split_budget(deep_model, max_splits):
+    from models.explain.tables import leaf_groups
+    from models.explain.trees import parse_trees
+
+    for tree in parse_trees(deep_model[0]):
+        groups = leaf_groups(tree, max_splits)
+        values = sorted(v for g in groups for v, _ in g.leaves)
+        assert values == sorted(v for v, _ in tree.leaves)
+        for g in groups:
+            assert len(g.splits) <= max_splits or len(g.leaves) == 1
+            assert all(j < len(g.splits) for _, path in g.leaves for j, _ in path)
