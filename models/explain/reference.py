@@ -72,8 +72,16 @@ def reference_groups(
 class SegmentReference:
     """The reference customers of every segment value, summarised once for explaining customers in chunks."""
 
-    tables: dict[str, ReferenceTables]   # per segment value ("" = everybody)
+    segments: frozenset[str]             # segment values with reference customers of their own
+    tables: dict[str, ReferenceTables]   # per segment value explained ("" = everybody)
     rows: dict[str, pd.DataFrame]        # the reference customers of each (model matrix), for the linear part
+
+    def keys(self, segment: pd.Series | None, n: int) -> np.ndarray:
+        """The reference each of ``n`` customers is compared with: its segment value, or "" (everybody)."""
+        if segment is None:
+            return np.full(n, "", dtype=object)
+        keys = _segment_keys(segment, n)
+        return np.where(np.isin(keys, sorted(self.segments)), keys, "").astype(object)
 
 
 def reference_risk(booster: lightgbm.Booster, reference_X: pd.DataFrame, linear: LinearPart | None = None,
@@ -86,7 +94,7 @@ def reference_risk(booster: lightgbm.Booster, reference_X: pd.DataFrame, linear:
 
 def segment_reference(booster: lightgbm.Booster, risk: np.ndarray, reference_segment: pd.Series | None,
                       rows_of: Callable[[np.ndarray], pd.DataFrame], quantile: float = 1.0,
-                      size: int | None = 1000) -> SegmentReference:
+                      size: int | None = 1000, explained: pd.Series | None = None) -> SegmentReference:
     """Choose each segment's reference customers (:func:`reference_groups`) and summarise them for the booster.
 
     Args:
@@ -95,17 +103,23 @@ def segment_reference(booster: lightgbm.Booster, risk: np.ndarray, reference_seg
         reference_segment: their segment values (None: one group of everybody).
         rows_of: the model matrix of the candidates at some positions (only the chosen ones are built).
         quantile, size: see :func:`reference_groups`.
+        explained: the segment values of the customers to be explained, when known: only the references
+            they are compared with are summarised (None: every segment's and everybody's).
 
     Returns:
-        The tables and reference rows of every segment value, and of everybody under ``""``.
+        The tables and reference rows of the segment values (and of everybody under ``""``).
     """
     if len(risk) == 0:
         raise ValueError("no reference customers")
     groups = {} if reference_segment is None else reference_groups(reference_segment, risk, quantile, size)
     groups.pop(_MISSING, None)
     groups[""] = reference_groups(None, risk, quantile, size)[""]
+    segments = frozenset(k for k in groups if k)
+    if explained is not None:
+        wanted = set(SegmentReference(segments, {}, {}).keys(explained, len(explained)))
+        groups = {k: v for k, v in groups.items() if k in wanted}
     rows = {key: aligned(booster, rows_of(idx)) for key, idx in groups.items()}
-    return SegmentReference({key: reference_tables(booster, r) for key, r in rows.items()}, rows)
+    return SegmentReference(segments, {key: reference_tables(booster, r) for key, r in rows.items()}, rows)
 
 
 def explain_segments(booster: lightgbm.Booster, ref: SegmentReference, X: pd.DataFrame, segment: pd.Series | None,
@@ -121,11 +135,11 @@ def explain_segments(booster: lightgbm.Booster, ref: SegmentReference, X: pd.Dat
         ``(contributions, reference_value, reference)`` as :func:`segment_contributions`.
     """
     X = aligned(booster, X)
-    if segment is None:
-        keys = np.full(len(X), "", dtype=object)
-    else:
-        keys = _segment_keys(segment, len(X))
-        keys = np.where(np.isin(keys, [k for k in ref.tables if k]), keys, "").astype(object)
+    keys = ref.keys(segment, len(X))
+    missing = set(pd.unique(keys)) - set(ref.tables)
+    if missing:
+        raise ValueError(f"no reference tables for segment values {sorted(missing)[:5]}: pass these customers' "
+                         "segments as segment_reference(explained=...)")
     contrib = np.zeros((len(X), X.shape[1]))
     base = np.zeros(len(X))
     for key in pd.unique(keys):
@@ -172,6 +186,6 @@ def segment_contributions(
         raise ValueError("no reference customers")
     ref = segment_reference(booster, reference_risk(booster, reference_X, linear, linear_weight),
                             None if segment is None else reference_segment, lambda idx: reference_X.iloc[idx],
-                            quantile, size)
+                            quantile, size, segment if reference_segment is not None else None)
     return explain_segments(booster, ref, X, segment if reference_segment is not None else None, linear,
                             linear_weight)

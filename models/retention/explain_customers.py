@@ -57,7 +57,7 @@ def _reference(booster: lgb.Booster, meta: dict, rows: pd.DataFrame, reference_r
         [reference_risk(booster, rows_of(np.arange(s, min(s + chunk_rows, n))), linear, weight)
          for s in range(0, n, chunk_rows)] or [np.zeros(0)])
     ref = segment_reference(booster, risk, reference_rows[column] if column else None, rows_of,
-                            ep.reference_quantile, ep.reference_size)
+                            ep.reference_quantile, ep.reference_size, rows[column] if column else None)
     return ref, column
 
 
