@@ -24,7 +24,7 @@ import pandas as pd
 
 from models.explain.blend import blend_contributions
 from models.explain.native import shap_contributions
-from models.explain.reference import segment_contributions
+from models.explain.reference import SegmentReference, explain_segments, reference_risk, segment_reference
 from features.catalog import FAMILIES
 from models.predict import linear_part
 from models.retention.drivers import driver_first
@@ -34,11 +34,64 @@ from models.training.booster import matrix
 log = logging.getLogger(__name__)
 
 
+CHUNK_ROWS = 100_000  # customers explained at a time: memory stays bounded; the outputs do not depend on it
+
+
+def _reference(booster: lgb.Booster, meta: dict, rows: pd.DataFrame, reference_rows: pd.DataFrame, ep: Any,
+               chunk_rows: int, chosen: dict[str, np.ndarray] | None = None) -> tuple[SegmentReference, str | None]:
+    """Each segment's reference customers summarised once, and the segment column used (None: everybody)."""
+    column = ep.reference_segment
+    if column is not None and (column not in rows.columns or column not in reference_rows.columns):
+        log.warning("explain.reference_segment '%s' is not a column of the features: every customer is "
+                    "explained against all scored customers", column)
+        column = None
+    linear, weight = linear_part(meta)
+
+    def rows_of(idx: np.ndarray) -> pd.DataFrame:
+        return matrix(reference_rows.iloc[idx], meta["features"], meta["categorical"], meta["levels"])[0]
+
+    # With a quantile below 1 every candidate is scored (to keep the healthy ones), a chunk at a time; with 1
+    # the risk is never read (the reference is spread evenly over all of them), so it is not computed.
+    n = len(reference_rows)
+    risk = np.zeros(n) if ep.reference_quantile >= 1 or chosen is not None else np.concatenate(
+        [reference_risk(booster, rows_of(np.arange(s, min(s + chunk_rows, n))), linear, weight)
+         for s in range(0, n, chunk_rows)] or [np.zeros(0)])
+    ref = segment_reference(booster, risk, reference_rows[column] if column else None, rows_of,
+                            ep.reference_quantile, ep.reference_size, rows[column] if column else None, chosen)
+    return ref, column
+
+
+def _explain_chunk(booster: lgb.Booster, meta: dict, rows: pd.DataFrame, ref: SegmentReference | None,
+                   column: str | None, ep: Any, language: str, profile: str | None, display_names: dict | None,
+                   families: dict[str, str] | None) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`explain_customers` for one chunk of customers, against references summarised already."""
+    X, _ = matrix(rows, meta["features"], meta["categorical"], meta["levels"])
+    linear, weight = linear_part(meta)
+    if ref is None:
+        contributions, base = blend_contributions(*shap_contributions(booster, X), linear, weight, X)
+        reference_log_odds, reference = np.full(len(rows), base), np.full(len(rows), "", dtype=object)
+    else:
+        contributions, reference_log_odds, reference = explain_segments(
+            booster, ref, X, rows[column] if column else None, linear, weight)
+    tenure = (pd.to_numeric(rows["tenure_days"], errors="coerce").astype("float64").to_numpy()
+              if "tenure_days" in rows.columns else None)
+    ranking = (driver_first(contributions, meta["features"], tenure, families) if ep.driver == "family"
+               else contributions)
+    reasons = top_reasons(rows[meta["features"]], ranking, meta["features"], language=language, top_k=ep.top_k,
+                          profile=profile, display_names=display_names, families=families)
+    return reasons, contributions, reference_log_odds, reference
+
+
 def explain_customers(booster: lgb.Booster, meta: dict, rows: pd.DataFrame, reference_rows: pd.DataFrame, ep: Any,
                       language: str, profile: str | None = None, display_names: dict | None = None,
-                      families: dict[str, str] | None = None, reference_groups: dict[str, np.ndarray] | None = None
+                      families: dict[str, str] | None = None, chunk_rows: int = CHUNK_ROWS,
+                      reference_groups: dict[str, np.ndarray] | None = None,
                       ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
-    """Reasons and contributions for ``rows`` as the ``explain:`` params ask.
+    """Reasons and contributions for ``rows`` as the ``explain:`` params ask, ``chunk_rows`` customers at a time.
+
+    The reference customers are chosen and summarised once; every chunk is explained against them,
+    so the outputs are the same for any ``chunk_rows`` and memory stays bounded by the chunk
+    (beyond the outputs themselves).
 
     Args:
         booster, meta: the model and its metadata.
@@ -51,6 +104,7 @@ def explain_customers(booster: lgb.Booster, meta: dict, rows: pd.DataFrame, refe
         profile: the business profile (``business.kind``), whose words the reasons use.
         display_names: ``business.display_names`` (event types and ticket categories).
         families: feature -> family for this kind of business (``features_meta.json``'s ``families``).
+        chunk_rows: customers explained at a time.
         reference_groups: the reference customers already chosen among ``reference_rows``
             (:func:`models.explain.reference.selection`), so that a population explained in parts
             (on Spark) is compared with the same customers as when explained whole; None: chosen here.
@@ -61,29 +115,20 @@ def explain_customers(booster: lgb.Booster, meta: dict, rows: pd.DataFrame, refe
         (booster feature order), per customer the log-odds its contributions
         start from, and the segment value it was compared with ("" = everybody).
     """
-    X, _ = matrix(rows, meta["features"], meta["categorical"], meta["levels"])
-    linear, weight = linear_part(meta)
-    if ep.method == "tree_path":
-        contributions, base = blend_contributions(*shap_contributions(booster, X), linear, weight, X)
-        reference_log_odds, reference = np.full(len(rows), base), np.full(len(rows), "", dtype=object)
-    else:
-        column = ep.reference_segment
-        if column is not None and (column not in rows.columns or column not in reference_rows.columns):
-            log.warning("explain.reference_segment '%s' is not a column of the features: every customer is "
-                        "explained against all scored customers", column)
-            column = None
-        ref_X, _ = matrix(reference_rows, meta["features"], meta["categorical"], meta["levels"])
-        contributions, reference_log_odds, reference = segment_contributions(
-            booster, X, rows[column] if column else None, ref_X, reference_rows[column] if column else None,
-            quantile=ep.reference_quantile, size=ep.reference_size, linear=linear, linear_weight=weight,
-            groups=reference_groups)
-    tenure = (pd.to_numeric(rows["tenure_days"], errors="coerce").astype("float64").to_numpy()
-              if "tenure_days" in rows.columns else None)
-    ranking = (driver_first(contributions, meta["features"], tenure, families) if ep.driver == "family"
-               else contributions)
-    reasons = top_reasons(rows[meta["features"]], ranking, meta["features"], language=language, top_k=ep.top_k,
-                          profile=profile, display_names=display_names, families=families)
-    return reasons, contributions, reference_log_odds, reference
+    if chunk_rows < 1:
+        raise ValueError(f"chunk_rows must be at least 1, got {chunk_rows}")
+    ref, column = (None, None) if ep.method == "tree_path" else _reference(booster, meta, rows, reference_rows, ep,
+                                                                           chunk_rows, reference_groups)
+    contributions = np.zeros((len(rows), len(meta["features"])))
+    reference_log_odds = np.zeros(len(rows))
+    reference = np.full(len(rows), "", dtype=object)
+    reasons = []
+    for start in range(0, max(len(rows), 1), chunk_rows):
+        part = slice(start, start + chunk_rows)
+        r, contributions[part], reference_log_odds[part], reference[part] = _explain_chunk(
+            booster, meta, rows.iloc[part], ref, column, ep, language, profile, display_names, families)
+        reasons.append(r)
+    return pd.concat(reasons), contributions, reference_log_odds, reference
 
 
 def driver_match_report(explained: np.ndarray, truth: np.ndarray) -> dict[str, Any]:

@@ -251,12 +251,13 @@ def format_numbers(values: np.ndarray | pd.Series, language: str, decimals: int 
     if ok.any():
         rounded = np.round(arr[ok], decimals)
         rounded[rounded == 0] = 0.0  # no "-0"
-        text = pd.Series(rounded).map(("{:,.%df}" % decimals).format).to_numpy(dtype=object)
+        values, which = np.unique(rounded, return_inverse=True)  # each distinct value is formatted once
+        text = pd.Series(values).map(("{:,.%df}" % decimals).format).to_numpy(dtype=object)
         group, decimal = _symbols(language)
         if (group, decimal) != (",", "."):
             text = pd.Series(text).str.replace(",", "\x00").str.replace(".", decimal).str.replace("\x00", group)
             text = text.to_numpy(dtype=object)
-        out[ok] = text
+        out[ok] = text[which]
     return out
 
 

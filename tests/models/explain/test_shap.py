@@ -233,3 +233,18 @@ def test_segment_reference_explains_against_peers_not_the_contract():
     assert list(ref_all) == ["", ""]
     everybody = reference_groups(None, booster.predict(X, raw_score=True), size=500)[""]
     assert base_all == pytest.approx(booster.predict(X.iloc[everybody], raw_score=True).mean())
+
+
+def test_only_the_references_customers_are_compared_with_are_summarised():
+    from models.explain.reference import explain_segments, segment_reference
+
+    X, y = contract_world(n=600)
+    booster = lgb.train({"objective": "binary", "verbose": -1, "num_leaves": 7, "seed": 1}, lgb.Dataset(X, y), 10)
+    rows = X[X["contract"] == "monthly"].iloc[:5]
+    ref = segment_reference(booster, np.zeros(len(X)), X["contract"], lambda idx: X.iloc[idx], size=100,
+                            explained=rows["contract"])
+    assert set(ref.tables) == {"monthly"} and ref.segments == {"monthly", "annual"}
+    contrib, base, keys = explain_segments(booster, ref, rows, rows["contract"])
+    assert list(keys) == ["monthly"] * 5
+    with pytest.raises(ValueError, match="no reference tables"):
+        explain_segments(booster, ref, X.iloc[:20], X["contract"].iloc[:20])

@@ -91,3 +91,31 @@ def test_family_contributions_keep_sign_and_move_censored_windows_to_tenure():
     out = family_contributions(contrib, names, np.array([400.0, 20.0]))
     np.testing.assert_allclose(out[0], [0.5, -0.2, 0.1, 0.0, 0.0, 0.3])   # FAMILIES order
     np.testing.assert_allclose(out[1], [0.0, -0.2, 0.6, 0.0, 0.0, 0.3]), "a 90-day count at 20 days is early life"
+
+
+@pytest.mark.parametrize("method,quantile", [("interventional", 1.0), ("interventional", 0.5), ("tree_path", 1.0)])
+def test_explaining_in_chunks_gives_the_same_outputs_as_at_once(method, quantile):
+    from models.retention.explain_customers import explain_customers
+    from models.training.booster import matrix
+    from models.training.linear import fit_linear
+    from pipeline import config
+
+    X, y = contract_world(n=1500, seed=2)
+    params = {"objective": "binary", "verbose": -1, "num_leaves": 7, "min_data_in_leaf": 20, "seed": 1}
+    booster = lgb.train(params, lgb.Dataset(X, y), num_boost_round=30)
+    linear = fit_linear(X, y, ["contract"])
+    meta = {"features": list(X.columns), "categorical": ["contract"], "levels": {"contract": ["annual", "monthly"]},
+            "linear": {**linear.to_dict(), "weight": 0.25}}
+    rows = X.assign(contract=X["contract"].astype(str), customer_id=[f"C{i:05d}" for i in range(len(X))])
+    rows.loc[::17, "contract"] = None   # no segment value: compared with everybody
+    ep = config.ExplainParams(method=method, reference_size=300, reference_quantile=quantile)
+    whole = explain_customers(booster, meta, rows, rows, ep, "en", chunk_rows=len(rows))
+    assert set(whole[3]) == ({"", "annual", "monthly"} if method == "interventional" else {""})
+    for chunk_rows in (1000, 97):
+        chunked = explain_customers(booster, meta, rows, rows, ep, "en", chunk_rows=chunk_rows)
+        pd.testing.assert_frame_equal(chunked[0], whole[0], check_exact=True)
+        for got, expected in zip(chunked[1:], whole[1:]):
+            assert np.array_equal(got, expected)
+    M, _ = matrix(rows, meta["features"], meta["categorical"], meta["levels"])
+    raw = 0.75 * booster.predict(M, raw_score=True) + 0.25 * linear.raw(M)
+    np.testing.assert_allclose(whole[1].sum(1) + whole[2], raw, atol=1e-9)

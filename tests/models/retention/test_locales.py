@@ -70,3 +70,23 @@ def test_every_computed_feature_has_a_label_in_each_language():
     assert feature_label("tenure_days", "ja") == "契約開始からの日数"
     assert feature_label("events_newfriend_count_90d", "en", {"newfriend": "friend invitation"}) == \
         "Friend invitations (last 90 days)"
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+@pytest.mark.parametrize("decimals", [0, 1, 2])
+def test_format_numbers_formats_each_value_as_one_at_a_time(language, decimals):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    values = np.concatenate([rng.choice([0.0, 3.0, 41.5, -2.25], 50), rng.normal(0, 5000, 50),
+                             [np.nan, np.inf, -0.0004, 1234567.891, -0.0]])
+    group, decimal = i18n._symbols(language)
+
+    def one(v: float) -> str:
+        if not np.isfinite(v):
+            return "–"
+        r = float(np.round(v, decimals))
+        text = ("{:,.%df}" % decimals).format(0.0 if r == 0 else r)
+        return text.replace(",", "\x00").replace(".", decimal).replace("\x00", group)
+
+    assert list(i18n.format_numbers(values, language, decimals)) == [one(v) for v in values]
