@@ -150,3 +150,13 @@ def test_an_event_log_in_no_order_is_split_by_range_once_and_gives_the_same_byte
     assert "events is not ordered by customer" in caplog.text and "tickets is not ordered by customer" in caplog.text
     assert whole == split
     assert (tmp_path / "whole/features.parquet").read_bytes() == (tmp_path / "split/features.parquet").read_bytes()
+
+
+def test_the_features_are_the_same_bytes_on_one_thread_or_two(validated, tmp_path, monkeypatch):
+    n_events = len(pd.read_parquet(validated / "events.parquet", columns=["customer_id"]))
+    files = {}
+    for threads in ("1", "2"):
+        monkeypatch.setenv("CHURN_DUCKDB_THREADS", threads)
+        featurize.main(_params(tmp_path, n_events // 3), validated, tmp_path / threads)
+        files[threads] = (tmp_path / threads / "features.parquet").read_bytes()
+    assert files["1"] == files["2"]
