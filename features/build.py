@@ -112,7 +112,7 @@ def feature_sql(cfg: FeatureConfig, d: Dialect = Dialect(),
 
 def _query(cfg: FeatureConfig, d: Dialect, columns: list[Column], customer_range: tuple[str | None, str | None]) -> str:
     """The SQL text: a spine of active (customer, cutoff) pairs, LEFT JOINed to one aggregate per source."""
-    big, active_pred = cfg.big_window, cfg.active_predicate
+    big = cfg.big_window
     fee_types = "(" + ", ".join(literal(t) for t in cfg.fee_event_types) + ")" if cfg.fee_event_types else "(NULL)"
     rare_types = "(" + ", ".join(literal(t) for t in (*cfg.fee_event_types, cfg.nps_event_type)) + ")"
     plan_change = literal(cfg.fee_event_types[0]) if cfg.fee_event_types else "NULL"
