@@ -31,7 +31,7 @@ from pipeline import config
 from pipeline import duck
 from pipeline import spark_engine
 from pipeline.io import atomic_path, read_json, remove_outputs, write_json
-from pipeline.parts import Background, split_part, stitch
+from pipeline.parts import Background, split_part, stitch, write_whole
 from pipeline.ranges import RangeTables, customer_ranges
 
 log = logging.getLogger(__name__)
@@ -119,6 +119,39 @@ def resolve_dates(cut: config.CutoffParams, as_of: dt.date, score_as_of: dt.date
     return sorted(set(dates) | {score_date}), score_date
 
 
+def _build(con, cfg, cutoffs: list[dt.date], ranges: list, engine: str, params: dict, params_path: Path,
+           validated_dir: Path, features_path: Path) -> tuple[int, int]:
+    """Build the features of every range and write them as one file ordered by (cutoff, customer).
+
+    Returns:
+        ``(rows written, rows the ranges built)``.
+    """
+    if engine == "duckdb" and len(ranges) == 1:   # one range: nothing to stitch
+        table = con.sql(as_doubles(con, feature_sql(cfg, customer_range=ranges[0], ordered=False)[0])).to_arrow_table()
+        return write_whole(table, cutoffs, features_path), table.num_rows
+    out_dir = features_path.parent
+    # a range is split into its cutoffs in the background while DuckDB builds the next
+    with tempfile.TemporaryDirectory(prefix=".featurize-parts-", dir=out_dir) as parts_dir, Background() as splitter:
+        parts, schema, built = [], None, 0
+        tables = RangeTables(con, ranges, validated_dir, Path(parts_dir) / "input")
+        for i, rng in enumerate(ranges):
+            if engine == "spark":   # every bucket of customers runs the same query (pipeline/spark_engine.py)
+                sorted_part = Path(parts_dir) / "spark.parquet"
+                spark_engine.write(con, feature_sql(cfg)[0], params, params_path, "features", sorted_part)
+                pieces = _row_groups(sorted_part)   # ordered by (cutoff, customer): each piece is a part in turn
+            else:
+                tables.select(i)
+                pieces = [con.sql(as_doubles(con, feature_sql(cfg, customer_range=rng, ordered=False)[0]))
+                          .to_arrow_table()]
+            for table in pieces:
+                schema, built = schema or table.schema, built + table.num_rows
+                parts.append(Path(parts_dir) / f"part-{len(parts):05d}")
+                splitter.submit(split_part, table, cutoffs, parts[-1])
+                del table
+        splitter.wait()
+        return stitch(parts, cutoffs, schema, features_path), built
+
+
 def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("data/interim/validated"),
          out_dir: Path = Path("data/features")) -> dict:
     """Run the featurize stage from params."""
@@ -157,26 +190,7 @@ def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("da
     out_dir.mkdir(parents=True, exist_ok=True)
     for stale in out_dir.glob(".featurize-parts-*"):   # left by a killed run
         shutil.rmtree(stale, ignore_errors=True)
-    # a range is split into its cutoffs in the background while DuckDB builds the next
-    with tempfile.TemporaryDirectory(prefix=".featurize-parts-", dir=out_dir) as parts_dir, Background() as splitter:
-        parts, schema, built = [], None, 0
-        tables = RangeTables(con, ranges, validated_dir, Path(parts_dir) / "input")
-        for i, rng in enumerate(ranges):
-            if engine == "spark":   # every bucket of customers runs the same query (pipeline/spark_engine.py)
-                sorted_part = Path(parts_dir) / "spark.parquet"
-                spark_engine.write(con, feature_sql(cfg)[0], params, params_path, "features", sorted_part)
-                pieces = _row_groups(sorted_part)   # ordered by (cutoff, customer): each piece is a part in turn
-            else:
-                tables.select(i)
-                pieces = [con.sql(as_doubles(con, feature_sql(cfg, customer_range=rng, ordered=False)[0]))
-                          .to_arrow_table()]
-            for table in pieces:
-                schema, built = schema or table.schema, built + table.num_rows
-                parts.append(Path(parts_dir) / f"part-{len(parts):05d}")
-                splitter.submit(split_part, table, cutoffs, parts[-1])
-                del table
-        splitter.wait()
-        written = stitch(parts, cutoffs, schema, features_path)
+    written, built = _build(con, cfg, cutoffs, ranges, engine, params, params_path, validated_dir, features_path)
     if written != built:   # never a silently shorter table
         features_path.unlink(missing_ok=True)
         raise RuntimeError(f"{features_path}: stitched {written} rows but the customer ranges built {built}")

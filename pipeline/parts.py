@@ -6,13 +6,16 @@ cheaper than DuckDB's sort of the wide rows) and split into one Arrow file per
 cutoff; the stitcher then reads, for each cutoff in turn, that cutoff's
 file of every range in customer order. Every row is read once, nothing is
 sorted, and row groups have a fixed size, so the bytes of the stitched file do
-not depend on how the customers were split.
+not depend on how the customers were split. With a single range there is
+nothing to stitch: its sorted rows are written straight into the same row
+groups (:func:`write_whole`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -53,6 +56,29 @@ def _cutoff_file(part: Path, k: int) -> Path:
     return part / f"cutoff-{k:05d}.arrow"
 
 
+def cutoff_runs(table: pa.Table, cutoffs: list[dt.date], where: Path) -> Iterator[tuple[int, pa.Table]]:
+    """The rows of each cutoff (its index in ``cutoffs``), ordered by customer; cutoffs without rows are skipped.
+
+    Raises:
+        RuntimeError: rows at a cutoff that is not in ``cutoffs`` (never dropped silently); ``where`` names them.
+    """
+    order = pc.sort_indices(table, sort_keys=[("cutoff", "ascending"), ("customer_id", "ascending")])
+    days = pc.take(table["cutoff"], order)
+    kept = 0
+    for k, cutoff in enumerate(cutoffs):
+        # the rows of one cutoff are a run of the sorted order: the columns are copied once
+        mask = pc.equal(days, pa.scalar(cutoff, pa.date32()))
+        n = pc.sum(mask).as_py() or 0
+        if not n:
+            continue
+        lo = int(pc.index(days, pa.scalar(cutoff, pa.date32())).as_py())
+        yield k, table.take(order.slice(lo, n))
+        kept += n
+    if kept != table.num_rows:
+        raise RuntimeError(f"{where}: {table.num_rows - kept} of the range's {table.num_rows} rows are at a cutoff "
+                           f"that is not one of the stage's {len(cutoffs)} cutoffs")
+
+
 def split_part(table: pa.Table, cutoffs: list[dt.date], part: Path) -> None:
     """Write one customer range's rows, ordered by customer, as one Arrow file per cutoff.
 
@@ -65,28 +91,46 @@ def split_part(table: pa.Table, cutoffs: list[dt.date], part: Path) -> None:
         RuntimeError: rows at a cutoff that is not in ``cutoffs`` (never dropped silently).
     """
     part.mkdir(parents=True, exist_ok=True)
-    order = pc.sort_indices(table, sort_keys=[("cutoff", "ascending"), ("customer_id", "ascending")])
-    days = pc.take(table["cutoff"], order)
-    kept = 0
-    for k, cutoff in enumerate(cutoffs):
-        # the rows of one cutoff are a run of the sorted order: the columns are copied once
-        mask = pc.equal(days, pa.scalar(cutoff, pa.date32()))
-        n = pc.sum(mask).as_py() or 0
-        if not n:
-            continue
-        lo = int(pc.index(days, pa.scalar(cutoff, pa.date32())).as_py())
-        rows = table.take(order.slice(lo, n))
+    for k, rows in cutoff_runs(table, cutoffs, part):
         with ipc.new_file(_cutoff_file(part, k), table.schema,
                           options=ipc.IpcWriteOptions(compression="lz4")) as writer:
             writer.write_table(rows)
-        kept += n
-    if kept != table.num_rows:
-        raise RuntimeError(f"{part}: {table.num_rows - kept} of the range's {table.num_rows} rows are at a cutoff "
-                           f"that is not one of the stage's {len(cutoffs)} cutoffs")
+
+
+def _read_parts(parts: list[Path], n_cutoffs: int) -> Iterator[pa.Table]:
+    """The parts' rows cutoff by cutoff, and within a cutoff part by part (customer order)."""
+    for k in range(n_cutoffs):
+        for part in parts:
+            file = _cutoff_file(part, k)
+            if file.exists():
+                with ipc.open_file(file) as reader:
+                    yield reader.read_all()
 
 
 def stitch(parts: list[Path], cutoffs: list[dt.date], schema: pa.Schema, path: Path) -> int:
     """Write the parts (folders of :func:`split_part`, in customer order) as one Parquet file ordered by cutoff.
+
+    Returns:
+        The number of rows written.
+    """
+    return write_in_row_groups(_read_parts(parts, len(cutoffs)), schema, path)
+
+
+def write_whole(table: pa.Table, cutoffs: list[dt.date], path: Path) -> int:
+    """Write the rows of every customer (one range) as the Parquet file :func:`stitch` would write from its parts.
+
+    The same bytes as splitting the table and stitching the one part, without the round trip through Arrow files.
+
+    Returns:
+        The number of rows written.
+    """
+    return write_in_row_groups((rows for _, rows in cutoff_runs(table, cutoffs, path)), table.schema, path)
+
+
+def write_in_row_groups(pieces: Iterable[pa.Table], schema: pa.Schema, path: Path) -> int:
+    """Write the pieces, in order, as one Parquet file of row groups of ``ROW_GROUP_ROWS`` rows (the last shorter).
+
+    The row groups do not depend on how the rows were cut into pieces, so neither do the bytes.
 
     Returns:
         The number of rows written.
@@ -106,14 +150,9 @@ def stitch(parts: list[Path], cutoffs: list[dt.date], schema: pa.Schema, path: P
             rest = table.slice(keep)
             buffer, buffered = ([rest], rest.num_rows) if rest.num_rows else ([], 0)
 
-        for k in range(len(cutoffs)):
-            for part in parts:
-                file = _cutoff_file(part, k)
-                if file.exists():
-                    with ipc.open_file(file) as reader:
-                        rows = reader.read_all()
-                    buffer.append(rows)
-                    buffered += rows.num_rows
+        for rows in pieces:
+            buffer.append(rows)
+            buffered += rows.num_rows
             if buffered >= ROW_GROUP_ROWS:
                 flush(final=False)
         flush(final=True)
