@@ -130,6 +130,24 @@ def test_stitch_orders_by_cutoff_then_range_and_refuses_to_lose_rows(tmp_path):
                    "cutoff": pa.array([jan, jan, feb, feb], pa.date32()), "x": [0, 1, 2, 3]}), [jan], tmp_path / "bad")
 
 
+def test_one_range_is_written_whole_with_the_same_check(tmp_path):
+    """A single range skips the parts: its rows are sorted and written directly, and a row at a cutoff the stage does
+    not have is still an error that leaves no file behind."""
+    import pyarrow as pa
+
+    from pipeline.parts import write_whole
+
+    jan, feb = dt.date(2024, 1, 31), dt.date(2024, 2, 29)
+    table = pa.table({"customer_id": ["B", "A", "B", "A"], "cutoff": pa.array([feb, feb, jan, jan], pa.date32()),
+                      "x": [0, 1, 2, 3]})
+    assert write_whole(table, [jan, feb], tmp_path / "all.parquet") == 4
+    out = pd.read_parquet(tmp_path / "all.parquet")
+    assert out["customer_id"].tolist() == ["A", "B", "A", "B"] and out["x"].tolist() == [3, 2, 1, 0]
+    with pytest.raises(RuntimeError, match="2 of the range's 4 rows are at a cutoff that is not one of the stage's 1"):
+        write_whole(table, [jan], tmp_path / "bad.parquet")
+    assert not (tmp_path / "bad.parquet").exists()
+
+
 def test_an_event_log_in_no_order_is_split_by_range_once_and_gives_the_same_bytes(validated, tmp_path, caplog):
     """Exports are rarely ordered by customer: then every range would scan the whole log, so it is split once;
     the features are the same bytes as from the ordered log."""
