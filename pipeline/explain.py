@@ -30,7 +30,8 @@ from models.explain.importance import family_importance
 from models.predict import ChurnModel
 from features.catalog import FAMILIES
 from models.retention.drivers import family_contributions
-from models.retention.explain_customers import driver_match_report, explain_customers, relative_truth, truth_match
+from models.retention.explain_customers import explain_customers
+from models.retention.truth import driver_match_report, label_weights, relative_truth, truth_match
 from pipeline import config, registry, tracking
 from pipeline.io import atomic_path, read_json, remove_outputs, write_json, write_parquet
 
@@ -134,8 +135,41 @@ def truth_at_cutoff(features_dir: Path, labels_path: Path, truth_path: Path, boo
     true_family = np.array(FAMILIES, dtype=object)[relative.argmax(axis=1)]
     exact = truth_match(true_family, relative, relative, groups)   # the generator's own hazard, explained exactly
     return {"test_cutoff": test, "reference_segment": column, "groups": found,
-            "exact_explanation": {g: {"match_rate": v["match_rate"], "spearman_mean": v["spearman_mean"]}
-                                  for g, v in exact.items()}}
+            "exact_explanation": _summary(exact),
+            "label_weighted_explanation": _label_weighted(features_dir, labels_path, truth_path, column, cutoff,
+                                                          relative, groups)}
+
+
+def _label_weighted(features_dir: Path, labels_path: Path, truth_path: Path, column: str | None, test: dt.date,
+                    relative: np.ndarray, groups: dict) -> dict | None:
+    """The exact truth weighted as the labels of the earlier cutoffs weigh it: what a faithful explanation of a
+    perfect model of those labels would match (None without churners and stayers before the test cutoff)."""
+    weights = _label_weights(features_dir, labels_path, truth_path, column, test)
+    if np.isnan(weights).any():
+        return None
+    weighted = relative * weights[None, :]
+    ceiling = truth_match(np.array(FAMILIES, dtype=object)[weighted.argmax(axis=1)], weighted, relative, groups)
+    return {"weights": dict(zip(FAMILIES, map(float, weights))), **_summary(ceiling)}
+
+
+def _summary(match: dict) -> dict:
+    return {g: {"match_rate": v["match_rate"], "spearman_mean": v["spearman_mean"]} for g, v in match.items()}
+
+
+def _label_weights(features_dir: Path, labels_path: Path, truth_path: Path, column: str | None,
+                   test: dt.date) -> np.ndarray:
+    """How the labels of the cutoffs before the test cutoff weigh the six true contributions
+    (:func:`models.retention.truth.label_weights`, an intercept per reference segment)."""
+    keys = ["customer_id", "cutoff"]
+    truth = pd.read_parquet(truth_path, filters=[("cutoff", "<", test)])
+    labels = pd.read_parquet(labels_path, columns=[*keys, "label"], filters=[("cutoff", "<", test)])
+    rows = truth.merge(labels, on=keys)
+    if column:
+        segments = pd.read_parquet(features_dir / "features.parquet", columns=[*keys, column],
+                                   filters=[("cutoff", "<", test)])
+        rows = rows.merge(segments, on=keys)
+    rows = rows.sort_values(keys, kind="stable").reset_index(drop=True)
+    return label_weights(rows, rows["label"].to_numpy(), rows[column] if column else None)
 
 
 def _write_explanations(rows: pd.DataFrame, reasons: pd.DataFrame, contributions, reference_log_odds, reference,
@@ -219,6 +253,11 @@ def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("dat
                 mlflow.log_metrics({f"truth_match_rate_{g}": v["match_rate"], f"truth_spearman_{g}": v["spearman_mean"]})
                 log.info("at the cutoff: top reason = true driver for %.1f%% of %s (n %d), Spearman %.3f",
                          100 * v["match_rate"], g, v["n"], v["spearman_mean"])
+            ceiling = at_cutoff.get("label_weighted_explanation")
+            if ceiling:
+                log.info("the truth weighted as the labels weigh it (%s) matches %.1f%% of the top decile",
+                         ", ".join(f"{f} {w:.2f}" for f, w in ceiling["weights"].items()),
+                         100 * ceiling["top_decile"]["match_rate"])
     log.info("explained %d customers at %s in %.1f s (%s, driver by %s; reference log-odds %.3f to %.3f)",
              len(pop), score_date, elapsed, ep.method, ep.driver,
              float(reference_log_odds.min()) if len(pop) else float("nan"),

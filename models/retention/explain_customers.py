@@ -25,7 +25,6 @@ import pandas as pd
 from models.explain.blend import blend_contributions
 from models.explain.native import shap_contributions
 from models.explain.reference import SegmentReference, explain_segments, reference_risk, segment_reference
-from features.catalog import FAMILIES
 from models.predict import linear_part
 from models.retention.drivers import driver_first
 from models.retention.reasons import top_reasons
@@ -129,82 +128,3 @@ def explain_customers(booster: lgb.Booster, meta: dict, rows: pd.DataFrame, refe
             booster, meta, rows.iloc[part], ref, column, ep, language, profile, display_names, families)
         reasons.append(r)
     return pd.concat(reasons), contributions, reference_log_odds, reference
-
-
-def driver_match_report(explained: np.ndarray, truth: np.ndarray) -> dict[str, Any]:
-    """How often the explained driver family is the true one: overall, and per true family with its confusions.
-
-    Args:
-        explained: each customer's explained driver family ("" when no reason).
-        truth: each customer's true driver family.
-
-    Returns:
-        ``{"driver_match_rate", "per_family": {family: {"n", "match_rate", "explained_as"}}}``.
-    """
-    explained, truth = np.asarray(explained, dtype=object), np.asarray(truth, dtype=object)
-    hit = explained == truth
-    per_family = {
-        fam: {"n": int((truth == fam).sum()),
-              "match_rate": float(hit[truth == fam].mean()),
-              "explained_as": {str(k): int(v) for k, v in
-                               pd.Series(explained[truth == fam]).replace("", "none").value_counts().sort_index().items()}}
-        for fam in sorted(pd.unique(truth))
-    }
-    return {"driver_match_rate": float(hit.mean()), "per_family": per_family}
-
-
-def relative_truth(truth: pd.DataFrame, segment: pd.Series | None) -> np.ndarray:
-    """The true family contributions minus their mean over the customer's reference (same segment, or everyone).
-
-    Args:
-        truth: one row per customer with a column per family (``FAMILIES``), e.g. ``drivers_at_cutoff.parquet``.
-        segment: the reference segment of each row (``explain.reference_segment``), or None for everyone.
-
-    Returns:
-        ``(n, 6)`` relative contributions; their argmax is the true driver against that reference.
-    """
-    values = truth[list(FAMILIES)].to_numpy(dtype=float)
-    if segment is None:
-        return values - values.mean(axis=0)
-    keys = pd.Series(segment).astype(object).where(pd.Series(segment).notna(), "").to_numpy()
-    means = pd.DataFrame(values, columns=list(FAMILIES)).groupby(keys).transform("mean").to_numpy()
-    return values - means
-
-
-def _row_spearman(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Spearman correlation of each row of ``a`` with the same row of ``b`` (NaN where either is constant)."""
-    ra = pd.DataFrame(a).rank(axis=1).to_numpy()
-    rb = pd.DataFrame(b).rank(axis=1).to_numpy()
-    ra, rb = ra - ra.mean(axis=1, keepdims=True), rb - rb.mean(axis=1, keepdims=True)
-    den = np.sqrt((ra ** 2).sum(axis=1) * (rb ** 2).sum(axis=1))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(den > 0, (ra * rb).sum(axis=1) / den, np.nan)
-
-
-def truth_match(explained_family: np.ndarray, explained: np.ndarray, true_relative: np.ndarray,
-                groups: dict[str, np.ndarray]) -> dict[str, Any]:
-    """How well the explanations match an additive truth at the cutoff, per group of customers.
-
-    Args:
-        explained_family: each customer's explained driver family ("" when no reason).
-        explained: ``(n, 6)`` explained family contributions (:func:`models.retention.drivers.family_contributions`).
-        true_relative: ``(n, 6)`` true relative contributions (:func:`relative_truth`).
-        groups: name -> boolean mask of the customers in the group.
-
-    Returns:
-        Per group: ``n``, ``match_rate`` (first reason's family = true driver), ``spearman_mean`` (per customer,
-        between the six explained and the six true contributions), and ``per_family`` with the confusion
-        (true driver -> explained family counts).
-    """
-    truth = np.array(FAMILIES, dtype=object)[np.argmax(true_relative, axis=1)] if len(true_relative) else \
-        np.array([], dtype=object)
-    rho = _row_spearman(explained, true_relative)
-    out = {}
-    for name, mask in groups.items():
-        mask = np.asarray(mask, dtype=bool)
-        report = driver_match_report(np.asarray(explained_family, dtype=object)[mask], truth[mask]) if mask.any() \
-            else {"driver_match_rate": float("nan"), "per_family": {}}
-        out[name] = {"n": int(mask.sum()), "match_rate": report["driver_match_rate"],
-                     "spearman_mean": float(np.nanmean(rho[mask])) if mask.any() else float("nan"),
-                     "per_family": report["per_family"]}
-    return out

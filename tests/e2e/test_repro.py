@@ -55,6 +55,9 @@ def test_report_and_drift_are_written(repo):
         assert 0 <= match[f"truth_match_rate_{group}"] <= 1 and -1 <= match[f"truth_spearman_{group}"] <= 1
     exact = match["truth_at_cutoff"]["exact_explanation"]
     assert all(v["match_rate"] == 1.0 and abs(v["spearman_mean"] - 1) < 1e-12 for v in exact.values())
+    ceiling = match["truth_at_cutoff"]["label_weighted_explanation"]
+    assert set(ceiling["weights"]) == {"usage", "engagement", "tenure", "complaints", "billing", "attributes"}
+    assert all(0 <= ceiling[g]["match_rate"] <= 1 for g in ("churners", "top_decile", "everyone"))
 
 
 def test_every_customer_active_at_as_of_is_scored(repo):

@@ -57,32 +57,6 @@ def test_explain_customers_follows_the_params(caplog):
     np.testing.assert_allclose(contrib.sum(1) + base, raw[:20], atol=1e-9)
 
 
-def test_the_truth_at_the_cutoff_is_relative_to_the_customers_own_segment():
-    from models.retention.explain_customers import relative_truth
-
-    truth = pd.DataFrame({f: [0.0, 0.0, 0.0] for f in ("usage", "engagement", "tenure", "complaints", "billing",
-                                                        "attributes")})
-    truth["tenure"] = [2.0, 1.0, 0.5]          # the two annual customers' renewals, one monthly customer
-    truth["usage"] = [0.1, 0.3, 0.2]
-    rel = relative_truth(truth, pd.Series(["annual", "annual", "monthly"]))
-    np.testing.assert_allclose(rel[:, 2], [0.5, -0.5, 0.0])
-    np.testing.assert_allclose(rel[:, 0], [-0.1, 0.1, 0.0])
-    np.testing.assert_allclose(relative_truth(truth, None)[:, 2], [2 - 3.5 / 3, 1 - 3.5 / 3, 0.5 - 3.5 / 3])
-
-
-def test_truth_match_counts_the_first_reason_and_correlates_the_six_families():
-    from models.retention.explain_customers import truth_match
-
-    rel = np.array([[3, 2, 1, 0, -1, -2], [0, 1, 2, 3, 4, 5], [1, 0, 0, 0, 0, 0]], dtype=float)
-    explained = np.array([[6, 5, 4, 3, 2, 1], [5, 4, 3, 2, 1, 0], [0, 0, 0, 0, 0, 0]], dtype=float)
-    fam = np.array(["usage", "usage", ""], dtype=object)   # right, wrong, no reason
-    out = truth_match(fam, explained, rel, {"all": np.ones(3, bool), "first": np.array([True, False, False])})
-    assert out["all"]["n"] == 3 and out["all"]["match_rate"] == pytest.approx(1 / 3)
-    assert out["all"]["spearman_mean"] == pytest.approx(0.0), "+1 and -1; the constant row has no correlation"
-    assert out["first"]["match_rate"] == 1.0 and out["first"]["spearman_mean"] == pytest.approx(1.0)
-    assert out["all"]["per_family"]["attributes"]["explained_as"] == {"usage": 1}
-
-
 def test_family_contributions_keep_sign_and_move_censored_windows_to_tenure():
     from models.retention.drivers import family_contributions
 
