@@ -45,7 +45,7 @@ def test_sentences_carry_customer_values(frame):
     assert _only(frame, "events_login_change_30d_vs_prev_30d")[1] == (
         "No logins in the last 30 days, after 12 in the 30 before")
     assert _only(frame, "days_since_last_event")[:2] == ["No activity for 41 days", "No activity for 1 day"]
-    assert _only(frame, "tenure_days")[0] == "Customer for only 23 days"
+    assert _only(frame, "tenure_days")[0] == "Joined 23 days ago"
     assert _only(frame, "payment_failed_count_30d")[0] == "2 failed payments in the last 30 days"
     assert _only(frame, "price_change_pct_90d")[0] == "Price rose 12% in the last 90 days"
     assert _only(frame, "satisfaction_mean_90d")[0] == "Satisfaction averaged 1.5 / 5 on tickets in the last 90 days"
@@ -208,9 +208,9 @@ def test_a_non_contract_business_reads_purchases_not_contracts():
                        "overdue_ratio": [2.4, 0.5], "gap_mean_days": [41.0, 20.0]})
     rows = np.array([0, 1])
     en, _ = render_feature(df, "tenure_days", rows, "en", profile="non_contract")
-    assert list(en) == ["First purchase only 20 days ago", "First purchase 11 months ago"]
+    assert list(en) == ["First purchase 20 days ago", "First purchase 11 months ago"]
     sub, _ = render_feature(df, "tenure_days", rows, "en")
-    assert list(sub) == ["Customer for only 20 days", "Joined 11 months ago"], "never '340 days' under a year"
+    assert list(sub) == ["Joined 20 days ago", "Joined 11 months ago"], "never '340 days' under a year"
     ja, _ = render_feature(df, "tenure_days", rows, "ja", profile="non_contract")
     assert list(ja) == ["初回購入からまだ20日です", "初回購入から11か月です"]
     over, codes = render_feature(df, "overdue_ratio", rows[:1], "en", profile="non_contract")
@@ -239,3 +239,68 @@ def test_attribute_values_read_as_words():
     assert list(en) == ["Acquisition channel: paid social media ads", "Acquisition channel: some new source"]
     ja, _ = render_feature(df, "acquisition_channel", np.array([0]), "ja")
     assert "SNS広告" in ja[0]
+
+
+# days -> (subscription en, subscription ja, non-contract en, non-contract ja, code); a year is 365 days, a month
+# a twelfth of it, both counted whole: 31 days is the first month, 335 the eleventh, 365 the first year.
+_TENURES = [
+    (0, "Joined today", "本日契約を開始しました", "First purchase today", "本日初めて購入しました", "TENURE_SHORT"),
+    (1, "Joined yesterday", "昨日契約を開始しました", "First purchase yesterday", "昨日初めて購入しました",
+     "TENURE_SHORT"),
+    (2, "Joined 2 days ago", "契約開始からまだ2日です", "First purchase 2 days ago", "初回購入からまだ2日です",
+     "TENURE_SHORT"),
+    (29, "Joined 29 days ago", "契約開始からまだ29日です", "First purchase 29 days ago", "初回購入からまだ29日です",
+     "TENURE_SHORT"),
+    (30, "Joined 30 days ago", "契約開始からまだ30日です", "First purchase 30 days ago", "初回購入からまだ30日です",
+     "TENURE_SHORT"),
+    (31, "Joined 1 month ago", "契約開始から1か月です", "First purchase 1 month ago", "初回購入から1か月です",
+     "TENURE_SHORT"),
+    (60, "Joined 1 month ago", "契約開始から1か月です", "First purchase 1 month ago", "初回購入から1か月です",
+     "TENURE_SHORT"),
+    (61, "Joined 2 months ago", "契約開始から2か月です", "First purchase 2 months ago", "初回購入から2か月です",
+     "TENURE_SHORT"),
+    (334, "Joined 10 months ago", "契約開始から10か月です", "First purchase 10 months ago", "初回購入から10か月です",
+     "TENURE_SHORT"),
+    (354, "Joined 11 months ago", "契約開始から11か月です", "First purchase 11 months ago", "初回購入から11か月です",
+     "TENURE_SHORT"),
+    (364, "Joined 11 months ago", "契約開始から11か月です", "First purchase 11 months ago", "初回購入から11か月です",
+     "TENURE_SHORT"),
+    (365, "Customer for 1 year", "契約開始から1年です", "Customer for 1 year", "1年来の顧客です", "TENURE_LONG"),
+    (729, "Customer for 1 year", "契約開始から1年です", "Customer for 1 year", "1年来の顧客です", "TENURE_LONG"),
+    (730, "Customer for 2 years", "契約開始から2年です", "Customer for 2 years", "2年来の顧客です", "TENURE_LONG"),
+    (2000.5, "Customer for 5 years", "契約開始から5年です", "Customer for 5 years", "5年来の顧客です", "TENURE_LONG"),
+    (np.nan, "Start date unknown", "契約開始日が不明です", "First purchase date unknown", "初回購入日が不明です",
+     "TENURE_UNKNOWN"),
+    (-3, "Start date unknown", "契約開始日が不明です", "First purchase date unknown", "初回購入日が不明です",
+     "TENURE_UNKNOWN"),
+]
+
+
+@pytest.mark.parametrize("days,sub_en,sub_ja,nc_en,nc_ja,code", _TENURES)
+def test_tenure_reads_in_days_months_then_years_in_both_languages_and_profiles(days, sub_en, sub_ja, nc_en, nc_ja,
+                                                                               code):
+    df = pd.DataFrame({"tenure_days": [days]})
+    got = {(lang, profile): render_feature(df, "tenure_days", np.array([0]), lang, profile=profile)
+           for lang in ("en", "ja") for profile in (None, "non_contract")}
+    assert [got[k][0][0] for k in [("en", None), ("ja", None), ("en", "non_contract"), ("ja", "non_contract")]] == [
+        sub_en, sub_ja, nc_en, nc_ja]
+    assert {c[0] for _, c in got.values()} == {code}, "the reason codes do not depend on the wording"
+
+
+def test_days_since_the_first_activity_read_like_tenure():
+    df = pd.DataFrame({"days_since_first_activity": [0.0, 1.0, 30.0, 31.0, 354.0, 365.0, 800.0, np.nan]})
+    rows = np.arange(len(df))
+    en, codes = render_feature(df, "days_since_first_activity", rows, "en")
+    assert list(en) == ["First active today", "First active yesterday", "First active 30 days ago",
+                        "First active 1 month ago", "First active 11 months ago", "First active 1 year ago",
+                        "First active 2 years ago", "No activity recorded yet"]
+    assert set(codes) == {"TENURE_FIRST_ACTIVITY"}
+    ja, _ = render_feature(df, "days_since_first_activity", rows, "ja")
+    assert list(ja) == ["初めての利用は本日です", "初めての利用は昨日です", "初めての利用は30日前です",
+                        "初めての利用は1か月前です", "初めての利用は11か月前です", "初めての利用は1年前です",
+                        "初めての利用は2年前です", "まだ利用記録がありません"]
+    nc_en, _ = render_feature(df, "days_since_first_activity", rows, "en", profile="non_contract")
+    assert list(nc_en)[1:5] == ["First purchase yesterday", "First purchase 30 days ago", "First purchase 1 month ago",
+                                "First purchase 11 months ago"]
+    nc_ja, _ = render_feature(df, "days_since_first_activity", rows, "ja", profile="non_contract")
+    assert list(nc_ja)[4:7] == ["初回購入は11か月前です", "初回購入は1年前です", "初回購入は2年前です"]
