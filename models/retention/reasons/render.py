@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from models.retention import i18n
-from models.retention.labels import attribute_value_words, feature_label, name_forms
+from models.retention.labels import feature_label, name_forms, value_names
 
 Fields = dict[str, Any]  # placeholder -> scalar text or object array (one per row)
 
@@ -253,20 +253,17 @@ def usage_change(ctx: RenderContext, feature: str, g: dict[str, str]) -> tuple[n
 
 
 def _display_values(ctx: RenderContext, feature: str) -> np.ndarray:
-    """Customer values of any column as display text (numbers locale-formatted, known words translated)."""
+    """Customer values of any column as display text (named by params or the locale, numbers locale-formatted)."""
     col = ctx.features[feature]
+    raw = ctx.raw(feature)
+    shown = None
     if pd.api.types.is_bool_dtype(col):
-        raw = ctx.raw(feature)
-        text = np.where(pd.isna(raw), "", np.where(raw.astype(bool), "true", "false")).astype(object)
+        raw = np.where(pd.isna(raw), "", np.where(raw.astype(bool), "true", "false")).astype(object)
     elif pd.api.types.is_numeric_dtype(col) and not isinstance(col.dtype, pd.CategoricalDtype):
         x = ctx.num(feature)
         finite = x[np.isfinite(x)]
         integral = bool(np.all(np.equal(np.mod(finite, 1), 0))) if finite.size else True
-        return ctx.n(x, 0 if integral else 2)
+        raw, shown = x.astype(object), ctx.n(x, 0 if integral else 2)
     else:
-        text = pd.Series(ctx.raw(feature), dtype=object).astype(str).to_numpy(dtype=object)
-    words = attribute_value_words(ctx.language)
-    lowered = pd.Series(text, dtype=object).str.lower()
-    translated = lowered.map(words)
-    readable = pd.Series(text, dtype=object).str.replace(r"_+", " ", regex=True).to_numpy(dtype=object)
-    return np.where(translated.isna(), readable, translated).astype(object)
+        raw = pd.Series(raw, dtype=object).astype(str).to_numpy(dtype=object)
+    return value_names(feature, raw, ctx.language, ctx.display_names, shown)

@@ -304,3 +304,49 @@ def test_days_since_the_first_activity_read_like_tenure():
                                 "First purchase 11 months ago"]
     nc_ja, _ = render_feature(df, "days_since_first_activity", rows, "ja", profile="non_contract")
     assert list(nc_ja)[4:7] == ["初回購入は11か月前です", "初回購入は1年前です", "初回購入は2年前です"]
+
+
+def _values(df: pd.DataFrame, feature: str, language: str, display_names: dict | None = None) -> list[str]:
+    return list(render_feature(df, feature, np.arange(len(df)), language, display_names=display_names)[0])
+
+
+def test_attribute_values_take_their_display_names_from_params_in_both_languages():
+    df = pd.DataFrame({"acquisition_channel": ["paid_social", "some_new_source", "referral", None],
+                       "favourite_colour": ["paid_social", "red", "red", "blue"]})
+    flat = {"paid_social": {"en": "paid social ads", "ja": "SNS広告（有料）"}, "some_new_source": "podcast ads"}
+    assert _values(df, "acquisition_channel", "en", flat) == [
+        "Acquisition channel: paid social ads", "Acquisition channel: podcast ads", "Acquisition channel: referral",
+        "Acquisition channel: not recorded"]
+    assert _values(df, "acquisition_channel", "ja", flat)[:3] == [
+        "獲得チャネル：SNS広告（有料）", "獲得チャネル：podcast ads", "獲得チャネル：紹介"]
+    per_column = {"acquisition_channel": {"en": "Channel", "ja": "チャネル",
+                                          "values": {"paid_social": {"en": "social ads", "ja": "SNS"}}}}
+    assert _values(df, "acquisition_channel", "en", per_column)[:2] == ["Channel: social ads", "Channel: some new source"]
+    assert _values(df, "acquisition_channel", "ja", per_column)[:1] == ["チャネル：SNS"]
+    assert _values(df, "favourite_colour", "en", per_column)[:2] == ["Favourite colour: paid social media ads",
+                                                                      "Favourite colour: red"], "one column's only"
+    both = {**flat, **per_column}
+    assert _values(df, "acquisition_channel", "en", both)[:2] == ["Channel: social ads", "Channel: podcast ads"]
+
+
+def test_attribute_values_without_a_name_are_made_readable_and_numbers_and_booleans_read_sensibly():
+    df = pd.DataFrame({"acquisition_channel": ["partner_co_op", "Paid_Social", "Month-to-month"],
+                       "is_senior": [0, 1, 1], "discount": [0.5, 12.25, 1234.5],
+                       "loyalty_member": [True, False, True]})
+    assert _values(df, "acquisition_channel", "en") == [
+        "Acquisition channel: partner co op", "Acquisition channel: paid social media ads",
+        "Acquisition channel: Month-to-month"]
+    assert _values(df, "acquisition_channel", "ja")[0] == "獲得チャネル：partner co op"
+    assert _values(df, "is_senior", "en") == ["Is senior: 0", "Is senior: 1", "Is senior: 1"]
+    assert _values(df, "discount", "ja") == ["discount：0.50", "discount：12.25", "discount：1,234.50"]
+    assert _values(df, "loyalty_member", "en") == ["Loyalty member: yes", "Loyalty member: no", "Loyalty member: yes"]
+    assert _values(df, "loyalty_member", "ja")[:2] == ["ロイヤルティ会員：はい", "ロイヤルティ会員：いいえ"]
+    # a column's own values rename numbers and booleans as well, keyed as YAML reads them (1, true) or as text
+    names = {"is_senior": {"en": "Senior", "ja": "シニア", "values": {0: "no", 1: {"en": "yes", "ja": "該当"}}},
+             "loyalty_member": {"values": {True: {"en": "member", "ja": "会員"}}},
+             "discount": {"values": {"12.25": "a dozen and a quarter"}}}
+    assert _values(df, "is_senior", "en", names) == ["Senior: no", "Senior: yes", "Senior: yes"]
+    assert _values(df, "is_senior", "ja", names)[1] == "シニア：該当"
+    assert _values(df, "loyalty_member", "ja", names) == ["ロイヤルティ会員：会員", "ロイヤルティ会員：いいえ", "ロイヤルティ会員：会員"]
+    assert _values(df, "discount", "en", names) == ["Discount: 0.50", "Discount: a dozen and a quarter",
+                                                    "Discount: 1,234.50"]
