@@ -90,7 +90,8 @@ def test_display_names_take_event_types_columns_and_values_and_name_a_bad_key():
     """)
     got = config.section({"business": {"display_names": names}}, "business").display_names
     assert got["newfriend"] == {"en": "friend invitation", "ja": "友達招待"} and got["paid_social"] == "paid social ads"
-    assert got["acquisition_channel"] == {"en": "Channel", "values": {"paid_social": {"en": "social ads", "ja": "SNS広告"}}}
+    assert got["acquisition_channel"] == {"en": "Channel",
+                                          "values": {"paid_social": {"en": "social ads", "ja": "SNS広告"}}}
     assert got["is_senior"]["values"] == {"0": "not senior", "1": "senior"}, "numbers as the data's text"
     assert set(got["loyalty_member"]["values"]) == {"true", "false"}
     assert config.section({"business": {"display_names": None}}, "business").display_names == {}

@@ -321,7 +321,8 @@ def test_attribute_values_take_their_display_names_from_params_in_both_languages
         "獲得チャネル：SNS広告（有料）", "獲得チャネル：podcast ads", "獲得チャネル：紹介"]
     per_column = {"acquisition_channel": {"en": "Channel", "ja": "チャネル",
                                           "values": {"paid_social": {"en": "social ads", "ja": "SNS"}}}}
-    assert _values(df, "acquisition_channel", "en", per_column)[:2] == ["Channel: social ads", "Channel: some new source"]
+    assert _values(df, "acquisition_channel", "en", per_column)[:2] == ["Channel: social ads",
+                                                                         "Channel: some new source"]
     assert _values(df, "acquisition_channel", "ja", per_column)[:1] == ["チャネル：SNS"]
     assert _values(df, "favourite_colour", "en", per_column)[:2] == ["Favourite colour: paid social media ads",
                                                                       "Favourite colour: red"], "one column's only"
