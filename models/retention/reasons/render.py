@@ -175,29 +175,10 @@ def score(ctx: RenderContext, feature: str, g: dict[str, str]) -> tuple[np.ndarr
     return variants, {"score": ctx.n(x, 1), "n": ctx.n(x, 0), "w": g.get("w", "")}
 
 
-# Elapsed time in words. A year is 365 days and a month a twelfth of it (30.4 days); counts are whole and rounded
-# down, so "11 months" is 11 full months and less than 12 (335 to 364 days), and "1 year" starts at day 365.
-# Day 0 reads "today", day 1 "yesterday", 2 to 30 days in days, 31 to 364 days in months, then in years.
-_DAYS_PER_YEAR = 365
-
-
-def elapsed(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The variant (``today``, ``day``, ``days``, ``month``, ``months``, ``year``, ``years``, ``missing``) of each
-    number of days, with its whole months and whole years (negative or NaN days are ``missing``)."""
-    d = np.floor(days)
-    known = ~np.isnan(d) & (d >= 0)
-    whole = np.where(known, d, 0)
-    months, years = whole * 12 // _DAYS_PER_YEAR, whole // _DAYS_PER_YEAR
-    variants = np.select(
-        [~known, whole == 0, whole == 1, months == 0, months == 1, months < 12, years == 1],
-        ["missing", "today", "day", "days", "month", "months", "year"], "years").astype(object)
-    return variants, months, years
-
-
 def since(ctx: RenderContext, feature: str, g: dict[str, str]) -> tuple[np.ndarray, Fields]:
     """Time since a day in the past in days, months or years ("joined 11 months ago", never "354 days")."""
     x = ctx.num(feature)
-    variants, months, years = elapsed(x)
+    variants, months, years = i18n.elapsed(x)
     return variants, {"n": ctx.n(np.floor(x)), "months": ctx.n(months), "years": ctx.n(years)}
 
 

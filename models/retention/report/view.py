@@ -7,6 +7,7 @@ import datetime as _dt
 import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from models.retention import i18n
@@ -195,10 +196,19 @@ def _table_rows(scored: pd.DataFrame, top_n: int, language: str, currency: str, 
             "plan": None if "plan" not in rec else ("" if pd.isna(rec["plan"]) else str(rec["plan"])),
             "region": None if "region" not in rec else ("" if pd.isna(rec["region"]) else str(rec["region"])),
             "tenure": None if "tenure_days" not in rec else (-1 if pd.isna(tenure) else float(tenure)),
-            "tenure_text": "" if "tenure_days" not in rec or pd.isna(tenure) else
-            i18n.t("report.table.tenure_days", language, profile=profile, n=i18n.format_number(tenure, language)),
+            "tenure_text": "" if "tenure_days" not in rec else _tenure_text(tenure, language, profile),
         })
     return rows
+
+
+def _tenure_text(days: Any, language: str, profile: str | None) -> str:
+    """Time since signup as the reasons count it ("11 months", 「11か月」), or "" when unknown."""
+    (variant,), (months,), (years,) = i18n.elapsed(np.array([np.nan if pd.isna(days) else float(days)]))
+    if variant == "missing":
+        return ""
+    return i18n.t(f"report.table.tenure_elapsed.{variant}", language, profile=profile,
+                  n=i18n.format_number(np.floor(float(days)), language), months=i18n.format_number(months, language),
+                  years=i18n.format_number(years, language))
 
 
 def _model_warning(scoring: dict[str, Any] | None, language: str, profile: str | None = None) -> str | None:
