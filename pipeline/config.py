@@ -16,6 +16,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from models.retention.labels import check_display_names
 from models.retention.playbook import Playbook, SegmentRule, default_playbook, with_overrides
 
 
@@ -221,9 +222,16 @@ class BusinessParams(_Section):
     report's wording (each still overridable in its own section)."""
 
     kind: Literal["auto", "subscription", "non_contract"] = "auto"   # auto: non_contract in label.mode inactivity
-    # Event types, ticket categories and customer columns as the team should read them: {newfriend: friend
-    # invitation} or {newfriend: {en: friend invitation, ja: 友達招待}}; by default a readable form of the raw name.
-    display_names: dict[str, str | dict[str, str | dict[str, str]]] = {}
+    # Event types, ticket categories, customer columns and their values as the team should read them: {newfriend:
+    # friend invitation}, {newfriend: {en: friend invitation, ja: 友達招待}}, {paid_social: {en: paid social ads, ja:
+    # SNS広告}}, or one column's values: {channel: {en: Channel, values: {paid_social: paid social ads}}}; by default
+    # a readable form of the raw name ("paid_social" reads "paid social"). Checked by labels.check_display_names.
+    display_names: dict[str, str | dict[str, Any]] = {}
+
+    @field_validator("display_names", mode="before")
+    @classmethod
+    def _known_shapes(cls, v: Any) -> dict[str, Any]:
+        return check_display_names({} if v is None else v)
 
 
 def business_kind(params: dict[str, Any], path: str | Path = "params.yaml") -> str:

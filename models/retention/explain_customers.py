@@ -101,7 +101,7 @@ def explain_customers(booster: lgb.Booster, meta: dict, rows: pd.DataFrame, refe
             ``reference_size``, ``driver``, ``top_k``).
         language: language of the reasons.
         profile: the business profile (``business.kind``), whose words the reasons use.
-        display_names: ``business.display_names`` (event types and ticket categories).
+        display_names: ``business.display_names`` (event types, ticket categories, columns and their values).
         families: feature -> family for this kind of business (``features_meta.json``'s ``families``).
         chunk_rows: customers explained at a time.
         reference_groups: the reference customers already chosen among ``reference_rows``

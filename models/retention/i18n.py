@@ -283,3 +283,22 @@ def format_percents(values: np.ndarray | pd.Series, language: str, decimals: int
 @functools.lru_cache(maxsize=None)
 def _symbols(language: str) -> tuple[str, str]:
     return _bn.get_group_symbol(language), _bn.get_decimal_symbol(language)
+
+
+# Elapsed time in words. A year is 365 days and a month a twelfth of it (30.4 days); counts are whole and rounded
+# down, so "11 months" is 11 full months and less than 12 (335 to 364 days), and "1 year" starts at day 365.
+# Day 0 reads "today", day 1 "yesterday", 2 to 30 days in days, 31 to 364 days in months, then in years.
+DAYS_PER_YEAR = 365
+
+
+def elapsed(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The variant (``today``, ``day``, ``days``, ``month``, ``months``, ``year``, ``years``, ``missing``) of each
+    number of days, with its whole months and whole years (negative or NaN days are ``missing``)."""
+    d = np.floor(np.asarray(days, dtype=float))
+    known = ~np.isnan(d) & (d >= 0)
+    whole = np.where(known, d, 0)
+    months, years = whole * 12 // DAYS_PER_YEAR, whole // DAYS_PER_YEAR
+    variants = np.select(
+        [~known, whole == 0, whole == 1, months == 0, months == 1, months < 12, years == 1],
+        ["missing", "today", "day", "days", "month", "months", "year"], "years").astype(object)
+    return variants, months, years

@@ -75,3 +75,40 @@ def test_the_score_stage_reports_a_broken_rule_in_one_line_with_exit_code_1(tmp_
     assert proc.returncode == 1
     assert "score failed" in proc.stderr and "is not a number" in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
+
+
+def test_display_names_take_event_types_columns_and_values_and_name_a_bad_key():
+    names = yaml.safe_load("""
+      newfriend: {en: friend invitation, ja: 友達招待}
+      paid_social: paid social ads
+      plan change: {one: plan change, other: plan changes}
+      acquisition_channel:
+        en: Channel
+        values: {paid_social: {en: social ads, ja: SNS広告}}
+      is_senior: {values: {0: not senior, 1: senior}}
+      loyalty_member: {values: {true: member, false: {en: not a member, ja: 非会員}}}
+    """)
+    got = config.section({"business": {"display_names": names}}, "business").display_names
+    assert got["newfriend"] == {"en": "friend invitation", "ja": "友達招待"} and got["paid_social"] == "paid social ads"
+    assert got["acquisition_channel"] == {"en": "Channel",
+                                          "values": {"paid_social": {"en": "social ads", "ja": "SNS広告"}}}
+    assert got["is_senior"]["values"] == {"0": "not senior", "1": "senior"}, "numbers as the data's text"
+    assert set(got["loyalty_member"]["values"]) == {"true", "false"}
+    assert config.section({"business": {"display_names": None}}, "business").display_names == {}
+
+
+@pytest.mark.parametrize("names, message", [
+    ({"newfriend": 3}, "business.display_names: .*display_names.newfriend: expected a name"),
+    ({"newfriend": {"en": "friend invitation", "fr": "invitation"}}, r"display_names\.newfriend\.fr: unknown key"),
+    ({"channel": {"vaules": {"paid_social": "ads"}}}, r"display_names\.channel\.vaules: unknown key"),
+    ({"channel": {"values": ["paid_social"]}}, r"display_names\.channel\.values: expected a mapping"),
+    ({"channel": {"values": {"paid_social": {"en": "ads", "de": "Anzeigen"}}}},
+     r"display_names\.channel\.values\.paid_social\.de: unknown key"),
+    ({"channel": {"values": {"paid_social": ""}}}, r"display_names\.channel\.values\.paid_social: expected a name"),
+    ({"newfriend": {"en": "friend invitation", "one": "friend invitation"}}, "not both"),
+    ({"newfriend": {"other": "friend invitations"}}, "'other' needs 'one'"),
+    ({"newfriend": {"en": {"one": "friend invitation", "many": "x"}}}, r"display_names\.newfriend\.en\.many"),
+])
+def test_a_broken_display_name_is_a_params_error_naming_its_key(names, message):
+    with pytest.raises(config.ParamsError, match=message):
+        config.section({"business": {"display_names": names}}, "business")

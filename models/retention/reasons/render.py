@@ -16,8 +16,7 @@ import numpy as np
 import pandas as pd
 
 from models.retention import i18n
-from models.retention.labels import attribute_value_words, feature_label, name_forms
-from models.retention.value import DAYS_PER_MONTH
+from models.retention.labels import feature_label, name_forms, value_names
 
 Fields = dict[str, Any]  # placeholder -> scalar text or object array (one per row)
 
@@ -176,12 +175,11 @@ def score(ctx: RenderContext, feature: str, g: dict[str, str]) -> tuple[np.ndarr
     return variants, {"score": ctx.n(x, 1), "n": ctx.n(x, 0), "w": g.get("w", "")}
 
 
-def tenure(ctx: RenderContext, feature: str, g: dict[str, str]) -> tuple[np.ndarray, Fields]:
-    """Days under two months, whole months under a year ("joined 11 months ago", not "354 days"), then years."""
+def since(ctx: RenderContext, feature: str, g: dict[str, str]) -> tuple[np.ndarray, Fields]:
+    """Time since a day in the past in days, months or years ("joined 11 months ago", never "354 days")."""
     x = ctx.num(feature)
-    months = np.floor(x / DAYS_PER_MONTH)
-    variants = np.select([np.isnan(x), x < 60, x < 365], ["missing", "days", "months"], "long").astype(object)
-    return variants, {"n": ctx.n(x), "months": ctx.n(months), "years": ctx.n(x / 365.25, 1)}
+    variants, months, years = i18n.elapsed(x)
+    return variants, {"n": ctx.n(np.floor(x)), "months": ctx.n(months), "years": ctx.n(years)}
 
 
 def renewal(ctx: RenderContext, feature: str, g: dict[str, str]) -> tuple[np.ndarray, Fields]:
@@ -236,20 +234,17 @@ def usage_change(ctx: RenderContext, feature: str, g: dict[str, str]) -> tuple[n
 
 
 def _display_values(ctx: RenderContext, feature: str) -> np.ndarray:
-    """Customer values of any column as display text (numbers locale-formatted, known words translated)."""
+    """Customer values of any column as display text (named by params or the locale, numbers locale-formatted)."""
     col = ctx.features[feature]
+    raw = ctx.raw(feature)
+    shown = None
     if pd.api.types.is_bool_dtype(col):
-        raw = ctx.raw(feature)
-        text = np.where(pd.isna(raw), "", np.where(raw.astype(bool), "true", "false")).astype(object)
+        raw = np.where(pd.isna(raw), "", np.where(raw.astype(bool), "true", "false")).astype(object)
     elif pd.api.types.is_numeric_dtype(col) and not isinstance(col.dtype, pd.CategoricalDtype):
         x = ctx.num(feature)
         finite = x[np.isfinite(x)]
         integral = bool(np.all(np.equal(np.mod(finite, 1), 0))) if finite.size else True
-        return ctx.n(x, 0 if integral else 2)
+        raw, shown = x.astype(object), ctx.n(x, 0 if integral else 2)
     else:
-        text = pd.Series(ctx.raw(feature), dtype=object).astype(str).to_numpy(dtype=object)
-    words = attribute_value_words(ctx.language)
-    lowered = pd.Series(text, dtype=object).str.lower()
-    translated = lowered.map(words)
-    readable = pd.Series(text, dtype=object).str.replace(r"_+", " ", regex=True).to_numpy(dtype=object)
-    return np.where(translated.isna(), readable, translated).astype(object)
+        raw = pd.Series(raw, dtype=object).astype(str).to_numpy(dtype=object)
+    return value_names(feature, raw, ctx.language, ctx.display_names, shown)

@@ -141,7 +141,7 @@ def top_reasons(
         top_k: number of reasons per customer.
         currency: ISO code for money amounts in sentences (plain numbers if None).
         profile: the business profile (``business.kind``); a non-contract business has its own words.
-        display_names: ``business.display_names``: names of event types and ticket categories.
+        display_names: ``business.display_names``: names of event types, ticket categories, columns and their values.
         families: feature -> family for this kind of business (``features.catalog.family_map``); None: by name.
 
     Returns:

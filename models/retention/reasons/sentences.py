@@ -67,7 +67,7 @@ def render_feature(
         language: ``"en"`` or ``"ja"``.
         currency: ISO code used for money amounts (plain numbers if None).
         profile: the business profile (``business.kind``): a non-contract business has its own words.
-        display_names: ``business.display_names``, names of event types and ticket categories.
+        display_names: ``business.display_names``, names of event types, ticket categories, columns and their values.
         family: the feature's family for this kind of business (None: ``family_of`` by name).
 
     Returns:

@@ -7,10 +7,11 @@ import datetime as _dt
 import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from models.retention import i18n
-from models.retention.labels import feature_label
+from models.retention.labels import feature_label, value_names
 from models.retention.report.campaign import campaign_view, holdout_note
 from models.retention.report.charts import hbar_chart_svg, histogram_svg, line_chart_svg, nice_max
 from models.retention.tiers import TIERS
@@ -98,12 +99,23 @@ def tenure_band(tenure_days: pd.Series, language: str, profile: str | None = Non
     return bands
 
 
-def _segment_charts(scored: pd.DataFrame, language: str, profile: str | None = None) -> list[dict[str, Any]]:
+def _value_texts(values: pd.Series, column: str, language: str, display_names: dict | None,
+                 missing: str = "") -> pd.Series:
+    """An attribute's values as the reasons name them ("paid social media ads", 「SNS広告」), ``missing`` for none."""
+    text = values.astype(object).where(values.notna(), None)
+    known = text.notna().to_numpy()
+    out = np.full(len(text), missing, dtype=object)
+    out[known] = value_names(column, text[known].astype(str).to_numpy(dtype=object), language, display_names)
+    return pd.Series(out, index=values.index, dtype=object)
+
+
+def _segment_charts(scored: pd.DataFrame, language: str, profile: str | None = None,
+                    display_names: dict | None = None) -> list[dict[str, Any]]:
     charts = []
     columns: list[tuple[str, pd.Series]] = []
     for col in ("plan", "region"):
         if col in scored.columns:
-            columns.append((col, scored[col].astype(object).where(scored[col].notna(), "–").astype(str)))
+            columns.append((col, _value_texts(scored[col], col, language, display_names, missing="–")))
     if "tenure_days" in scored.columns:
         columns.append(("tenure_band", tenure_band(scored["tenure_days"], language, profile)))
     for name, key in columns:
@@ -172,11 +184,13 @@ def _drift_items(warnings: list[Any], language: str, profile: str | None = None,
     return items
 
 
-def _table_rows(scored: pd.DataFrame, top_n: int, language: str, currency: str, profile: str | None = None) -> list[dict[str, Any]]:
+def _table_rows(scored: pd.DataFrame, top_n: int, language: str, currency: str, profile: str | None = None,
+                display_names: dict | None = None) -> list[dict[str, Any]]:
     top = scored.sort_values("rank").head(top_n)
+    named = {c: _value_texts(top[c], c, language, display_names) for c in ("plan", "region") if c in top.columns}
     tiers = {t: i18n.t(f"tiers.{t}", language, profile=profile) for t in TIERS}
     rows = []
-    for rec in top.to_dict("records"):
+    for i, rec in enumerate(top.to_dict("records")):
         reasons = [str(rec[c]) for c in ("reason_1", "reason_2", "reason_3")
                    if isinstance(rec.get(c), str) and rec[c]]
         tenure = rec.get("tenure_days")
@@ -192,13 +206,22 @@ def _table_rows(scored: pd.DataFrame, top_n: int, language: str, currency: str, 
             "value_at_risk_text": i18n.format_money(var, language, currency),
             "reasons": reasons,
             "action": str(rec.get("recommended_action") or ""),
-            "plan": None if "plan" not in rec else ("" if pd.isna(rec["plan"]) else str(rec["plan"])),
-            "region": None if "region" not in rec else ("" if pd.isna(rec["region"]) else str(rec["region"])),
+            "plan": named["plan"].iat[i] if "plan" in named else None,
+            "region": named["region"].iat[i] if "region" in named else None,
             "tenure": None if "tenure_days" not in rec else (-1 if pd.isna(tenure) else float(tenure)),
-            "tenure_text": "" if "tenure_days" not in rec or pd.isna(tenure) else
-            i18n.t("report.table.tenure_days", language, profile=profile, n=i18n.format_number(tenure, language)),
+            "tenure_text": "" if "tenure_days" not in rec else _tenure_text(tenure, language, profile),
         })
     return rows
+
+
+def _tenure_text(days: Any, language: str, profile: str | None) -> str:
+    """Time since signup as the reasons count it ("11 months", 「11か月」), or "" when unknown."""
+    (variant,), (months,), (years,) = i18n.elapsed(np.array([np.nan if pd.isna(days) else float(days)]))
+    if variant == "missing":
+        return ""
+    return i18n.t(f"report.table.tenure_elapsed.{variant}", language, profile=profile,
+                  n=i18n.format_number(np.floor(float(days)), language), months=i18n.format_number(months, language),
+                  years=i18n.format_number(years, language))
 
 
 def _model_warning(scoring: dict[str, Any] | None, language: str, profile: str | None = None) -> str | None:
@@ -330,7 +353,7 @@ def build_view(ctx: ReportContext, language: str) -> dict[str, Any]:
     dist_title = i18n.t("report.charts.distribution", L, profile=profile)
     callable_ = scored[scored["campaign_group"] != "holdout"] if "campaign_group" in scored.columns else scored
     top_n = min(int(ctx.top_n), len(callable_))
-    rows = _table_rows(callable_, top_n, L, ctx.currency, profile)  # a holdout customer is never in the call table
+    rows = _table_rows(callable_, top_n, L, ctx.currency, profile, ctx.display_names)  # a holdout customer is never in the call table
     return {
         "lang": L,
         "title": i18n.t("report.title", L, profile=profile),
@@ -354,7 +377,7 @@ def build_view(ctx: ReportContext, language: str) -> dict[str, Any]:
         "tiers_summary": i18n.t("report.tiers_summary", L, profile=profile, **{t: i18n.format_number(int(tier_counts.get(t, 0)), L)
                                                               for t in TIERS}),
         "drivers": {"title": drivers_title, "svg": drivers_svg},
-        "segment_charts": _segment_charts(scored, L, profile),
+        "segment_charts": _segment_charts(scored, L, profile, ctx.display_names),
         "rows": rows,
         "has": {c: c in scored.columns for c in SEGMENT_COLUMNS},
         "tiers": [{"code": t, "label": i18n.t(f"tiers.{t}", L, profile=profile)} for t in TIERS],

@@ -45,7 +45,7 @@ def test_sentences_carry_customer_values(frame):
     assert _only(frame, "events_login_change_30d_vs_prev_30d")[1] == (
         "No logins in the last 30 days, after 12 in the 30 before")
     assert _only(frame, "days_since_last_event")[:2] == ["No activity for 41 days", "No activity for 1 day"]
-    assert _only(frame, "tenure_days")[0] == "Customer for only 23 days"
+    assert _only(frame, "tenure_days")[0] == "Joined 23 days ago"
     assert _only(frame, "payment_failed_count_30d")[0] == "2 failed payments in the last 30 days"
     assert _only(frame, "price_change_pct_90d")[0] == "Price rose 12% in the last 90 days"
     assert _only(frame, "satisfaction_mean_90d")[0] == "Satisfaction averaged 1.5 / 5 on tickets in the last 90 days"
@@ -208,9 +208,9 @@ def test_a_non_contract_business_reads_purchases_not_contracts():
                        "overdue_ratio": [2.4, 0.5], "gap_mean_days": [41.0, 20.0]})
     rows = np.array([0, 1])
     en, _ = render_feature(df, "tenure_days", rows, "en", profile="non_contract")
-    assert list(en) == ["First purchase only 20 days ago", "First purchase 11 months ago"]
+    assert list(en) == ["First purchase 20 days ago", "First purchase 11 months ago"]
     sub, _ = render_feature(df, "tenure_days", rows, "en")
-    assert list(sub) == ["Customer for only 20 days", "Joined 11 months ago"], "never '340 days' under a year"
+    assert list(sub) == ["Joined 20 days ago", "Joined 11 months ago"], "never '340 days' under a year"
     ja, _ = render_feature(df, "tenure_days", rows, "ja", profile="non_contract")
     assert list(ja) == ["初回購入からまだ20日です", "初回購入から11か月です"]
     over, codes = render_feature(df, "overdue_ratio", rows[:1], "en", profile="non_contract")
@@ -239,3 +239,115 @@ def test_attribute_values_read_as_words():
     assert list(en) == ["Acquisition channel: paid social media ads", "Acquisition channel: some new source"]
     ja, _ = render_feature(df, "acquisition_channel", np.array([0]), "ja")
     assert "SNS広告" in ja[0]
+
+
+# days -> (subscription en, subscription ja, non-contract en, non-contract ja, code); a year is 365 days, a month
+# a twelfth of it, both counted whole: 31 days is the first month, 335 the eleventh, 365 the first year.
+_TENURES = [
+    (0, "Joined today", "本日契約を開始しました", "First purchase today", "本日初めて購入しました", "TENURE_SHORT"),
+    (1, "Joined yesterday", "昨日契約を開始しました", "First purchase yesterday", "昨日初めて購入しました",
+     "TENURE_SHORT"),
+    (2, "Joined 2 days ago", "契約開始からまだ2日です", "First purchase 2 days ago", "初回購入からまだ2日です",
+     "TENURE_SHORT"),
+    (29, "Joined 29 days ago", "契約開始からまだ29日です", "First purchase 29 days ago", "初回購入からまだ29日です",
+     "TENURE_SHORT"),
+    (30, "Joined 30 days ago", "契約開始からまだ30日です", "First purchase 30 days ago", "初回購入からまだ30日です",
+     "TENURE_SHORT"),
+    (31, "Joined 1 month ago", "契約開始から1か月です", "First purchase 1 month ago", "初回購入から1か月です",
+     "TENURE_SHORT"),
+    (60, "Joined 1 month ago", "契約開始から1か月です", "First purchase 1 month ago", "初回購入から1か月です",
+     "TENURE_SHORT"),
+    (61, "Joined 2 months ago", "契約開始から2か月です", "First purchase 2 months ago", "初回購入から2か月です",
+     "TENURE_SHORT"),
+    (334, "Joined 10 months ago", "契約開始から10か月です", "First purchase 10 months ago", "初回購入から10か月です",
+     "TENURE_SHORT"),
+    (354, "Joined 11 months ago", "契約開始から11か月です", "First purchase 11 months ago", "初回購入から11か月です",
+     "TENURE_SHORT"),
+    (364, "Joined 11 months ago", "契約開始から11か月です", "First purchase 11 months ago", "初回購入から11か月です",
+     "TENURE_SHORT"),
+    (365, "Customer for 1 year", "契約開始から1年です", "Customer for 1 year", "1年来の顧客です", "TENURE_LONG"),
+    (729, "Customer for 1 year", "契約開始から1年です", "Customer for 1 year", "1年来の顧客です", "TENURE_LONG"),
+    (730, "Customer for 2 years", "契約開始から2年です", "Customer for 2 years", "2年来の顧客です", "TENURE_LONG"),
+    (2000.5, "Customer for 5 years", "契約開始から5年です", "Customer for 5 years", "5年来の顧客です", "TENURE_LONG"),
+    (np.nan, "Start date unknown", "契約開始日が不明です", "First purchase date unknown", "初回購入日が不明です",
+     "TENURE_UNKNOWN"),
+    (-3, "Start date unknown", "契約開始日が不明です", "First purchase date unknown", "初回購入日が不明です",
+     "TENURE_UNKNOWN"),
+]
+
+
+@pytest.mark.parametrize("days,sub_en,sub_ja,nc_en,nc_ja,code", _TENURES)
+def test_tenure_reads_in_days_months_then_years_in_both_languages_and_profiles(days, sub_en, sub_ja, nc_en, nc_ja,
+                                                                               code):
+    df = pd.DataFrame({"tenure_days": [days]})
+    got = {(lang, profile): render_feature(df, "tenure_days", np.array([0]), lang, profile=profile)
+           for lang in ("en", "ja") for profile in (None, "non_contract")}
+    assert [got[k][0][0] for k in [("en", None), ("ja", None), ("en", "non_contract"), ("ja", "non_contract")]] == [
+        sub_en, sub_ja, nc_en, nc_ja]
+    assert {c[0] for _, c in got.values()} == {code}, "the reason codes do not depend on the wording"
+
+
+def test_days_since_the_first_activity_read_like_tenure():
+    df = pd.DataFrame({"days_since_first_activity": [0.0, 1.0, 30.0, 31.0, 354.0, 365.0, 800.0, np.nan]})
+    rows = np.arange(len(df))
+    en, codes = render_feature(df, "days_since_first_activity", rows, "en")
+    assert list(en) == ["First active today", "First active yesterday", "First active 30 days ago",
+                        "First active 1 month ago", "First active 11 months ago", "First active 1 year ago",
+                        "First active 2 years ago", "No activity recorded yet"]
+    assert set(codes) == {"TENURE_FIRST_ACTIVITY"}
+    ja, _ = render_feature(df, "days_since_first_activity", rows, "ja")
+    assert list(ja) == ["初めての利用は本日です", "初めての利用は昨日です", "初めての利用は30日前です",
+                        "初めての利用は1か月前です", "初めての利用は11か月前です", "初めての利用は1年前です",
+                        "初めての利用は2年前です", "まだ利用記録がありません"]
+    nc_en, _ = render_feature(df, "days_since_first_activity", rows, "en", profile="non_contract")
+    assert list(nc_en)[1:5] == ["First purchase yesterday", "First purchase 30 days ago", "First purchase 1 month ago",
+                                "First purchase 11 months ago"]
+    nc_ja, _ = render_feature(df, "days_since_first_activity", rows, "ja", profile="non_contract")
+    assert list(nc_ja)[4:7] == ["初回購入は11か月前です", "初回購入は1年前です", "初回購入は2年前です"]
+
+
+def _values(df: pd.DataFrame, feature: str, language: str, display_names: dict | None = None) -> list[str]:
+    return list(render_feature(df, feature, np.arange(len(df)), language, display_names=display_names)[0])
+
+
+def test_attribute_values_take_their_display_names_from_params_in_both_languages():
+    df = pd.DataFrame({"acquisition_channel": ["paid_social", "some_new_source", "referral", None],
+                       "favourite_colour": ["paid_social", "red", "red", "blue"]})
+    flat = {"paid_social": {"en": "paid social ads", "ja": "SNS広告（有料）"}, "some_new_source": "podcast ads"}
+    assert _values(df, "acquisition_channel", "en", flat) == [
+        "Acquisition channel: paid social ads", "Acquisition channel: podcast ads", "Acquisition channel: referral",
+        "Acquisition channel: not recorded"]
+    assert _values(df, "acquisition_channel", "ja", flat)[:3] == [
+        "獲得チャネル：SNS広告（有料）", "獲得チャネル：podcast ads", "獲得チャネル：紹介"]
+    per_column = {"acquisition_channel": {"en": "Channel", "ja": "チャネル",
+                                          "values": {"paid_social": {"en": "social ads", "ja": "SNS"}}}}
+    assert _values(df, "acquisition_channel", "en", per_column)[:2] == ["Channel: social ads",
+                                                                         "Channel: some new source"]
+    assert _values(df, "acquisition_channel", "ja", per_column)[:1] == ["チャネル：SNS"]
+    assert _values(df, "favourite_colour", "en", per_column)[:2] == ["Favourite colour: paid social media ads",
+                                                                      "Favourite colour: red"], "one column's only"
+    both = {**flat, **per_column}
+    assert _values(df, "acquisition_channel", "en", both)[:2] == ["Channel: social ads", "Channel: podcast ads"]
+
+
+def test_attribute_values_without_a_name_are_made_readable_and_numbers_and_booleans_read_sensibly():
+    df = pd.DataFrame({"acquisition_channel": ["partner_co_op", "Paid_Social", "Month-to-month"],
+                       "is_senior": [0, 1, 1], "discount": [0.5, 12.25, 1234.5],
+                       "loyalty_member": [True, False, True]})
+    assert _values(df, "acquisition_channel", "en") == [
+        "Acquisition channel: partner co op", "Acquisition channel: paid social media ads",
+        "Acquisition channel: Month-to-month"]
+    assert _values(df, "acquisition_channel", "ja")[0] == "獲得チャネル：partner co op"
+    assert _values(df, "is_senior", "en") == ["Is senior: 0", "Is senior: 1", "Is senior: 1"]
+    assert _values(df, "discount", "ja") == ["discount：0.50", "discount：12.25", "discount：1,234.50"]
+    assert _values(df, "loyalty_member", "en") == ["Loyalty member: yes", "Loyalty member: no", "Loyalty member: yes"]
+    assert _values(df, "loyalty_member", "ja")[:2] == ["ロイヤルティ会員：はい", "ロイヤルティ会員：いいえ"]
+    # a column's own values rename numbers and booleans as well, keyed as YAML reads them (1, true) or as text
+    names = {"is_senior": {"en": "Senior", "ja": "シニア", "values": {0: "no", 1: {"en": "yes", "ja": "該当"}}},
+             "loyalty_member": {"values": {True: {"en": "member", "ja": "会員"}}},
+             "discount": {"values": {"12.25": "a dozen and a quarter"}}}
+    assert _values(df, "is_senior", "en", names) == ["Senior: no", "Senior: yes", "Senior: yes"]
+    assert _values(df, "is_senior", "ja", names)[1] == "シニア：該当"
+    assert _values(df, "loyalty_member", "ja", names) == ["ロイヤルティ会員：会員", "ロイヤルティ会員：いいえ", "ロイヤルティ会員：会員"]
+    assert _values(df, "discount", "en", names) == ["Discount: 0.50", "Discount: a dozen and a quarter",
+                                                    "Discount: 1,234.50"]

@@ -133,3 +133,49 @@ def test_without_revenue_the_report_says_the_value_is_unknown_and_why():
                                "scored": ctx.scored.assign(value_at_risk=float("nan"))})
     text = html.unescape(render_report(unknown, "en"))
     assert "unknown: the data has no fee column and no purchase amounts; the list is ranked by risk" in text
+
+
+def _small_report(language: str, profile: str = "subscription", display_names: dict | None = None, **columns) -> str:
+    n = len(next(iter(columns.values())))
+    scored = pd.DataFrame({
+        "rank": np.arange(1, n + 1), "customer_id": [f"C{i}" for i in range(n)], "churn_probability": 0.5,
+        "risk_tier": "high", "value_at_risk": 5.0, "reason_1": "", "reason_2": "", "reason_3": "",
+        "driver_family": "", "recommended_action": "", **columns})
+    ctx = ReportContext(
+        as_of=dt.date(2024, 1, 31), customers_scored=n, expected_churners=0.5, revenue_at_risk=1.0, horizon_days=30,
+        churn_trend=pd.DataFrame(columns=["cutoff", "churn_rate", "retention_rate"]),
+        model_quality={"roc_auc": 0.7, "top_decile_lift": 2.0}, scored=scored, top_n=n,
+        driver_importance=pd.DataFrame({"family": ["usage"], "share": [1.0]}), profile=profile,
+        display_names=display_names)
+    return render_report(ctx, language)
+
+
+@pytest.mark.parametrize("language, profile, cells", [
+    ("en", "subscription", ["less than a day", "1 day", "30 days", "1 month", "11 months", "1 year", "2 years", ""]),
+    ("ja", "subscription", ["1日未満", "1日", "30日", "1か月", "11か月", "1年", "2年", ""]),
+    ("en", "non_contract", ["today", "yesterday", "30 days ago", "1 month ago", "11 months ago", "1 year ago",
+                            "2 years ago", ""]),
+    ("ja", "non_contract", ["本日", "昨日", "30日前", "1か月前", "11か月前", "1年前", "2年前", ""]),
+])
+def test_the_table_counts_time_as_a_customer_as_the_reasons_do(language, profile, cells):
+    days = [0.0, 1.0, 30.0, 31.0, 354.0, 365.0, 800.0, np.nan]
+    page = _small_report(language, profile, tenure_days=days)
+    got = re.findall(r'<td class="num" data-sort="(-1|\d+\.0)">([^<]*)</td>', page)
+    assert got == [(str(d) if d == d else "-1", c) for d, c in zip(days, cells)]
+
+
+@pytest.mark.parametrize("language, cells", [
+    ("en", ["premium", "Northern region", "pro plan", "south east", "", ""]),
+    ("ja", ["プレミアム", "北日本", "プロ（旧）", "south east", "", ""]),
+])
+def test_the_table_and_segment_charts_name_plans_and_regions_as_the_reasons_do(language, cells):
+    names = {"region": {"values": {"north": {"en": "Northern region", "ja": "北日本"}}},
+             "pro_legacy": {"en": "pro plan", "ja": "プロ（旧）"}}
+    page = _small_report(language, display_names=names, plan=["premium", "pro_legacy", None],
+                         region=pd.Categorical(["north", "south_east", None]))
+    got = re.findall(r'<td data-sort="([^"]*)">([^<]*)</td>', page)
+    plan, region = [c for _, c in got[0::2]], [c for _, c in got[1::2]]
+    assert [plan[0], region[0], plan[1], region[1], plan[2], region[2]] == cells
+    bars = set(re.findall(r"<title>([^<]*): 50[.,]0%</title>", page.split('id="segments"', 1)[1]))
+    assert bars == {cells[0], cells[1], cells[2], cells[3], "–"}, "the segment charts' bars are named the same way"
+    assert "south_east" not in page and "pro_legacy" not in page
