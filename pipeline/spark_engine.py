@@ -19,6 +19,7 @@ memory (see the README, "Running on a cluster", for the measured need).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
@@ -26,6 +27,7 @@ import shutil
 import sys
 import urllib.parse
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import duckdb
@@ -243,19 +245,27 @@ def collect(frame, output_dir: str | None, name: str, scratch: Path) -> list[str
     return sorted(str(p) for p in folder.rglob("*.parquet"))
 
 
+def _sorted_sql(con, result: list[str] | pa.Table, types: dict[str, str], as_doubles: bool = False) -> str:
+    """The collected result as view ``result`` of ``con``; the query of its rows in DuckDB's types, ordered by
+    (cutoff, customer_id) as the DuckDB engine's queries order them (``as_doubles``: 128-bit integers as DOUBLE,
+    the type the Parquet writer gives them)."""
+    if isinstance(result, pa.Table):
+        con.register("result", result)
+    elif result:
+        con.read_parquet(result, hive_partitioning=True).create_view("result")
+    else:   # Spark wrote no file: no rows
+        con.register("result", pa.table({c: pa.array([], pa.null()) for c in types}))
+    kinds = {c: "DOUBLE" if as_doubles and t == "HUGEINT" else t for c, t in types.items()}
+    columns = ", ".join(f"CAST({ident(c)} AS {t}) AS {ident(c)}" for c, t in kinds.items())
+    return f"SELECT {columns} FROM result ORDER BY cutoff, customer_id"
+
+
 def write_sorted(result: list[str] | pa.Table, types: dict[str, str], path: Path, timezone: str = "UTC") -> None:
     """Write a collected result in DuckDB's types, ordered by (cutoff, customer_id) as the DuckDB engine's
     queries order it: the same bytes as the DuckDB engine writes."""
     con = duck.connect(timezone=timezone)
     try:
-        if isinstance(result, pa.Table):
-            con.register("result", result)
-        elif result:
-            con.read_parquet(result, hive_partitioning=True).create_view("result")
-        else:   # Spark wrote no file: no rows
-            con.register("result", pa.table({c: pa.array([], pa.null()) for c in types}))
-        columns = ", ".join(f"CAST({ident(c)} AS {t}) AS {ident(c)}" for c, t in types.items())
-        duck.write_query(con, f"SELECT {columns} FROM result ORDER BY cutoff, customer_id", path)
+        duck.write_query(con, _sorted_sql(con, result, types), path)
     finally:
         con.close()
 
@@ -278,4 +288,26 @@ def write(q: SparkQueries, sql: str, params: dict, params_path: Path, name: str,
     try:
         write_sorted(collect(frame, sp.output_dir, name, scratch), types, path, q.timezone)
     finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def sorted_result(q: SparkQueries, sql: str, params: dict, params_path: Path, name: str,
+                  scratch: Path, batch_rows: int = 122_880) -> Iterator[pa.RecordBatchReader]:
+    """Run a stage's query per customer bucket; its rows as Arrow batches of ``batch_rows``, ordered by
+    (cutoff, customer_id), in the Arrow types the DuckDB engine's query gives (128-bit integers as DOUBLE).
+
+    For a caller that writes the rows itself (featurize's fixed row groups): no sorted file is written and
+    read back. DuckDB sorts the collected rows, spilling to disk, so the driver holds a batch at a time.
+    ``scratch`` (a local folder) holds Spark's files while the batches are read; it is removed after.
+    """
+    sp = config.section(params, "spark", params_path)
+    frame, types = query(q, sql, sp.partitions)
+    shutil.rmtree(scratch, ignore_errors=True)
+    con = duck.connect(timezone=q.timezone)
+    try:
+        result = collect(frame, sp.output_dir, name, scratch)
+        yield con.sql(_sorted_sql(con, result, types, as_doubles=True)).to_arrow_reader(batch_rows)
+    finally:
+        con.close()
         shutil.rmtree(scratch, ignore_errors=True)
