@@ -5,8 +5,10 @@ Usage::
     python bench/spark.py                       # 100,000 customers, ~10M events, 12 cutoffs
     python bench/spark.py --events 1000000      # a quicker run
     python bench/spark.py --partitions 16       # more, smaller customer buckets
+    python bench/spark.py --world /work/bench10m  # an existing world's validated tables (read only)
 
-The world is ``bench/featurize.py``'s (generated, then validated). Each engine runs the featurize
+The world is ``bench/featurize.py``'s (generated, then validated), or with ``--world DIR`` the validated
+tables already in ``DIR/validated`` (only read; the outputs go to a temporary folder). Each engine runs the featurize
 stage's ``main`` in a fresh process; the parent samples the resident memory of that process and all
 its descendants (Spark's JVM and its Python workers) every 0.2 s and prints the peak of their sum,
 and the peak of the largest single Python worker: what one customer bucket needs. Spark's time
@@ -47,11 +49,11 @@ def _params(path: Path, engine: str, partitions: int, driver_memory: str) -> Pat
     return path
 
 
-def _child(root: Path, engine: str, params: Path) -> int:
+def _child(root: Path, engine: str, params: Path, validated: Path) -> int:
     from pipeline.featurize import main
 
     t0 = time.perf_counter()
-    meta = main(params, root / "validated", root / f"features-{engine}")
+    meta = main(params, validated, root / f"features-{engine}")
     print(json.dumps({"wall_s": time.perf_counter() - t0, "rows": sum(meta["rows_per_cutoff"].values()),
                       "features": len(meta["features"])}))
     return 0
@@ -71,11 +73,11 @@ def _rss(p: psutil.Process) -> tuple[int, bool]:
         return 0, False
 
 
-def run_engine(root: Path, engine: str, partitions: int, driver_memory: str) -> dict:
+def run_engine(root: Path, engine: str, partitions: int, driver_memory: str, validated: Path) -> dict:
     """Run featurize with one engine in a child process; return its wall time and sampled peak memory."""
     params = _params(root / f"params-{engine}.yaml", engine, partitions, driver_memory)
     t0 = time.perf_counter()
-    child = subprocess.Popen([sys.executable, __file__, "--child", str(root), engine, str(params)],
+    child = subprocess.Popen([sys.executable, __file__, "--child", str(root), engine, str(params), str(validated)],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ})
     proc, peak, worker = psutil.Process(child.pid), 0, 0
     while child.poll() is None:
@@ -98,21 +100,31 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--driver-memory", default="2g", help="spark.driver.memory (local mode: the whole JVM)")
     ap.add_argument("--workers", type=int, default=2, help="generator worker processes")
     ap.add_argument("--tmp", type=Path, default=None, help="parent folder of the temporary data (needs disk space)")
-    ap.add_argument("--child", nargs=3, default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--world", type=Path, default=None,
+                    help="use the validated tables in WORLD/validated (read only) instead of generating a world")
+    ap.add_argument("--child", nargs=4, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
-        return _child(Path(args.child[0]), args.child[1], Path(args.child[2]))
+        return _child(Path(args.child[0]), args.child[1], Path(args.child[2]), Path(args.child[3]))
     with tempfile.TemporaryDirectory(prefix="spark-bench-", dir=args.tmp) as tmp:
         root = Path(tmp)
-        n_customers = max(1000, args.events // EVENTS_PER_CUSTOMER)
         t0 = time.perf_counter()
-        summary, _ = make_world(root, n_customers, args.workers)
-        print(f"world              {n_customers:,} customers, {summary['n_events']:,} events "
-              f"(generated + validated in {time.perf_counter() - t0:.0f} s)", flush=True)
-        duck = run_engine(root, "duckdb", args.partitions, args.driver_memory)
+        if args.world:
+            validated = args.world / "validated"
+            rows = json.loads((validated / "manifest.json").read_text(encoding="utf-8"))["rows"]
+            n_customers, summary = rows["customers"], {"n_events": rows["events"]}
+            print(f"world              {n_customers:,} customers, {summary['n_events']:,} events "
+                  f"(validated tables in {validated})", flush=True)
+        else:
+            validated = root / "validated"
+            n_customers = max(1000, args.events // EVENTS_PER_CUSTOMER)
+            summary, _ = make_world(root, n_customers, args.workers)
+            print(f"world              {n_customers:,} customers, {summary['n_events']:,} events "
+                  f"(generated + validated in {time.perf_counter() - t0:.0f} s)", flush=True)
+        duck = run_engine(root, "duckdb", args.partitions, args.driver_memory, validated)
         print(f"duckdb             {duck['wall_s']:.1f} s, peak memory {duck['peak_tree_mib']:,.0f} MiB "
               f"({duck['rows']:,} rows x {duck['features']} features)", flush=True)
-        spark = run_engine(root, "spark", args.partitions, args.driver_memory)
+        spark = run_engine(root, "spark", args.partitions, args.driver_memory, validated)
         per_bucket = summary["n_events"] / args.partitions
         print(f"spark local[2]     {spark['wall_s']:.1f} s, peak memory {spark['peak_tree_mib']:,.0f} MiB "
               f"(driver, JVM and workers); largest Python worker {spark['peak_worker_mib']:,.0f} MiB for "

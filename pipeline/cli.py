@@ -69,7 +69,8 @@ for _stage in STAGES:
 
 @app.command(name="spark-score")
 def spark_score(params: Path = typer.Option(Path("params.yaml"), help="params file")) -> None:
-    """Score and explain every customer on Spark with the registry's champion (pipeline/spark_score.py)."""
+    """Score and explain every customer on Spark with the registry's champion, and rank them as the score stage does
+    (value at risk, tiers, actions, campaign groups: pipeline/spark_score.py, pipeline/spark_rank.py)."""
     _run("spark_score", params_path=params)
 
 

@@ -20,6 +20,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pyarrow as pa
+
 from features.build import calendar_tables, chunk_count, dictionary_frame, feature_sql
 from features.catalog import family_map
 from features.columns import FeatureConfig, renamed_attributes
@@ -31,7 +33,7 @@ from pipeline import config
 from pipeline import duck
 from pipeline import spark_engine
 from pipeline.io import atomic_path, read_json, remove_outputs, write_json
-from pipeline.parts import Background, split_part, stitch, write_whole
+from pipeline.parts import Background, known_cutoffs, split_part, stitch, write_in_row_groups, write_whole
 from pipeline.ranges import RangeTables, customer_ranges
 
 log = logging.getLogger(__name__)
@@ -81,15 +83,6 @@ def feature_config(con, feat: config.FeaturizeParams, attributes: tuple[str, ...
     )
 
 
-def _row_groups(path: Path):
-    """The row groups of a Parquet file, one Arrow table at a time (memory stays at one row group)."""
-    import pyarrow.parquet as pq
-
-    file = pq.ParquetFile(path)
-    for i in range(file.num_row_groups):
-        yield file.read_row_group(i)
-
-
 def as_doubles(con, sql: str) -> str:
     """The query with its 128-bit integer columns (DuckDB's sums of counts) as DOUBLE, the type the Parquet
     writer gives them; every other column keeps its type."""
@@ -130,24 +123,28 @@ def _build(con, cfg, cutoffs: list[dt.date], ranges: list, engine: str, params: 
         table = con.sql(as_doubles(con, feature_sql(cfg, customer_range=ranges[0], ordered=False)[0])).to_arrow_table()
         return write_whole(table, cutoffs, features_path), table.num_rows
     out_dir = features_path.parent
+    if engine == "spark":   # every bucket of customers runs the same query (pipeline/spark_engine.py); the rows
+        # come back ordered by (cutoff, customer): written straight into the row groups, nothing to stitch
+        built = 0
+        with spark_engine.sorted_result(con, feature_sql(cfg, ordered=False)[0], params, params_path, "features",
+                                        out_dir / ".features-spark") as reader:
+            def pieces():
+                nonlocal built
+                for batch in reader:
+                    built += batch.num_rows
+                    yield known_cutoffs(pa.Table.from_batches([batch]), cutoffs, features_path)
+            return write_in_row_groups(pieces(), reader.schema, features_path), built
     # a range is split into its cutoffs in the background while DuckDB builds the next
     with tempfile.TemporaryDirectory(prefix=".featurize-parts-", dir=out_dir) as parts_dir, Background() as splitter:
         parts, schema, built = [], None, 0
         tables = RangeTables(con, ranges, validated_dir, Path(parts_dir) / "input")
         for i, rng in enumerate(ranges):
-            if engine == "spark":   # every bucket of customers runs the same query (pipeline/spark_engine.py)
-                sorted_part = Path(parts_dir) / "spark.parquet"
-                spark_engine.write(con, feature_sql(cfg)[0], params, params_path, "features", sorted_part)
-                pieces = _row_groups(sorted_part)   # ordered by (cutoff, customer): each piece is a part in turn
-            else:
-                tables.select(i)
-                pieces = [con.sql(as_doubles(con, feature_sql(cfg, customer_range=rng, ordered=False)[0]))
-                          .to_arrow_table()]
-            for table in pieces:
-                schema, built = schema or table.schema, built + table.num_rows
-                parts.append(Path(parts_dir) / f"part-{len(parts):05d}")
-                splitter.submit(split_part, table, cutoffs, parts[-1])
-                del table
+            tables.select(i)
+            table = con.sql(as_doubles(con, feature_sql(cfg, customer_range=rng, ordered=False)[0])).to_arrow_table()
+            schema, built = schema or table.schema, built + table.num_rows
+            parts.append(Path(parts_dir) / f"part-{len(parts):05d}")
+            splitter.submit(split_part, table, cutoffs, parts[-1])
+            del table
         splitter.wait()
         return stitch(parts, cutoffs, schema, features_path), built
 

@@ -79,6 +79,19 @@ def cutoff_runs(table: pa.Table, cutoffs: list[dt.date], where: Path) -> Iterato
                            f"that is not one of the stage's {len(cutoffs)} cutoffs")
 
 
+def known_cutoffs(table: pa.Table, cutoffs: list[dt.date], where: Path) -> pa.Table:
+    """The table, if every row is at one of ``cutoffs``.
+
+    Raises:
+        RuntimeError: rows at a cutoff that is not in ``cutoffs`` (never dropped silently); ``where`` names them.
+    """
+    unknown = table.num_rows - (pc.sum(pc.is_in(table["cutoff"], pa.array(cutoffs, pa.date32()))).as_py() or 0)
+    if unknown:
+        raise RuntimeError(f"{where}: {unknown} of {table.num_rows} rows are at a cutoff that is not one of the "
+                           f"stage's {len(cutoffs)} cutoffs")
+    return table
+
+
 def split_part(table: pa.Table, cutoffs: list[dt.date], part: Path) -> None:
     """Write one customer range's rows, ordered by customer, as one Arrow file per cutoff.
 

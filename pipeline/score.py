@@ -29,7 +29,7 @@ from models.retention.playbook import Playbook, recommend_actions
 from models.retention.tiers import assign_tiers, tier_labels
 from models.retention import i18n
 from models.retention.labels import name_forms
-from models.retention.value import DAYS_PER_MONTH, expected_spend, spend_event_type, value_at_risk
+from models.retention.value import DAYS_PER_MONTH, expected_spend, spend_event_type, spend_of, value_at_risk
 from pipeline import campaign, config, tracking
 from pipeline.io import atomic_path, read_json, remove_outputs, write_csv_for_spreadsheet, write_parquet
 
@@ -120,9 +120,11 @@ def revenue_source(sp: config.ScoreParams, kind: str, fmeta: dict, rows: pd.Data
 
 
 def with_value(scored: pd.DataFrame, rows: pd.DataFrame, basis: str, source: str | None, sp: config.ScoreParams,
-               horizon_days: int, language: str, display_names: dict | None = None) -> pd.DataFrame:
+               horizon_days: int, language: str, display_names: dict | None = None,
+               spend: dict | None = None) -> pd.DataFrame:
     """``value_at_risk`` and ``value_basis`` (how it was measured, or that it is unknown); ``customer_value`` when
-    the value model priced each customer."""
+    the value model priced each customer (BG/NBD fitted on ``rows``, or ``spend``: a ``value.spend_model``
+    fitted on the whole base, when ``rows`` are only a part of it)."""
     p = scored["churn_probability"]
     if basis == "fee":
         revenue = pd.to_numeric(scored[source], errors="coerce")
@@ -131,11 +133,14 @@ def with_value(scored: pd.DataFrame, rows: pd.DataFrame, basis: str, source: str
                       months=i18n.format_number(horizon_days / DAYS_PER_MONTH, language, 1))
     elif basis == "expected_spend":
         customers = rows.set_index("customer_id").reindex(scored["customer_id"]).reset_index()
-        spend, model = expected_spend(rows, customers, source, sp.value_horizon_months)
-        scored["customer_value"] = spend
-        scored["value_at_risk"] = p * spend
-        log.info("value model: expected %s spend over %g months, BG/NBD %s", source, sp.value_horizon_months,
-                 {k: round(v, 4) for k, v in model["bgnbd"].items()})
+        if spend is None:
+            values, model = expected_spend(rows, customers, source, sp.value_horizon_months)
+            log.info("value model: expected %s spend over %g months, BG/NBD %s", source, sp.value_horizon_months,
+                     {k: round(v, 4) for k, v in model["bgnbd"].items()})
+        else:
+            values = spend_of(spend, customers, source, sp.value_horizon_months)
+        scored["customer_value"] = values
+        scored["value_at_risk"] = p * values
         text = i18n.t("scored.value_basis.expected_spend", language,
                       event=name_forms(language, "events", "event_fallback", source, display_names)["_one"],
                       months=i18n.format_number(sp.value_horizon_months, language, 0))

@@ -184,14 +184,18 @@ def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("dat
 
     Reads the features and the active customers from ``spark.output_dir`` when it is set (where the Spark
     engine wrote them), else the stages' local outputs. Writes
-    ``<spark.output_dir>/scoring_population/scored_at=<date>/`` (or ``out_dir/scoring_population``) and,
-    with at most ``spark.max_csv_rows`` customers, ``out_dir/scored_customers.csv``.
+    ``<spark.output_dir>/scoring_population/scored_at=<date>/`` (or ``out_dir/scoring_population``), the
+    score stage's ranked list (value at risk, tiers, actions, rank, campaign groups: ``pipeline/spark_rank.py``)
+    as ``<spark.output_dir>/at_risk_customers/`` (or ``out_dir/at_risk_customers``) and, with at most
+    ``spark.max_csv_rows`` customers, ``out_dir/scored_customers.csv`` and ``out_dir/at_risk_customers.csv``.
     """
     import tempfile
 
     import mlflow
 
-    from pipeline import config, spark_engine, tracking
+    from pyspark.sql import functions as F
+
+    from pipeline import config, spark_engine, spark_rank, tracking
     from pipeline.io import read_json
 
     params = config.load_params(params_path)
@@ -213,5 +217,32 @@ def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("dat
         population = scoring_population(rows, uri, booster, meta, ep, language, score_date, kind, display_names,
                                         fmeta.get("families"))
         out_dir.mkdir(parents=True, exist_ok=True)
-        return write_population(population, f"{base}/scoring_population", out_dir / "scored_customers.csv",
-                                sp.max_csv_rows)
+        n = write_population(population, f"{base}/scoring_population", out_dir / "scored_customers.csv",
+                             sp.max_csv_rows)
+    written = read_population(spark, f"{base}/scoring_population", score_date).repartition(sp.partitions)
+    at_score = spark.read.parquet(features).where(F.col("cutoff") == F.lit(score_date))
+    ranked = spark_rank.scored_list(written, at_score, params, params_path, fmeta, uri.rsplit("/", 1)[-1],
+                                    score_date.isoformat())
+    write_list(ranked, f"{base}/at_risk_customers", out_dir / "at_risk_customers.csv", sp.max_csv_rows)
+    return n
+
+
+def read_population(spark, path: str, score_date: dt.date):
+    """The scoring population :func:`write_population` wrote for ``score_date`` (``scored_at`` as the text it was)."""
+    from pyspark.sql import functions as F
+
+    day = score_date.isoformat()
+    return spark.read.parquet(f"{path.rstrip('/')}/scored_at={day}").withColumn("scored_at", F.lit(day))
+
+
+def write_list(ranked, out_dir: str, csv_path: Path | None, max_csv_rows: int) -> int:
+    """Write the ranked list (``pipeline/spark_rank.py``) as Parquet under ``out_dir``, in rank order; with at
+    most ``max_csv_rows`` rows also the CSV for the team (as ``data/scored/at_risk_customers.csv``). Returns the
+    row count."""
+    ranked.orderBy("rank").write.mode("overwrite").parquet(str(out_dir))
+    written = ranked.sparkSession.read.parquet(str(out_dir))
+    n = written.count()
+    if csv_path is not None and n <= max_csv_rows:
+        frame = written.toArrow().to_pandas().sort_values("rank", kind="stable").reset_index(drop=True)
+        write_csv_for_spreadsheet(frame[ranked.columns], csv_path)
+    return n

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -161,6 +162,36 @@ def _action_text(code: str, playbook: Playbook, language: str) -> str:
     return str(i18n.lookup(f"actions.{code}", language))
 
 
+def top_share_threshold(values: pd.Series | np.ndarray, share: float) -> float:
+    """The value a ``top_share`` condition compares with: the k-th largest known value, k = ceil(share x known).
+
+    Rank 1 is the highest value and ties share the best rank, so equal customers get equal treatment:
+    ``rank <= k`` is ``value >= the k-th largest``. +inf when k is 0 (nobody).
+    """
+    x = pd.to_numeric(pd.Series(values), errors="coerce").dropna().to_numpy(dtype=float)
+    k = math.ceil(share * len(x))
+    return float(np.sort(x)[::-1][k - 1]) if k > 0 else math.inf
+
+
+def fixed_top_shares(playbook: Playbook, thresholds: Mapping[tuple[str, float], float]) -> Playbook:
+    """The playbook with each ``top_share`` condition replaced by ``>=`` the threshold it has in the whole base
+    (``thresholds[(column, share)]``, from :func:`top_share_threshold`): a part of the base then gets the actions
+    it gets among everybody."""
+    def fixed(c: Condition) -> Condition:
+        if c.op != "top_share":
+            return c
+        return Condition(column=c.column, op=">=", value=float(thresholds[(c.column, float(c.value))]))
+    rules = tuple(r.model_copy(update={"conditions": tuple(fixed(c) for c in r.conditions)})
+                  for r in playbook.segment_rules)
+    return playbook.model_copy(update={"segment_rules": rules})
+
+
+def top_share_conditions(playbook: Playbook) -> list[tuple[str, float]]:
+    """The ``(column, share)`` of every ``top_share`` condition, in rule order."""
+    return list(dict.fromkeys((c.column, float(c.value)) for r in playbook.segment_rules for c in r.conditions
+                              if c.op == "top_share"))
+
+
 def _condition_mask(segments: pd.DataFrame, cond: Condition) -> np.ndarray:
     col = segments[cond.column]
     if cond.op == "in":
@@ -170,9 +201,7 @@ def _condition_mask(segments: pd.DataFrame, cond: Condition) -> np.ndarray:
         return eq if cond.op == "==" else ~eq
     x = pd.to_numeric(col, errors="coerce")
     if cond.op == "top_share":
-        # rank 1 = highest value; ties share the best rank so equal customers get equal treatment
-        rank = x.rank(method="min", ascending=False)
-        return (rank <= np.ceil(float(cond.value) * x.notna().sum())).fillna(False).to_numpy(dtype=bool)
+        return x.ge(top_share_threshold(x, float(cond.value))).fillna(False).to_numpy(dtype=bool)
     compare = {">=": x.ge, ">": x.gt, "<=": x.le, "<": x.lt}[cond.op]
     return compare(float(cond.value)).fillna(False).to_numpy(dtype=bool)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -36,17 +38,42 @@ def assign_tiers(
         raise ValueError(f"{int(p.isna().sum())} probabilities are missing; every customer needs a score")
     if not (0 <= medium <= high <= 1) and method == "threshold":
         raise ValueError(f"thresholds must satisfy 0 <= medium <= high <= 1, got high={high}, medium={medium}")
+    if method == "top_share":
+        # rank (1 = riskiest, ties share the best rank) <= share x n  <=>  p >= the k-th largest p, k = floor(share x n)
+        ordered = np.sort(p.to_numpy())[::-1]
+        high, medium = (kth_largest(ordered, k) for k in share_counts(len(p), high, medium))
+    return tiers_at(p, *tier_thresholds(method, high, medium))
+
+
+def share_counts(n: int, high: float, medium: float) -> tuple[int, int]:
+    """``top_share``: how many of ``n`` customers the high tier and the high + medium tiers take at most
+    (``floor(share x n)``; customers tied with the last one come too)."""
+    if not (0 <= high <= medium <= 1):
+        raise ValueError(f"shares must satisfy 0 <= high <= medium <= 1, got high={high}, medium={medium}")
+    return math.floor(high * n), math.floor(medium * n)
+
+
+def kth_largest(descending: np.ndarray, k: int) -> float:
+    """The k-th largest of values sorted in descending order (k >= 1); +inf for k = 0 (nobody reaches it)."""
+    return float(descending[k - 1]) if k > 0 else math.inf
+
+
+def tier_thresholds(method: str, high: float, medium: float) -> tuple[float, float]:
+    """The probability thresholds of the high and medium tiers: ``threshold``'s own, checked; for ``top_share``
+    the caller passes the k-th largest probabilities of :func:`share_counts` (+inf: an empty tier)."""
     if method == "threshold":
-        is_high, is_medium = p >= high, p >= medium
-    elif method == "top_share":
-        if not (0 <= high <= medium <= 1):
-            raise ValueError(f"shares must satisfy 0 <= high <= medium <= 1, got high={high}, medium={medium}")
-        rank = p.rank(method="min", ascending=False)
-        is_high, is_medium = rank <= high * len(p), rank <= medium * len(p)
-    else:
+        if not (0 <= medium <= high <= 1):
+            raise ValueError(f"thresholds must satisfy 0 <= medium <= high <= 1, got high={high}, medium={medium}")
+    elif method != "top_share":
         raise ValueError(f"method {method!r} is not supported; expected 'threshold' or 'top_share'")
-    tiers = np.where(is_high, "high", np.where(is_medium, "medium", "low"))
-    return pd.Series(tiers, index=p.index, dtype=object, name="risk_tier")
+    return high, medium
+
+
+def tiers_at(probability: pd.Series, high: float, medium: float) -> pd.Series:
+    """Tier codes by probability thresholds: ``>= high`` high, ``>= medium`` medium, else low (row by row: the
+    tiers of the whole base, given its thresholds, on any part of it)."""
+    tiers = np.where(probability >= high, "high", np.where(probability >= medium, "medium", "low"))
+    return pd.Series(tiers, index=probability.index, dtype=object, name="risk_tier")
 
 
 def tier_labels(tiers: pd.Series, language: str) -> pd.Series:

@@ -71,6 +71,42 @@ def _spend_per_active_day(frame: pd.DataFrame, spend: str) -> np.ndarray:
         return np.where(days > 0, total / days, np.nan)
 
 
+def spend_model(histories: pd.DataFrame, spend: str) -> dict:
+    """The global part of the expected spend: BG/NBD fitted on every customer's history, and the spend per
+    active day of a customer never active (the mean of those who were).
+
+    Args:
+        histories: every customer's whole-history features at the scoring date (one row per customer; only
+            the BG/NBD inputs and ``events_<spend>_value_sum_all`` / ``active_days_all`` are read).
+        spend: the spend event type's slug (``spend_event_type``).
+
+    Returns:
+        ``{"bgnbd": the fitted model, "fallback": spend per active day}``.
+    """
+    from models.evaluation.baselines import bgnbd_penalizer, btyd_history
+    from models.evaluation.bgnbd import fit_bgnbd
+
+    fit_on = btyd_history(histories)
+    if fit_on is None:
+        raise ValueError("expected spend needs the whole-history features (featurize.history: true)")
+    known = _spend_per_active_day(histories, spend)
+    return {"bgnbd": fit_bgnbd(*fit_on, penalizer=bgnbd_penalizer(len(fit_on[0]))),
+            "fallback": float(np.nanmean(known)) if np.isfinite(known).any() else 0.0}
+
+
+def spend_of(model: dict, rows: pd.DataFrame, spend: str, months: float) -> np.ndarray:
+    """Expected spend of ``rows`` over ``months`` under a :func:`spend_model` (row by row: any subset of the
+    customers gets the values it gets among all of them)."""
+    from models.evaluation.baselines import btyd_history
+
+    score_on = btyd_history(rows)
+    if score_on is None:
+        raise ValueError("expected spend needs the whole-history features (featurize.history: true)")
+    days = model["bgnbd"].expected_purchases(months * DAYS_PER_MONTH, *score_on)
+    per_day = _spend_per_active_day(rows, spend)
+    return days * np.where(np.isnan(per_day), model["fallback"], per_day)
+
+
 def expected_spend(histories: pd.DataFrame, rows: pd.DataFrame, spend: str, months: float) -> tuple[np.ndarray, dict]:
     """Expected spend of ``rows`` over ``months``: BG/NBD active days × mean spend per active day.
 
@@ -83,17 +119,7 @@ def expected_spend(histories: pd.DataFrame, rows: pd.DataFrame, spend: str, mont
     Returns:
         ``(expected spend per row, the model: BG/NBD parameters and the fallback spend per day)``.
     """
-    from models.evaluation.baselines import bgnbd_penalizer, btyd_history
-    from models.evaluation.bgnbd import fit_bgnbd
-
-    fit_on, score_on = btyd_history(histories), btyd_history(rows)
-    if fit_on is None or score_on is None:
-        raise ValueError("expected spend needs the whole-history features (featurize.history: true)")
-    model = fit_bgnbd(*fit_on, penalizer=bgnbd_penalizer(len(fit_on[0])))
-    days = model.expected_purchases(months * DAYS_PER_MONTH, *score_on)
-    per_day = _spend_per_active_day(rows, spend)
-    known = _spend_per_active_day(histories, spend)
-    fallback = float(np.nanmean(known)) if np.isfinite(known).any() else 0.0
-    per_day = np.where(np.isnan(per_day), fallback, per_day)
-    return days * per_day, {"bgnbd": model.to_dict(), "spend_per_active_day_fallback": fallback,
-                            "spend_event_type": spend, "months": months}
+    model = spend_model(histories, spend)
+    return spend_of(model, rows, spend, months), {
+        "bgnbd": model["bgnbd"].to_dict(), "spend_per_active_day_fallback": model["fallback"],
+        "spend_event_type": spend, "months": months}

@@ -92,3 +92,13 @@ def test_spark_reads_the_tables_from_input_dir_and_names_a_missing_one(spark, va
     good.write_text(yaml.safe_dump(params), encoding="utf-8")
     with pytest.raises(ValueError, match=r"spark.input_dir: .*no tables here.*customers table"):
         featurize.main(good, validated, tmp_path / "out2")
+
+
+def test_spark_without_output_dir_writes_the_same_features(spark, validated, tmp_path):
+    """Without spark.output_dir the buckets' rows come back through a local scratch folder: the same bytes."""
+    duck_out, _ = _run(tmp_path, validated, "duckdb", "churn_date")
+    spark_out, _ = _run(tmp_path, validated, "spark", "churn_date")
+    for name in OUTPUTS:
+        assert pq.read_metadata(duck_out / name).num_rows > 0, f"{name}: the world must produce rows"
+        assert (spark_out / name).read_bytes() == (duck_out / name).read_bytes(), f"{name}: not the same bytes"
+    assert not list((spark_out / "features").glob(".*")), "no scratch folder is left"

@@ -127,3 +127,63 @@ def test_spark_score_command_scores_every_active_customer_with_the_champion(spar
     assert n == len(rows) == len(table)
     np.testing.assert_allclose(table["churn_probability"].to_numpy(), np.sort(expected)[::-1], rtol=0, atol=1e-12)
     assert (tmp_path / "out/scoring_population").is_dir()
+
+
+@pytest.mark.parametrize("kind", ["subscription", "non_contract"])
+def test_spark_scored_list_equals_the_score_stage(spark, world, champion, tmp_path, kind):
+    """churn spark-score's ranked list (value at risk, tiers, actions, rank, campaign groups) equals the list the
+    score stage writes from the same scoring population, column for column."""
+    import mlflow
+
+    from pipeline import score
+
+    params = yaml.safe_load((world / "params.yaml").read_text(encoding="utf-8"))
+    params["mlflow"] = {"tracking_uri": mlflow.get_tracking_uri(), "experiment": "spark"}
+    params["evaluate"]["model_name"] = NAME
+    params["business"]["kind"] = kind   # non_contract: the value is BG/NBD's expected spend, fitted on everybody
+    params["spark"] = {"master": "local[2]", "partitions": 3}
+    params["campaign"]["control_share"] = 0.3   # holdouts in most strata
+    if kind == "non_contract":   # probability thresholds (the default top_share on the other)
+        params["score"]["tiers"] = {"method": "threshold", "high": 0.5, "medium": 0.3}
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params), encoding="utf-8")
+    out = tmp_path / "out"
+    spark_score.main(tmp_path / "params.yaml", world / "features", world / "labels/active_at_score.parquet", out)
+    got = pd.read_parquet(out / "at_risk_customers").sort_values("rank").reset_index(drop=True)
+
+    # the score stage on the same population (test_spark_scores_and_reasons_equal_the_pipeline: the explain stage's)
+    explain_dir, model_dir = tmp_path / "explain", tmp_path / "models"
+    explain_dir.mkdir()
+    model_dir.mkdir()
+    population = pd.read_parquet(next((out / "scoring_population").glob("scored_at=*")))
+    population["scored_at"] = json.loads((world / "features/features_meta.json").read_text())["score_date"]
+    population.to_parquet(explain_dir / "scoring_population.parquet", index=False)
+    version = mlflow.MlflowClient().get_model_version_by_alias(NAME, "champion").version
+    (explain_dir / "scoring_model.json").write_text(json.dumps({"version": version}), encoding="utf-8")
+    shutil.copy(world / "model_meta.json", model_dir / "model_meta.json")
+    experiment = mlflow.MlflowClient().get_experiment_by_name("spark").experiment_id
+    run = mlflow.MlflowClient().create_run(experiment).info.run_id
+    (model_dir / "mlflow_run.json").write_text(json.dumps({"run_id": run}), encoding="utf-8")
+    expected = score.main(tmp_path / "params.yaml", explain_dir, world / "features", model_dir, tmp_path / "scored",
+                          tmp_path / "campaigns")
+
+    assert list(got.columns) == list(expected.columns)
+    assert len(got) == len(expected) > 20
+    for column in expected.columns:
+        a, b = expected[column], got[column]
+        if pd.api.types.is_numeric_dtype(a) and not pd.api.types.is_bool_dtype(a):
+            np.testing.assert_array_equal(b.to_numpy(dtype=float), a.to_numpy(dtype=float), err_msg=column)
+        else:
+            norm = [None if pd.isna(x) else str(x) for x in a], [None if pd.isna(x) else str(x) for x in b]
+            assert norm[1] == norm[0], column
+    assert list(got["rank"]) == list(range(1, len(got) + 1))
+    assert got.groupby("churn_probability")["risk_tier_code"].nunique().eq(1).all(), "ties share a tier"
+    if kind == "subscription":   # top_share: most customers tie at the boundary of the riskiest 20%: all medium
+        assert {"high", "medium"} <= set(got["risk_tier_code"]) and got["churn_probability"].duplicated().any()
+    else:
+        assert set(got["risk_tier_code"]) == {"high", "medium", "low"}, "every tier is exercised"
+    assert (got["campaign_group"] == "holdout").any() and (got["campaign_group"] == "contact").any()
+    assert got["value_at_risk"].notna().any(), "the customers have a value"
+    if kind == "non_contract":
+        assert got["customer_value"].gt(0).any(), "BG/NBD's expected spend prices the customers"
+    table = pd.read_csv(out / "at_risk_customers.csv")
+    assert list(table["customer_id"].astype(str)) == list(got["customer_id"].astype(str))

@@ -46,6 +46,12 @@ def targeted(scored: pd.DataFrame, contact: Sequence[str] | float) -> pd.Series:
     return scored["risk_tier_code"].isin(list(contact))
 
 
+def holdout_size(stratum: tuple, n: int, campaign_id: str, control_share: float) -> int:
+    """How many of a stratum's ``n`` targeted customers are held out: ``control_share x n`` rounded up or down by
+    the stratum's own draw (``stratum``: its ``STRATA`` values)."""
+    return math.floor(control_share * n + hash_uniform(["\x1e".join(map(str, stratum))], campaign_id)[0])
+
+
 def assign_groups(scored: pd.DataFrame, campaign_id: str, control_share: float,
                   contact: Sequence[str] | float) -> pd.DataFrame:
     """``campaign_id`` and ``campaign_group`` (contact | holdout) of the targeted customers.
@@ -68,9 +74,7 @@ def assign_groups(scored: pd.DataFrame, campaign_id: str, control_share: float,
     group[is_target] = "contact"
     for key, members in scored[is_target].groupby(list(STRATA), sort=True, dropna=False).groups.items():
         draws = u.loc[members].sort_values(kind="stable")
-        stratum_u = hash_uniform(["\x1e".join(map(str, key if isinstance(key, tuple) else (key,)))],
-                                 campaign_id)[0]
-        n_hold = math.floor(control_share * len(draws) + stratum_u)
+        n_hold = holdout_size(key if isinstance(key, tuple) else (key,), len(draws), campaign_id, control_share)
         group[draws.index[:n_hold]] = "holdout"
     return pd.DataFrame({"campaign_id": np.where(group != "", campaign_id, ""), "campaign_group": group},
                         index=scored.index)

@@ -1,0 +1,230 @@
+"""The score stage's ranked list on Spark: value at risk, risk tiers, actions, rank and campaign groups.
+
+``churn spark-score`` scores and explains every customer (``pipeline/spark_score.py``); this turns that
+population into the list ``pipeline/score.py`` writes (``data/scored/at_risk_customers.parquet``), with the
+same functions. What depends on the whole base is computed once, small, on the driver:
+
+* where the value comes from (``score.revenue_source``, on the column sums and whether a fee is known);
+* a non-contract business's BG/NBD fit (``models.retention.value.spend_model``) on every customer's
+  history at the scoring date: the four whole-history numbers and the spend of each customer (about 50
+  bytes a customer) come to the driver, in customer order, as the score stage fits them;
+* ``top_share`` tiers and playbook rules: the k-th largest probability (or column value) of the base
+  (``models.retention.tiers.share_counts``, ``models.retention.playbook.top_share_threshold``), by a
+  sort on Spark; a part of the base compared with these thresholds gets the tiers and actions it gets
+  among everybody;
+* the rank: the list sorted on Spark (``score.rank_by``, then customer id), kept (``localCheckpoint``),
+  each partition's row count collected, and the ranks numbered from each partition's offset;
+* the campaign's holdout: per stratum (risk tier x action) its size (``holdout_size``) from the stratum's
+  count, and the customers with the lowest draws, by a window over the stratum.
+
+Everything else, row by row, runs per partition with the score stage's own code (``with_value``,
+``tiers_at``, ``recommend_actions``), so every column equals the score stage's for the same customers.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from models.evaluation.baselines import BTYD_COLUMNS
+from models.retention import i18n
+from models.retention.campaigns.assign import STRATA, hash_uniform, holdout_size
+from models.retention.playbook import fixed_top_shares, recommend_actions, top_share_conditions
+from models.retention.tiers import share_counts, tier_labels, tier_thresholds, tiers_at
+from models.retention.value import spend_model
+from pipeline import campaign, config
+from pipeline.score import (SEGMENTS, _ranked, _segments, check_revenue_params, check_rule_columns, revenue_source,
+                            with_value)
+
+HOLDOUT_ACTION = campaign.HOLDOUT_ACTION
+_U, _PART, _TARGET, _HOLD = "_draw", "_partition", "_target", "_holdout_size"
+
+
+def _map(df, fn, drop: list[str], add: list[pa.Field]):
+    """``df.mapInArrow`` of a pandas function per partition: the input's columns but ``drop``, then ``add``."""
+    from pyspark.sql.pandas.types import from_arrow_schema, to_arrow_schema
+
+    schema = pa.schema([*[f for f in to_arrow_schema(df.schema) if f.name not in drop], *add])
+
+    def run(batches):
+        batches = list(batches)
+        if sum(b.num_rows for b in batches):
+            out = fn(pa.Table.from_batches(batches).to_pandas())
+            yield from pa.Table.from_pandas(out[schema.names], schema=schema, preserve_index=False).to_batches()
+    return df.mapInArrow(run, from_arrow_schema(schema))
+
+
+def kth_largest(df, column: str, k: int) -> float:
+    """The k-th largest non-null value of a column on Spark (+inf for k = 0: nobody reaches it)."""
+    from pyspark.sql import functions as F
+
+    if k <= 0:
+        return math.inf
+    top = df.where(F.col(column).isNotNull()).select(F.col(column).cast("double").alias("v"))
+    return float(top.orderBy(F.desc("v")).limit(k).agg(F.min("v")).first()[0])
+
+
+def _summary(rows) -> pd.DataFrame:
+    """One row that ``score.revenue_source`` reads as it reads every feature row: whether a fee is known and
+    each value column's total."""
+    from pyspark.sql import functions as F
+
+    sums = [c for c in rows.columns if c.startswith("events_") and c.endswith("_value_sum_all")]
+    aggs = [F.coalesce(F.sum(F.col(c).cast("double")), F.lit(0.0)).alias(c) for c in sums]
+    if "monthly_fee" in rows.columns:
+        aggs.append(F.max(F.col("monthly_fee").cast("double")).alias("monthly_fee"))
+    got = rows.agg(*aggs).first().asDict() if aggs else {}
+    return pd.DataFrame({c: [got.get(c)] for c in rows.columns}).astype(
+        {c: "float64" for c in got})
+
+
+def scored_list(population, features, params: dict, params_path: Path, fmeta: dict, model_version: str,
+                score_date: str):
+    """The ranked list of the score stage, on Spark.
+
+    Args:
+        population: the scoring population (``spark_score.scoring_population``): one row per active customer.
+        features: every feature row at the scoring date (the score stage's ``rows``: the value model's fit).
+        params, params_path: the pipeline's params.
+        fmeta: ``features_meta.json``.
+        model_version: the registry version that scored.
+        score_date: the scoring date (ISO), the campaign's default id.
+
+    Returns:
+        A Spark DataFrame with the columns of ``data/scored/at_risk_customers.parquet``, in that order.
+    """
+    from pyspark.sql import functions as F
+
+    sp, rp = config.section(params, "score", params_path), config.section(params, "report", params_path)
+    horizon = config.section(params, "label", params_path).horizon_days
+    kind = config.business_kind(params, params_path)
+    playbook = config.playbook(params, params_path, kind)
+    cp = config.section(params, "campaign", params_path)
+    names = config.section(params, "business", params_path).display_names
+    language = rp.language
+    check_rule_columns(playbook, config.section(params, "playbook", params_path),
+                       [*features.columns, *population.columns], params_path)
+    check_revenue_params(sp, fmeta, params_path)
+    extra = [c for c in dict.fromkeys((*SEGMENTS, sp.revenue_column, *sorted(playbook.columns())))
+             if c in features.columns and c not in population.columns]
+    basis, source = revenue_source(sp, kind, fmeta, _summary(features), params_path)
+    value_inputs, model = [], None
+    if basis == "expected_spend":
+        needed = list(dict.fromkeys((*BTYD_COLUMNS, f"events_{source}_value_sum_all", "active_days_all")))
+        value_inputs = [c for c in needed if c not in extra]
+        histories = features.select("customer_id", *needed).toArrow().to_pandas()
+        model = spend_model(histories.sort_values("customer_id", kind="stable").reset_index(drop=True), source)
+    scored = population.join(features.select("customer_id", *extra, *value_inputs), "customer_id", "left")
+
+    def valued(part: pd.DataFrame) -> pd.DataFrame:
+        return with_value(part.copy(), part, basis, source, sp, horizon, language, names, spend=model)
+
+    text, number = pa.string(), pa.float64()
+    added = [pa.field("value_at_risk", number), pa.field("value_basis", text)]
+    if basis == "expected_spend":
+        added.insert(0, pa.field("customer_value", number))
+    scored = _map(scored, valued, value_inputs, added).localCheckpoint()   # kept: the thresholds read it
+
+    # the base's thresholds: tiers by probability, top_share rules by their column
+    if sp.tiers.method == "top_share":
+        k_high, k_medium = share_counts(scored.count(), sp.tiers.high, sp.tiers.medium)
+        high, medium = kth_largest(scored, "churn_probability", k_high), kth_largest(scored, "churn_probability",
+                                                                                  k_medium)
+    else:
+        high, medium = tier_thresholds("threshold", sp.tiers.high, sp.tiers.medium)
+    thresholds = {}
+    for column, share in top_share_conditions(playbook):
+        read = source if column == "monthly_fee" and basis == "fee" and source in scored.columns else column
+        if read in scored.columns:
+            known = scored.where(F.col(read).cast("double").isNotNull()).count()
+            thresholds[(column, share)] = kth_largest(scored, read, math.ceil(share * known))
+        else:
+            thresholds[(column, share)] = math.inf   # the rule is skipped, as the score stage skips it
+    fixed = fixed_top_shares(playbook, thresholds)
+
+    def acted(part: pd.DataFrame) -> pd.DataFrame:
+        part = part.copy()
+        tiers = tiers_at(part["churn_probability"].astype(float), high, medium)
+        part["risk_tier_code"] = tiers.to_numpy()
+        part["risk_tier"] = tier_labels(tiers, language).to_numpy()
+        actions = recommend_actions(part["driver_family"].fillna(""), _segments(part, fixed, source, basis), fixed,
+                                    language, kind)
+        part = pd.concat([part, actions], axis=1)
+        part["model_version"] = model_version
+        return part
+
+    scored = _map(scored, acted, [], [pa.field(c, text) for c in (
+        "risk_tier_code", "risk_tier", "recommended_action", "action_code", "action_reason", "model_version")])
+    rank_by = sp.rank_by if not (sp.rank_by == "value_at_risk" and basis == "unknown") else "churn_probability"
+    columns = list(_ranked(pd.DataFrame(columns=scored.columns), rank_by, extra).columns)
+    ranked = _numbered(scored.orderBy(F.desc_nulls_last(rank_by), F.asc("customer_id")).localCheckpoint())
+    return _with_campaign(ranked, cp, score_date, language).select(*columns, "campaign_id", "campaign_group")
+
+
+def _numbered(sorted_df):
+    """``rank`` 1..n in the order of a sorted, kept frame: each partition's offset from the counts before it."""
+    from pyspark import TaskContext
+    from pyspark.sql.pandas.types import from_arrow_schema, to_arrow_schema
+
+    def count(batches):
+        n = sum(b.num_rows for b in batches)
+        yield pa.RecordBatch.from_pydict({_PART: [TaskContext.get().partitionId()], "n": [n]})
+
+    counts = sorted_df.mapInArrow(count, "_partition long, n long").toArrow().to_pandas().sort_values(_PART)
+    offsets = {int(k): int(v) for k, v in zip(counts[_PART], np.cumsum(counts["n"]) - counts["n"])}
+    schema = pa.schema([pa.field("rank", pa.int64()), *to_arrow_schema(sorted_df.schema)])
+
+    def number(batches):
+        start = int(offsets[TaskContext.get().partitionId()])
+        for b in batches:
+            ranks = pa.array(np.arange(start + 1, start + 1 + b.num_rows, dtype=np.int64))
+            start += b.num_rows
+            yield pa.RecordBatch.from_arrays([ranks, *b.columns], schema=schema)
+
+    return sorted_df.mapInArrow(number, from_arrow_schema(schema))
+
+
+def _with_campaign(ranked, cp: config.CampaignParams, score_date: str, language: str):
+    """``campaign.with_campaign`` on Spark: the targeted customers, each stratum's holdout size from its count,
+    the lowest draws of each stratum held out (ties by rank), a holdout's action "do not contact"."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.pandas.types import from_arrow_schema, to_arrow_schema
+    from pyspark.sql.window import Window
+
+    cid = campaign.campaign_id(cp, score_date)
+    if not 0 <= cp.control_share < 1:
+        raise ValueError(f"control_share must be in [0, 1), got {cp.control_share}")
+    schema = pa.schema([*to_arrow_schema(ranked.schema), pa.field(_U, pa.float64())])
+
+    def drawn(batches):
+        for b in batches:
+            u = hash_uniform(b.column("customer_id").cast(pa.string()).to_pylist(), cid)
+            yield pa.RecordBatch.from_arrays([*b.columns, pa.array(u, pa.float64())], schema=schema)
+
+    df = ranked.mapInArrow(drawn, from_arrow_schema(schema))
+    if isinstance(cp.contact, (int, float)):
+        target = F.col("rank") <= math.ceil(float(cp.contact) * ranked.count())
+    else:
+        target = F.col("risk_tier_code").isin(list(cp.contact))
+    df = df.withColumn(_TARGET, target)
+    counts = df.where(F.col(_TARGET)).groupBy(*STRATA).count().collect()
+    sizes = df.sparkSession.createDataFrame(
+        [(r[STRATA[0]], r[STRATA[1]], True, holdout_size(tuple(r[c] for c in STRATA), r["count"], cid,
+                                                          cp.control_share)) for r in counts],
+        f"{STRATA[0]} string, {STRATA[1]} string, {_TARGET} boolean, {_HOLD} long")
+    order = F.row_number().over(Window.partitionBy(_TARGET, *STRATA).orderBy(_U, "rank"))
+    df = df.join(F.broadcast(sizes), [*STRATA, _TARGET], "left")
+    group = (F.when(~F.col(_TARGET), F.lit("")).when(order <= F.col(_HOLD), F.lit("holdout"))
+             .otherwise(F.lit("contact")))
+    df = df.withColumn("campaign_group", group).withColumn(
+        "campaign_id", F.when(F.col("campaign_group") != "", F.lit(cid)).otherwise(F.lit("")))
+    held = F.col("campaign_group") == "holdout"
+    for column, text in (("action_code", HOLDOUT_ACTION),
+                         ("recommended_action", i18n.t("scored.campaign.holdout_action", language, campaign=cid)),
+                         ("action_reason", i18n.t("scored.campaign.holdout_reason", language))):
+        df = df.withColumn(column, F.when(held, F.lit(text)).otherwise(F.col(column)))
+    return df
