@@ -145,7 +145,10 @@ def _bucket(df, keys: list[int]):
     from pyspark.sql import functions as F
 
     bucket = F.pmod(F.xxhash64("customer_id"), F.lit(len(keys))) + 1
-    return df.select(F.element_at(F.array(*[F.lit(k) for k in keys]), bucket.cast("int")).alias(BUCKET),
+    # long, as :func:`bucket_keys` hashed them: Murmur3 hashes an int literal differently and the keys would
+    # meet in shared partitions again
+    keys_col = F.array(*[F.lit(k).cast("long") for k in keys])
+    return df.select(F.element_at(keys_col, bucket.cast("int")).alias(BUCKET),
                      *df.columns)
 
 

@@ -102,3 +102,18 @@ def test_spark_without_output_dir_writes_the_same_features(spark, validated, tmp
         assert pq.read_metadata(duck_out / name).num_rows > 0, f"{name}: the world must produce rows"
         assert (spark_out / name).read_bytes() == (duck_out / name).read_bytes(), f"{name}: not the same bytes"
     assert not list((spark_out / "features").glob(".*")), "no scratch folder is left"
+
+
+def test_every_bucket_key_lands_in_its_own_shuffle_partition(spark):
+    """The bucket keys, as the engine groups by them, hash to partitions 0..n-1, one each: every task runs one
+    bucket (an int literal hashes apart from the long the keys were found as, and buckets shared tasks)."""
+    from pyspark.sql import functions as F
+
+    from pipeline.spark_engine import BUCKET, _bucket, bucket_keys
+
+    for n in (4, 8):
+        keys = bucket_keys(spark, n)
+        ids = spark.createDataFrame([(f"C{i:05d}",) for i in range(400)], ["customer_id"])
+        got = _bucket(ids, keys).select(BUCKET).distinct().select(
+            F.pmod(F.hash(BUCKET), F.lit(n)).alias("p")).collect()
+        assert sorted(r["p"] for r in got) == list(range(n))
