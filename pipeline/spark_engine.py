@@ -202,20 +202,49 @@ def result_types(sql: str, tables: dict[str, pa.Table], timezone: str) -> dict[s
 
 
 def _bucket_query(sql: str, big: str | None, schemas: dict[str, pa.Schema], small: dict[str, pa.Table],
-                  out: pa.Schema, timezone: str):
-    """The function each bucket runs: its tables plus the small ones, the query, the result in Spark's types."""
+                  out: pa.Schema, timezone: str, sink: str | None = None):
+    """The function each bucket runs: its tables plus the small ones, the query, the result in Spark's types.
+
+    With ``sink`` (a folder every worker can write) the result is written there as the bucket's Parquet file,
+    from Python, and the function returns one row: that file and its row count (:data:`SINK_SCHEMA`).
+    """
     def run(tables: dict[str, pa.Table]) -> pa.Table:
         return run_sql(sql, {**tables, **small}, timezone, memory_limit=EXECUTOR_DUCKDB_MEMORY).cast(out)
 
+    def result(key, tables: dict[str, pa.Table]) -> pa.Table:
+        if sink is None:
+            return run(tables)
+        return write_part(run(tables), Path(sink), f"part-{key[0].as_py()}.parquet")
+
     rest = {n: s for n, s in schemas.items() if n != big}
     if big is None:
-        return lambda packed: run(_unpacked(packed, rest))
+        return lambda key, packed: result(key, _unpacked(packed, rest))
     # cogroup: (left, right) = (the big table's rows, the others packed)
-    return lambda rows, packed: run({**_unpacked(packed, rest), big: pa.table(
+    return lambda key, rows, packed: result(key, {**_unpacked(packed, rest), big: pa.table(
         [rows[f.name].cast(f.type) for f in schemas[big]], schema=schemas[big])})
 
 
-def query(q: SparkQueries, sql: str, partitions: int, tables: tuple[str, ...] = duck.TABLES, big: str = "events"):
+SINK_SCHEMA = pa.schema([("path", pa.string()), ("rows", pa.int64())])
+
+
+def write_part(table: pa.Table, folder: Path, name: str) -> pa.Table:
+    """Write one bucket's result as ``folder/name``, whole or not at all (a retried task writes the same file
+    again); return the row of :data:`SINK_SCHEMA` that names it."""
+    import pyarrow.parquet as pq
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    tmp = folder / f".{name}.{os.getpid()}.tmp"
+    try:
+        pq.write_table(table, tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return pa.table([pa.array([str(path)]), pa.array([table.num_rows], pa.int64())], schema=SINK_SCHEMA)
+
+
+def query(q: SparkQueries, sql: str, partitions: int, tables: tuple[str, ...] = duck.TABLES, big: str = "events",
+          sink: str | None = None):
     """Run ``sql`` per customer bucket on Spark.
 
     Only the tables the query names are shuffled. The big one (the event log) is cogrouped by bucket
@@ -227,9 +256,12 @@ def query(q: SparkQueries, sql: str, partitions: int, tables: tuple[str, ...] = 
         partitions: how many buckets.
         tables: the tables bucketed by ``customer_id``.
         big: the largest of them.
+        sink: a folder on a filesystem every worker and the driver share: each bucket writes its rows there
+            itself (:func:`write_part`), and the frame holds one row per bucket (:data:`SINK_SCHEMA`).
 
     Returns:
-        The Spark DataFrame of the results and the DuckDB type of each result column (to cast back to).
+        The Spark DataFrame of the results (or of the written files) and the DuckDB type of each result column
+        (to cast back to).
     """
     from pyspark.sql.pandas.types import from_arrow_schema, to_arrow_schema
 
@@ -239,7 +271,9 @@ def query(q: SparkQueries, sql: str, partitions: int, tables: tuple[str, ...] = 
     types = result_types(sql, empty, q.timezone)
     spark_schema = from_arrow_schema(run_sql(f"SELECT * FROM ({sql}) LIMIT 0", empty, q.timezone).schema)
     big = big if big in frames else None
-    run = _bucket_query(sql, big, schemas, q.small, to_arrow_schema(spark_schema), q.timezone)
+    run = _bucket_query(sql, big, schemas, q.small, to_arrow_schema(spark_schema), q.timezone, sink)
+    if sink is not None:
+        spark_schema = from_arrow_schema(SINK_SCHEMA)
     q.spark.conf.set("spark.sql.shuffle.partitions", str(partitions))   # a task per bucket (bucket_keys)
     keys = bucket_keys(q.spark, partitions)
     rest = _packed({n: df for n, df in frames.items() if n != big}, keys).groupBy(BUCKET)
@@ -256,21 +290,48 @@ def _local(path: str) -> Path | None:
     return None if "://" in path else Path(path)
 
 
-def collect(frame, output_dir: str | None, name: str, scratch: Path) -> list[str] | pa.Table:
-    """Write a result as Parquet and hand it back for the local output.
+def collect(q: SparkQueries, sql: str, sp: config.SparkParams, name: str,
+            scratch: Path) -> tuple[list[str] | pa.Table, dict[str, str]]:
+    """Run a stage's query per customer bucket; its rows as Parquet for the local output, and their DuckDB types.
 
-    With ``output_dir`` it goes to ``<output_dir>/<name>/cutoff=.../`` (Spark's committer: no half-written
-    folder) for the cluster's readers; without, to ``scratch`` (a local folder the caller removes). A
-    local folder comes back as the list of its Parquet files (DuckDB sorts them, spilling to disk); a table
-    on object storage through Spark, as one Arrow table (the driver must hold it).
+    With ``spark.output_dir`` they go to ``<output_dir>/<name>/cutoff=.../`` through Spark's writer (its
+    committer: no half-written folder) for the cluster's readers. A local folder comes back as the list of
+    its Parquet files (DuckDB sorts them, spilling to disk); a table on object storage through Spark, as one
+    Arrow table (the driver must hold it).
+
+    Without, each bucket's Python worker writes its own rows to ``scratch`` (a local folder the caller
+    removes), and the list of those files comes back. The rows never go back through the JVM: on
+    bench/spark.py's world (10M events) Spark's writer spent about 14 s converting them back to its rows
+    and writing them. That needs the workers to share the driver's filesystem, as in local mode.
+
+    Raises:
+        RuntimeError: a bucket's file is missing on the driver, or does not hold the rows its bucket wrote.
     """
-    path = f"{output_dir.rstrip('/')}/{name}" if output_dir else str(scratch / name)
-    writer = frame.write.mode("overwrite")
-    (writer.partitionBy("cutoff") if output_dir else writer).parquet(path)
-    folder = _local(path)
-    if folder is None:
-        return frame.sparkSession.read.parquet(path).select(*frame.columns).toArrow()
-    return sorted(str(p) for p in folder.rglob("*.parquet"))
+    if sp.output_dir:
+        frame, types = query(q, sql, sp.partitions)
+        path = f"{sp.output_dir.rstrip('/')}/{name}"
+        frame.write.mode("overwrite").partitionBy("cutoff").parquet(path)
+        folder = _local(path)
+        if folder is None:
+            return frame.sparkSession.read.parquet(path).select(*frame.columns).toArrow(), types
+        return sorted(str(p) for p in folder.rglob("*.parquet")), types
+    frame, types = query(q, sql, sp.partitions, sink=str((scratch / name).resolve()))
+    parts = sorted((r["path"], r["rows"]) for r in frame.collect())
+    return [_checked_part(path, rows, len(parts)) for path, rows in parts], types
+
+
+def _checked_part(path: str, rows: int, buckets: int) -> str:
+    """``path``, once the driver has found there the ``rows`` its bucket wrote."""
+    import pyarrow.parquet as pq
+
+    if not Path(path).is_file():
+        raise RuntimeError(f"{path}: a customer bucket's rows (one of {buckets}) were written where the driver "
+                           "cannot read them; on a cluster whose workers do not share the driver's disk, set "
+                           "spark.output_dir")
+    found = pq.read_metadata(path).num_rows
+    if found != rows:
+        raise RuntimeError(f"{path}: holds {found} rows but its customer bucket wrote {rows}")
+    return path
 
 
 def _sorted_sql(con, result: list[str] | pa.Table, types: dict[str, str], as_doubles: bool = False) -> str:
@@ -310,11 +371,10 @@ def connect(params: dict, params_path: Path, validated_dir: Path) -> SparkQuerie
 def write(q: SparkQueries, sql: str, params: dict, params_path: Path, name: str, path: Path) -> None:
     """Run a stage's query per customer bucket and write it to ``path`` as the DuckDB engine would."""
     sp = config.section(params, "spark", params_path)
-    frame, types = query(q, sql, sp.partitions)
     scratch = path.parent / f".{name}-spark"
     shutil.rmtree(scratch, ignore_errors=True)
     try:
-        write_sorted(collect(frame, sp.output_dir, name, scratch), types, path, q.timezone)
+        write_sorted(*collect(q, sql, sp, name, scratch), path, q.timezone)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -330,11 +390,10 @@ def sorted_result(q: SparkQueries, sql: str, params: dict, params_path: Path, na
     ``scratch`` (a local folder) holds Spark's files while the batches are read; it is removed after.
     """
     sp = config.section(params, "spark", params_path)
-    frame, types = query(q, sql, sp.partitions)
     shutil.rmtree(scratch, ignore_errors=True)
     con = duck.connect(timezone=q.timezone)
     try:
-        result = collect(frame, sp.output_dir, name, scratch)
+        result, types = collect(q, sql, sp, name, scratch)
         yield con.sql(_sorted_sql(con, result, types, as_doubles=True)).to_arrow_reader(batch_rows)
     finally:
         con.close()

@@ -117,3 +117,25 @@ def test_every_bucket_key_lands_in_its_own_shuffle_partition(spark):
         got = _bucket(ids, keys).select(BUCKET).distinct().select(
             F.pmod(F.hash(BUCKET), F.lit(n)).alias("p")).collect()
         assert sorted(r["p"] for r in got) == list(range(n))
+
+
+def test_a_bucket_writes_its_file_whole_and_the_driver_checks_it(tmp_path):
+    """Without spark.output_dir each bucket writes its own rows: whole or not at all, the same file again when a
+    task is retried; a file the driver cannot find (workers that do not share its disk) or that lost rows stops
+    the stage, naming the file and what to set."""
+    import pyarrow as pa
+
+    from pipeline.spark_engine import _checked_part, write_part
+
+    rows = pa.table({"customer_id": ["C1", "C2", "C3"], "x": [1.0, None, 3.0]})
+    folder = tmp_path / "features"
+    for _ in range(2):   # a retried task writes the same name
+        done = write_part(rows, folder, "part-7.parquet").to_pylist()
+    assert done == [{"path": str(folder / "part-7.parquet"), "rows": 3}]
+    assert sorted(p.name for p in folder.iterdir()) == ["part-7.parquet"], "no temporary file is left"
+    assert pq.read_table(folder / "part-7.parquet").equals(rows)
+    assert _checked_part(str(folder / "part-7.parquet"), 3, 8) == str(folder / "part-7.parquet")
+    with pytest.raises(RuntimeError, match=r"part-7.parquet: holds 3 rows but its customer bucket wrote 4"):
+        _checked_part(str(folder / "part-7.parquet"), 4, 8)
+    with pytest.raises(RuntimeError, match=r"part-9.parquet: a customer bucket's rows \(one of 8\).*spark.output_dir"):
+        _checked_part(str(folder / "part-9.parquet"), 3, 8)
