@@ -8,6 +8,9 @@ built in any case.
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 # (longest label horizon in days, windows): the first row whose horizon covers the label's wins.
 _WINDOWS_BY_HORIZON: tuple[tuple[int, tuple[int, ...]], ...] = (
     (30, (7, 30, 90)),
@@ -34,19 +37,37 @@ def auto_windows(horizon_days: int, history_days: int) -> tuple[int, ...]:
     return kept or windows[:1]
 
 
-def varying_value_types_sql(event_types: list[str] | tuple[str, ...], excluded: tuple[str, ...]) -> str:
-    """SQL over the ``events`` view: the event types (of ``event_types``) whose value is not constant.
+# One pass over the event log for what featurize computes: how often each type occurs (the most frequent get
+# their own features), the first event (auto windows stop at the history) and whether the type's value varies
+# (auto value sums). A value that never changes (a count of 1, always empty) adds nothing a count does not say;
+# a varying one (amount, minutes, items) gets value sums. ``min < max``: at least two distinct values, nulls
+# aside, the same as ``count(DISTINCT value) > 1`` without a distinct aggregate (Spark's costs a shuffle).
+EVENT_TYPE_SUMMARY_SQL = ("SELECT event_type, count(*) AS n, min(timestamp) AS first_event, "
+                          "coalesce(min(value) < max(value), FALSE) AS varies "
+                          "FROM events GROUP BY event_type ORDER BY n DESC, event_type")
 
-    A value that never changes (a count of 1, always empty) adds nothing a count
-    does not say; a varying one (amount, minutes, items) gets value sums.
+
+@dataclass(frozen=True)
+class EventTypeSummary:
+    """What the event log holds, read from :data:`EVENT_TYPE_SUMMARY_SQL`'s rows."""
+
+    event_types: tuple[str, ...]      # the most frequent types, most frequent first (ties by name)
+    first_event: dt.datetime | None   # None: no events
+    varying: tuple[str, ...]          # of ``event_types``, those whose value varies, by name
+
+
+def summarise_event_types(rows: list[tuple], max_event_types: int, excluded: tuple[str, ...]) -> EventTypeSummary:
+    """The kept event types, the first event and the varying value types from the summary's rows.
+
+    Args:
+        rows: ``(event_type, n, first_event, varies)``, most frequent first (the SQL's order).
+        max_event_types: ``featurize.max_event_types``.
+        excluded: types that never get value sums (``featurize.passive_event_types``).
     """
-    from features.sql import literal
-
-    wanted = [t for t in event_types if t not in excluded]
-    if not wanted:
-        return "SELECT NULL AS event_type WHERE FALSE"
-    return ("SELECT event_type FROM events WHERE event_type IN (" + ", ".join(literal(t) for t in wanted) + ") "
-            "GROUP BY event_type HAVING count(DISTINCT value) > 1 ORDER BY event_type")
+    kept = rows[:max_event_types]
+    firsts = [r[2] for r in rows if r[2] is not None]
+    return EventTypeSummary(event_types=tuple(r[0] for r in kept), first_event=min(firsts) if firsts else None,
+                            varying=tuple(sorted(r[0] for r in kept if r[3] and r[0] not in excluded)))
 
 
 # Customer columns that hold a monthly fee, as exports name them (matched ignoring case; the first present wins).

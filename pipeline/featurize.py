@@ -26,8 +26,8 @@ from features.build import calendar_tables, chunk_count, dictionary_frame, featu
 from features.catalog import family_map
 from features.columns import FeatureConfig, renamed_attributes
 from features.sql import ident
-from features.defaults import (CONTRACT_NAMES, REVENUE_NAMES, auto_windows, find_column,
-                               varying_value_types_sql)
+from features.defaults import (CONTRACT_NAMES, EVENT_TYPE_SUMMARY_SQL, REVENUE_NAMES, auto_windows, find_column,
+                               summarise_event_types)
 from features.cutoffs import schedule
 from pipeline import config
 from pipeline import duck
@@ -58,23 +58,19 @@ def feature_config(con, feat: config.FeaturizeParams, attributes: tuple[str, ...
         features; ``auto`` windows follow the horizon and the history, ``auto`` value types are those
         whose value varies.
     """
-    event_types = [r[0] for r in con.sql(
-        "SELECT event_type FROM events GROUP BY event_type ORDER BY count(*) DESC, event_type "
-        f"LIMIT {feat.max_event_types}").fetchall()]
+    summary = summarise_event_types(con.sql(EVENT_TYPE_SUMMARY_SQL).fetchall(), feat.max_event_types,
+                                    feat.passive_event_types)
     categories = [r[0] for r in con.sql(
         "SELECT category FROM tickets GROUP BY category ORDER BY count(*) DESC, category LIMIT 10").fetchall()]
     windows = feat.windows
     if windows == "auto":
-        first = con.sql("SELECT CAST(min(timestamp) AS DATE) FROM events").fetchall()[0][0]
+        first = summary.first_event.date() if summary.first_event else None
         windows = auto_windows(horizon_days, (as_of - first).days + 1 if first else 0)
-    value_types = feat.value_sum_event_types
-    if value_types == "auto":
-        value_types = tuple(r[0] for r in con.sql(
-            varying_value_types_sql(event_types, feat.passive_event_types)).fetchall())
+    value_types = summary.varying if feat.value_sum_event_types == "auto" else feat.value_sum_event_types
     types = duck.column_types(con, "SELECT * FROM customers")
     kept = {a: types[a] for a in attributes if a in types}
     return FeatureConfig(
-        windows=tuple(windows), decline_window_days=feat.decline_window_days, event_types=tuple(event_types),
+        windows=tuple(windows), decline_window_days=feat.decline_window_days, event_types=summary.event_types,
         value_sum_event_types=tuple(value_types), passive_event_types=feat.passive_event_types,
         ticket_categories=tuple(sorted(categories)), slow_resolution_hours=feat.slow_resolution_hours,
         attributes=attributes, history=feat.history, calendar=kind == "subscription",
