@@ -26,6 +26,7 @@ import pandas as pd
 
 from models.evaluation.drift import drift_table
 from models.retention.playbook import Playbook, recommend_actions
+from models.retention.scored_list import SEGMENTS, ranked, segment_columns
 from models.retention.tiers import assign_tiers, tier_labels
 from models.retention import i18n
 from models.retention.labels import name_forms
@@ -34,12 +35,6 @@ from pipeline import campaign, config, tracking
 from pipeline.io import atomic_path, read_json, remove_outputs, write_csv_for_spreadsheet, write_parquet
 
 log = logging.getLogger(__name__)
-
-SEGMENTS = ("plan", "region", "contract", "tenure_days")
-COLUMNS = ("rank", "customer_id", "churn_probability", "risk_tier", "value_at_risk", "reason_1", "reason_2",
-           "reason_3", "reason_codes", "driver_family", "recommended_action", "action_reason", "scored_at",
-           "model_version", "value_basis", "customer_value")
-
 
 def model_version(explain_dir: Path) -> str:
     """The registry version of the model that scored (``pipeline/registry.py``), loudly when it is not a champion."""
@@ -64,17 +59,6 @@ def check_rule_columns(playbook: Playbook, given: config.PlaybookParams, availab
             raise config.ParamsError(
                 f"{params_path}: playbook.segment_rules '{rule.name}': column(s) {', '.join(absent)} are not columns "
                 f"of the scored customers; available: {', '.join(sorted(available))}")
-
-
-def _segments(scored: pd.DataFrame, playbook: Playbook, source: str | None, basis: str) -> pd.DataFrame:
-    """The columns segment rules read: segments, revenue, the rules' own columns, driver family, first reason."""
-    revenue_column = source if basis == "fee" else None
-    wanted = (*SEGMENTS, revenue_column or "", "customer_value", *sorted(playbook.columns()), "driver_family",
-              "reason_code_1")
-    segments = scored[[c for c in dict.fromkeys(wanted) if c in scored.columns]]
-    if revenue_column in segments.columns and revenue_column != "monthly_fee":
-        segments = segments.assign(monthly_fee=segments[revenue_column])  # the default rules read monthly_fee
-    return segments
 
 
 # Whole-history features the non-contract value model reads.
@@ -153,20 +137,6 @@ def with_value(scored: pd.DataFrame, rows: pd.DataFrame, basis: str, source: str
     return scored
 
 
-def _ranked(scored: pd.DataFrame, rank_by: str, extra: list[str]) -> pd.DataFrame:
-    """The scored list in rank order with its public columns first, then codes and segment columns."""
-    scored = scored.sort_values([rank_by, "customer_id"], ascending=[False, True], kind="stable", na_position="last")
-    scored.insert(0, "rank", range(1, len(scored) + 1))
-    reason_cols = sorted((c for c in scored.columns if c.startswith("reason_") and c[7:].isdigit()),
-                         key=lambda c: int(c[7:]))
-    columns = [c for c in COLUMNS if c in scored.columns or c in reason_cols]
-    columns += [c for c in reason_cols if c not in columns]
-    columns += ["action_code", "risk_tier_code", *[c for c in extra if c not in columns]]
-    if "reason_reference" in scored.columns:  # who the reasons compare the customer with (explain.reference_segment)
-        columns.append("reason_reference")
-    return scored[columns].reset_index(drop=True)
-
-
 def _drift(features_dir: Path, meta: dict, fmeta: dict, rows: pd.DataFrame, pop: pd.DataFrame,
            threshold: float) -> pd.DataFrame:
     train_cutoffs = meta.get("split", {}).get("train") or [c for c in fmeta["cutoffs"] if c != fmeta["score_date"]]
@@ -215,11 +185,11 @@ def main(params_path: Path = Path("params.yaml"), explain_dir: Path = Path("data
     tiers = assign_tiers(scored["churn_probability"], sp.tiers.method, sp.tiers.high, sp.tiers.medium)
     scored["risk_tier_code"] = tiers.to_numpy()
     scored["risk_tier"] = tier_labels(tiers, rp.language).to_numpy()
-    actions = recommend_actions(scored["driver_family"].fillna(""), _segments(scored, playbook, source, basis),
+    actions = recommend_actions(scored["driver_family"].fillna(""), segment_columns(scored, playbook, source, basis),
                                 playbook, rp.language, kind)
     scored = pd.concat([scored, actions], axis=1)
     scored["model_version"] = model_version(explain_dir)
-    out, record = campaign.with_campaign(_ranked(scored, rank_by, extra), cp, fmeta["score_date"], rp.language)
+    out, record = campaign.with_campaign(ranked(scored, rank_by, extra), cp, fmeta["score_date"], rp.language)
     write_parquet(out, parquet_path)
     write_csv_for_spreadsheet(out, csv_path)
     cid = campaign.campaign_id(cp, fmeta["score_date"])

@@ -37,8 +37,8 @@ from models.retention.playbook import fixed_top_shares, recommend_actions, top_s
 from models.retention.tiers import share_counts, tier_labels, tier_thresholds, tiers_at
 from models.retention.value import spend_model
 from pipeline import campaign, config
-from pipeline.score import (SEGMENTS, _ranked, _segments, check_revenue_params, check_rule_columns, revenue_source,
-                            with_value)
+from models.retention.scored_list import SEGMENTS, ranked, segment_columns
+from pipeline.score import check_revenue_params, check_rule_columns, revenue_source, with_value
 
 HOLDOUT_ACTION = campaign.HOLDOUT_ACTION
 _U, _PART, _TARGET, _HOLD = "_draw", "_partition", "_target", "_holdout_size"
@@ -151,7 +151,7 @@ def scored_list(population, features, params: dict, params_path: Path, fmeta: di
         tiers = tiers_at(part["churn_probability"].astype(float), high, medium)
         part["risk_tier_code"] = tiers.to_numpy()
         part["risk_tier"] = tier_labels(tiers, language).to_numpy()
-        actions = recommend_actions(part["driver_family"].fillna(""), _segments(part, fixed, source, basis), fixed,
+        actions = recommend_actions(part["driver_family"].fillna(""), segment_columns(part, fixed, source, basis), fixed,
                                     language, kind)
         part = pd.concat([part, actions], axis=1)
         part["model_version"] = model_version
@@ -160,7 +160,7 @@ def scored_list(population, features, params: dict, params_path: Path, fmeta: di
     scored = _map(scored, acted, [], [pa.field(c, text) for c in (
         "risk_tier_code", "risk_tier", "recommended_action", "action_code", "action_reason", "model_version")])
     rank_by = sp.rank_by if not (sp.rank_by == "value_at_risk" and basis == "unknown") else "churn_probability"
-    columns = list(_ranked(pd.DataFrame(columns=scored.columns), rank_by, extra).columns)
+    columns = list(ranked(pd.DataFrame(columns=scored.columns), rank_by, extra).columns)
     ranked = _numbered(scored.orderBy(F.desc_nulls_last(rank_by), F.asc("customer_id")).localCheckpoint())
     return _with_campaign(ranked, cp, score_date, language).select(*columns, "campaign_id", "campaign_group")
 
