@@ -1,0 +1,76 @@
+"""dvc.yaml names every code file a stage runs: a change to any of them makes `dvc repro` rerun the stage.
+
+A stage runs ``pipeline/<stage>.py`` and every module of the project it imports, directly or through
+another (``pipeline/config.py`` reads the playbook, which renders reasons, ...). A file missing from the
+stage's deps is a change DVC does not see: the stage's outputs stay as the old code made them.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.paths import REPO
+
+PACKAGES = ("pipeline", "features", "models")
+
+
+def _module_file(name: str) -> Path | None:
+    path = REPO.joinpath(*name.split("."))
+    if path.with_suffix(".py").is_file():
+        return path.with_suffix(".py")
+    return path / "__init__.py" if (path / "__init__.py").is_file() else None
+
+
+def _imported(path: Path) -> set[Path]:
+    """The project's modules ``path`` imports, anywhere in it (a function's own import counts)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+        else:
+            continue
+        for name in names:
+            parts = name.split(".")
+            if parts[0] in PACKAGES:   # a package's own __init__ runs too on the way down
+                found |= {f for i in range(1, len(parts) + 1) if (f := _module_file(".".join(parts[:i])))}
+    return found
+
+
+def _closure(start: Path) -> set[Path]:
+    seen, todo = set(), [start]
+    while todo:
+        path = todo.pop()
+        if path not in seen:
+            seen.add(path)
+            todo.extend(_imported(path) - seen)
+    return seen
+
+
+def _code(path: Path) -> bool:
+    """A module with code in it (an empty ``__init__.py`` or one with only a docstring changes nothing)."""
+    body = ast.parse(path.read_text(encoding="utf-8")).body
+    return any(not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)) for n in body)
+
+
+STAGES = yaml.safe_load((REPO / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
+
+
+@pytest.mark.parametrize("stage", [s for s in STAGES if (REPO / "pipeline" / f"{s}.py").is_file()])
+def test_a_stage_names_every_module_it_runs(stage):
+    deps = [REPO / d for d in STAGES[stage].get("deps", [])]
+    runs = sorted(m for m in _closure(REPO / "pipeline" / f"{stage}.py") if _code(m))
+    missing = [str(m.relative_to(REPO)) for m in runs if not any(m == d or d in m.parents for d in deps)]
+    assert not missing, f"dvc.yaml: stage {stage} runs {missing} but does not name them in its deps"
+
+
+def test_the_closure_follows_imports_through_other_modules():
+    """The check itself: score reaches the reason templates only through the config and the playbook."""
+    closure = {str(p.relative_to(REPO)) for p in _closure(REPO / "pipeline/score.py")}
+    assert {"pipeline/config.py", "models/retention/playbook.py", "models/retention/i18n.py"} <= closure
+    assert "pipeline/train.py" not in closure
