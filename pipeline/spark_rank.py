@@ -17,6 +17,9 @@ same functions. What depends on the whole base is computed once, small, on the d
 * the campaign's holdout: per stratum (risk tier x action) its size (``holdout_size``) from the stratum's
   count, and the customers with the lowest draws, by a window over the stratum.
 
+The campaign's assignments (``campaign_record``) are ``campaign.assignments`` per partition of the list,
+with the action each targeted customer's stratum is on (a holdout's before it becomes "do not contact").
+
 Everything else, row by row, runs per partition with the score stage's own code (``with_value``,
 ``tiers_at``, ``recommend_actions``), so every column equals the score stage's for the same customers.
 """
@@ -32,7 +35,7 @@ import pyarrow as pa
 
 from models.evaluation.baselines import BTYD_COLUMNS
 from models.retention import i18n
-from models.retention.campaigns.assign import STRATA, hash_uniform, holdout_size
+from models.retention.campaigns.assign import STRATA, assignments, hash_uniform, holdout_size
 from models.retention.playbook import fixed_top_shares, recommend_actions, top_share_conditions
 from models.retention.tiers import share_counts, tier_labels, tier_thresholds, tiers_at
 from models.retention.value import spend_model
@@ -42,6 +45,12 @@ from pipeline.score import check_revenue_params, check_rule_columns, revenue_sou
 
 HOLDOUT_ACTION = campaign.HOLDOUT_ACTION
 _U, _PART, _TARGET, _HOLD = "_draw", "_partition", "_target", "_holdout_size"
+_STRATUM_ACTION = "_stratum_action"   # the action a customer's stratum is on (a holdout's before "do not contact")
+# campaign.assignments' columns and types: the campaign's record (``data/campaigns/<id>/assignments.parquet``)
+ASSIGNMENTS = pa.schema([("customer_id", pa.string()), ("campaign_id", pa.string()), ("group", pa.string()),
+                         ("assigned_at", pa.string()), ("rank", pa.int64()), ("churn_probability", pa.float64()),
+                         ("risk_tier", pa.string()), ("action_code", pa.string()), ("driver_family", pa.string()),
+                         ("customer_value", pa.float64())])
 
 
 def _map(df, fn, drop: list[str], add: list[pa.Field]):
@@ -95,7 +104,8 @@ def scored_list(population, features, params: dict, params_path: Path, fmeta: di
         score_date: the scoring date (ISO), the campaign's default id.
 
     Returns:
-        A Spark DataFrame with the columns of ``data/scored/at_risk_customers.parquet``, in that order.
+        Two Spark DataFrames: the list, with the columns of ``data/scored/at_risk_customers.parquet`` in that
+        order, and the campaign's assignments (:func:`campaign_record`).
     """
     from pyspark.sql import functions as F
 
@@ -161,8 +171,28 @@ def scored_list(population, features, params: dict, params_path: Path, fmeta: di
         "risk_tier_code", "risk_tier", "recommended_action", "action_code", "action_reason", "model_version")])
     rank_by = sp.rank_by if not (sp.rank_by == "value_at_risk" and basis == "unknown") else "churn_probability"
     columns = list(ranked(pd.DataFrame(columns=scored.columns), rank_by, extra).columns)
-    ranked = _numbered(scored.orderBy(F.desc_nulls_last(rank_by), F.asc("customer_id")).localCheckpoint())
-    return _with_campaign(ranked, cp, score_date, language).select(*columns, "campaign_id", "campaign_group")
+    in_order = _numbered(scored.orderBy(F.desc_nulls_last(rank_by), F.asc("customer_id")).localCheckpoint())
+    listed = _with_campaign(in_order, cp, score_date, language).localCheckpoint()   # kept: the list and the record
+    return listed.select(*columns, "campaign_id", "campaign_group"), campaign_record(listed, score_date)
+
+
+def campaign_record(listed, assigned_at: str):
+    """The campaign's assignments (``campaign.assignments``, run per partition): one row per targeted customer,
+    with the action its stratum is on, in the ``contacts`` table's shape the measure stage reads."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    value = ["customer_value"] if "customer_value" in listed.columns else []
+    needed = ["customer_id", "campaign_id", "campaign_group", "rank", "churn_probability", "risk_tier_code",
+              "driver_family", *value]
+
+    def record(batches):
+        for batch in batches:
+            part = batch.to_pandas().rename(columns={_STRATUM_ACTION: "action_code"})
+            yield from pa.Table.from_pandas(assignments(part, assigned_at), schema=ASSIGNMENTS,
+                                            preserve_index=False).to_batches()
+    targeted = listed.where(F.col("campaign_group") != "").select(*needed, _STRATUM_ACTION)
+    return targeted.mapInArrow(record, from_arrow_schema(ASSIGNMENTS))
 
 
 def _numbered(sorted_df):
@@ -223,6 +253,7 @@ def _with_campaign(ranked, cp: config.CampaignParams, score_date: str, language:
     df = df.withColumn("campaign_group", group).withColumn(
         "campaign_id", F.when(F.col("campaign_group") != "", F.lit(cid)).otherwise(F.lit("")))
     held = F.col("campaign_group") == "holdout"
+    df = df.withColumn(_STRATUM_ACTION, F.col("action_code"))
     for column, text in (("action_code", HOLDOUT_ACTION),
                          ("recommended_action", i18n.t("scored.campaign.holdout_action", language, campaign=cid)),
                          ("action_reason", i18n.t("scored.campaign.holdout_reason", language))):

@@ -14,7 +14,8 @@
 The result has the columns of ``data/explain/scoring_population.parquet`` (customer_id,
 churn_probability, reason_1.., reason_codes, driver_family, ..., reason_reference, reference_log_odds,
 scored_at), written as Parquet partitioned by ``scored_at``; the CSV for the team follows when it has
-at most ``max_csv_rows`` rows.
+at most ``max_csv_rows`` rows. The score stage's ranked list and the campaign's assignments follow
+(``pipeline/spark_rank.py``).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from models.explain.reference import reference_risk, selection
 from models.retention.explain_customers import explain_customers
 from models.training.booster import matrix
 from models.predict import linear_part
+from pipeline import campaign
 from pipeline.io import write_csv_for_spreadsheet
 
 RISK = "_risk"
@@ -188,6 +190,9 @@ def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("dat
     score stage's ranked list (value at risk, tiers, actions, rank, campaign groups: ``pipeline/spark_rank.py``)
     as ``<spark.output_dir>/at_risk_customers/`` (or ``out_dir/at_risk_customers``) and, with at most
     ``spark.max_csv_rows`` customers, ``out_dir/scored_customers.csv`` and ``out_dir/at_risk_customers.csv``.
+    The campaign's assignments go to ``<spark.output_dir>/campaigns/<id>/assignments/`` (or under ``out_dir``)
+    and, up to the same size, to the score stage's record file ``out_dir/campaigns/<id>/assignments.parquet``.
+    An MLflow run (tag ``stage: spark-score``) records the counts, the model and that file.
     """
     import tempfile
 
@@ -221,10 +226,39 @@ def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("dat
                              sp.max_csv_rows)
     written = read_population(spark, f"{base}/scoring_population", score_date).repartition(sp.partitions)
     at_score = spark.read.parquet(features).where(F.col("cutoff") == F.lit(score_date))
-    ranked = spark_rank.scored_list(written, at_score, params, params_path, fmeta, uri.rsplit("/", 1)[-1],
-                                    score_date.isoformat())
-    write_list(ranked, f"{base}/at_risk_customers", out_dir / "at_risk_customers.csv", sp.max_csv_rows)
+    ranked, record = spark_rank.scored_list(written, at_score, params, params_path, fmeta, uri.rsplit("/", 1)[-1],
+                                            score_date.isoformat())
+    listed = write_list(ranked, f"{base}/at_risk_customers", out_dir / "at_risk_customers.csv", sp.max_csv_rows)
+    cid = campaign.campaign_id(config.section(params, "campaign", params_path), score_date.isoformat())
+    local, counts = write_record(record, f"{base}/campaigns/{cid}/assignments", out_dir / "campaigns", cid,
+                                 sp.max_csv_rows)
+    tracking.setup(config.section(params, "mlflow", params_path))
+    with mlflow.start_run(run_name=f"spark-score {score_date.isoformat()}",
+                          tags={"stage": "spark-score", "model_uri": uri, "score_date": score_date.isoformat()}):
+        mlflow.log_metrics({"n_scored": n, "n_listed": listed})
+        if local is not None:
+            campaign.log_record(local, pd.read_parquet(local), cid)
+        else:   # too many for one machine: the counts, and where the cluster's copy is
+            mlflow.log_metrics({f"campaign_n_{g}": counts.get(g, 0) for g in ("contact", "holdout")})
+            mlflow.set_tags({"campaign_id": cid, "campaign_assignments": f"{base}/campaigns/{cid}/assignments"})
     return n
+
+
+def write_record(record, out_dir: str, campaigns_dir: Path, cid: str, max_rows: int) -> tuple[Path | None, dict]:
+    """Write the campaign's assignments (``spark_rank.campaign_record``) as Parquet under ``out_dir``, in rank
+    order; with at most ``max_rows`` rows also the score stage's record file,
+    ``campaigns_dir/<campaign id>/assignments.parquet`` (``campaign.write_record``).
+
+    Returns:
+        That local file (None when there are more rows) and the customers per group.
+    """
+    record.orderBy("rank").write.mode("overwrite").parquet(str(out_dir))
+    written = record.sparkSession.read.parquet(str(out_dir))
+    counts = {r["group"]: int(r["count"]) for r in written.groupBy("group").count().collect()}
+    if sum(counts.values()) > max_rows:
+        return None, counts
+    frame = written.toArrow().to_pandas().sort_values("rank", kind="stable").reset_index(drop=True)
+    return campaign.write_record(frame[record.columns], campaigns_dir, cid), counts
 
 
 def read_population(spark, path: str, score_date: dt.date):

@@ -187,3 +187,23 @@ def test_spark_scored_list_equals_the_score_stage(spark, world, champion, tmp_pa
         assert got["customer_value"].gt(0).any(), "BG/NBD's expected spend prices the customers"
     table = pd.read_csv(out / "at_risk_customers.csv")
     assert list(table["customer_id"].astype(str)) == list(got["customer_id"].astype(str))
+
+    # the campaign's record: the score stage's assignments file, the same rows and values
+    (record,) = (tmp_path / "campaigns").glob("*/assignments.parquet")
+    spark_record = out / "campaigns" / record.parent.name / "assignments.parquet"
+    want, have = pd.read_parquet(record), pd.read_parquet(spark_record)
+    assert len(want) == (got["campaign_group"] != "").sum() > 0
+    assert (want["group"] == "holdout").any() and (want.loc[want["group"] == "holdout", "action_code"] != "HOLDOUT").all(), \
+        "a holdout keeps the action its stratum is on"
+    pd.testing.assert_frame_equal(have, want)
+    assert pd.read_parquet(out / "campaigns" / record.parent.name / "assignments").sort_values("rank").reset_index(
+        drop=True).equals(have), "the cluster's copy holds the same rows"
+    runs = mlflow.search_runs(experiment_names=["spark"], filter_string="tags.stage = 'spark-score'",
+                              order_by=["attributes.start_time DESC"], max_results=1)
+    run = runs.iloc[0]
+    assert run["tags.campaign_id"] == record.parent.name and run["tags.model_uri"].startswith(f"models:/{NAME}/")
+    assert run["metrics.campaign_n_holdout"] == (want["group"] == "holdout").sum()
+    assert run["metrics.campaign_n_contact"] == (want["group"] == "contact").sum()
+    assert run["metrics.n_listed"] == len(got)
+    artifacts = mlflow.MlflowClient().list_artifacts(run["run_id"], f"campaigns/{record.parent.name}")
+    assert [a.path.rsplit("/", 1)[-1] for a in artifacts] == ["assignments.parquet"]
