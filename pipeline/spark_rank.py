@@ -39,8 +39,8 @@ from models.retention.campaigns.assign import STRATA, assignments, hash_uniform,
 from models.retention.playbook import fixed_top_shares, recommend_actions, top_share_conditions
 from models.retention.tiers import share_counts, tier_labels, tier_thresholds, tiers_at
 from models.retention.value import spend_model
-from pipeline import campaign, config
 from models.retention.scored_list import SEGMENTS, ranked, segment_columns
+from pipeline import campaign, config
 from pipeline.score import check_revenue_params, check_rule_columns, revenue_source, with_value
 
 HOLDOUT_ACTION = campaign.HOLDOUT_ACTION
@@ -161,8 +161,8 @@ def scored_list(population, features, params: dict, params_path: Path, fmeta: di
         tiers = tiers_at(part["churn_probability"].astype(float), high, medium)
         part["risk_tier_code"] = tiers.to_numpy()
         part["risk_tier"] = tier_labels(tiers, language).to_numpy()
-        actions = recommend_actions(part["driver_family"].fillna(""), segment_columns(part, fixed, source, basis), fixed,
-                                    language, kind)
+        actions = recommend_actions(part["driver_family"].fillna(""), segment_columns(part, fixed, source, basis),
+                                    fixed, language, kind)
         part = pd.concat([part, actions], axis=1)
         part["model_version"] = model_version
         return part

@@ -230,35 +230,36 @@ def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("dat
                                             score_date.isoformat())
     listed = write_list(ranked, f"{base}/at_risk_customers", out_dir / "at_risk_customers.csv", sp.max_csv_rows)
     cid = campaign.campaign_id(config.section(params, "campaign", params_path), score_date.isoformat())
-    local, counts = write_record(record, f"{base}/campaigns/{cid}/assignments", out_dir / "campaigns", cid,
-                                 sp.max_csv_rows)
+    local, frame, counts = write_record(record, f"{base}/campaigns/{cid}/assignments", out_dir / "campaigns", cid,
+                                        sp.max_csv_rows)
     tracking.setup(config.section(params, "mlflow", params_path))
     with mlflow.start_run(run_name=f"spark-score {score_date.isoformat()}",
                           tags={"stage": "spark-score", "model_uri": uri, "score_date": score_date.isoformat()}):
         mlflow.log_metrics({"n_scored": n, "n_listed": listed})
         if local is not None:
-            campaign.log_record(local, pd.read_parquet(local), cid)
+            campaign.log_record(local, frame, cid)
         else:   # too many for one machine: the counts, and where the cluster's copy is
             mlflow.log_metrics({f"campaign_n_{g}": counts.get(g, 0) for g in ("contact", "holdout")})
             mlflow.set_tags({"campaign_id": cid, "campaign_assignments": f"{base}/campaigns/{cid}/assignments"})
     return n
 
 
-def write_record(record, out_dir: str, campaigns_dir: Path, cid: str, max_rows: int) -> tuple[Path | None, dict]:
+def write_record(record, out_dir: str, campaigns_dir: Path, cid: str,
+                 max_rows: int) -> tuple[Path | None, pd.DataFrame | None, dict]:
     """Write the campaign's assignments (``spark_rank.campaign_record``) as Parquet under ``out_dir``, in rank
     order; with at most ``max_rows`` rows also the score stage's record file,
     ``campaigns_dir/<campaign id>/assignments.parquet`` (``campaign.write_record``).
 
     Returns:
-        That local file (None when there are more rows) and the customers per group.
+        That local file and its rows (both None when there are more rows), and the customers per group.
     """
     record.orderBy("rank").write.mode("overwrite").parquet(str(out_dir))
     written = record.sparkSession.read.parquet(str(out_dir))
     counts = {r["group"]: int(r["count"]) for r in written.groupBy("group").count().collect()}
     if sum(counts.values()) > max_rows:
-        return None, counts
-    frame = written.toArrow().to_pandas().sort_values("rank", kind="stable").reset_index(drop=True)
-    return campaign.write_record(frame[record.columns], campaigns_dir, cid), counts
+        return None, None, counts
+    frame = written.toArrow().to_pandas().sort_values("rank", kind="stable").reset_index(drop=True)[record.columns]
+    return campaign.write_record(frame, campaigns_dir, cid), frame, counts
 
 
 def read_population(spark, path: str, score_date: dt.date):

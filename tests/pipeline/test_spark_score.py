@@ -193,8 +193,8 @@ def test_spark_scored_list_equals_the_score_stage(spark, world, champion, tmp_pa
     spark_record = out / "campaigns" / record.parent.name / "assignments.parquet"
     want, have = pd.read_parquet(record), pd.read_parquet(spark_record)
     assert len(want) == (got["campaign_group"] != "").sum() > 0
-    assert (want["group"] == "holdout").any() and (want.loc[want["group"] == "holdout", "action_code"] != "HOLDOUT").all(), \
-        "a holdout keeps the action its stratum is on"
+    held = want["group"] == "holdout"
+    assert held.any() and (want.loc[held, "action_code"] != "HOLDOUT").all(), "a holdout keeps its stratum's action"
     pd.testing.assert_frame_equal(have, want)
     assert pd.read_parquet(out / "campaigns" / record.parent.name / "assignments").sort_values("rank").reset_index(
         drop=True).equals(have), "the cluster's copy holds the same rows"
