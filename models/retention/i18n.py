@@ -291,14 +291,18 @@ def _symbols(language: str) -> tuple[str, str]:
 DAYS_PER_YEAR = 365
 
 
-def elapsed(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def elapsed(days: np.ndarray, months_from: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The variant (``today``, ``day``, ``days``, ``month``, ``months``, ``year``, ``years``, ``missing``) of each
-    number of days, with its whole months and whole years (negative or NaN days are ``missing``)."""
+    number of days, with its whole months and whole years (negative or NaN days are ``missing``).
+
+    Below ``months_from`` whole months the time reads in days: 1 gives "30 days" then "1 month"; 2, for how long
+    something has not happened, keeps "59 days" rather than rounding it down to "1 month".
+    """
     d = np.floor(np.asarray(days, dtype=float))
     known = ~np.isnan(d) & (d >= 0)
     whole = np.where(known, d, 0)
     months, years = whole * 12 // DAYS_PER_YEAR, whole // DAYS_PER_YEAR
     variants = np.select(
-        [~known, whole == 0, whole == 1, months == 0, months == 1, months < 12, years == 1],
+        [~known, whole == 0, whole == 1, months < months_from, months == 1, months < 12, years == 1],
         ["missing", "today", "day", "days", "month", "months", "year"], "years").astype(object)
     return variants, months, years

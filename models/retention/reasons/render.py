@@ -182,6 +182,19 @@ def since(ctx: RenderContext, feature: str, g: dict[str, str]) -> tuple[np.ndarr
     return variants, {"n": ctx.n(np.floor(x)), "months": ctx.n(months), "years": ctx.n(years)}
 
 
+def ago(ctx: RenderContext, feature: str, g: dict[str, str]) -> tuple[np.ndarray, Fields]:
+    """How long since something last happened: in days up to two months, then in months, then in years.
+
+    "No activity for 59 days", "no activity for over 13 months" never reads; "no activity for over a year" does.
+    """
+    x = ctx.num(feature)
+    variants, months, years = i18n.elapsed(x, months_from=2)
+    fields: Fields = {"n": ctx.n(np.floor(x)), "months": ctx.n(months), "years": ctx.n(years)}
+    if "event" in g:
+        fields.update(_event_fields(ctx, g["event"]))
+    return variants, fields
+
+
 def renewal(ctx: RenderContext, feature: str, g: dict[str, str]) -> tuple[np.ndarray, Fields]:
     x = ctx.num(feature)
     r = np.round(x)

@@ -211,7 +211,7 @@ def test_a_non_contract_business_reads_purchases_not_contracts():
     over, codes = render_feature(df, "overdue_ratio", rows[:1], "en", profile="non_contract")
     assert over[0] == "Usually buys every 41 days; 97 days since the last purchase (2.4× overdue)"
     quiet, _ = render_feature(df, "days_since_last_event", rows[:1], "ja", profile="non_contract")
-    assert quiet[0] == "97日間購入がありません"
+    assert quiet[0] == "3か月以上購入がありません"
 
 
 def test_event_types_read_by_their_display_names_or_a_readable_form():
@@ -299,6 +299,45 @@ def test_days_since_the_first_activity_read_like_tenure():
                                 "First purchase 11 months ago"]
     nc_ja, _ = render_feature(df, "days_since_first_activity", rows, "ja", profile="non_contract")
     assert list(nc_ja)[4:7] == ["初回購入は11か月前です", "初回購入は1年前です", "初回購入は2年前です"]
+
+
+# How long since something last happened: days up to two months (60 days is still "60 days"), then whole months
+# with "over", then years.
+_AGO = [0.0, 1.0, 2.0, 59.0, 60.0, 61.0, 400.0, 729.0, 800.0, np.nan]
+
+
+def test_days_since_read_in_days_then_months_then_years_in_both_languages_and_profiles():
+    df = pd.DataFrame({"days_since_last_event": _AGO, "days_since_last_login_event": _AGO,
+                       "days_since_last_nps": _AGO, "days_since_last_ticket": _AGO})
+    assert _values(df, "days_since_last_event", "en") == [
+        "Last activity was today", "No activity for 1 day", "No activity for 2 days", "No activity for 59 days",
+        "No activity for 60 days", "No activity for over 2 months", "No activity for over a year",
+        "No activity for over a year", "No activity for over 2 years", "No activity recorded yet"]
+    assert _values(df, "days_since_last_event", "ja") == [
+        "最終利用は本日です", "1日間利用がありません", "2日間利用がありません", "59日間利用がありません",
+        "60日間利用がありません", "2か月以上利用がありません", "1年以上利用がありません", "1年以上利用がありません",
+        "2年以上利用がありません", "まだ利用記録がありません"]
+    rows = np.arange(len(df))
+    nc_en = list(render_feature(df, "days_since_last_event", rows, "en", profile="non_contract")[0])
+    assert nc_en[4:7] == ["No purchase for 60 days", "No purchase for over 2 months", "No purchase for over a year"]
+    nc_ja = list(render_feature(df, "days_since_last_event", rows, "ja", profile="non_contract")[0])
+    assert nc_ja[4:7] == ["60日間購入がありません", "2か月以上購入がありません", "1年以上購入がありません"]
+    assert [_values(df, "days_since_last_login_event", "en")[i] for i in (1, 5, 6, 8)] == [
+        "Last login was yesterday", "Last login was over 2 months ago", "Last login was over a year ago",
+        "Last login was over 2 years ago"]
+    assert [_values(df, "days_since_last_login_event", "ja")[i] for i in (1, 5, 6)] == [
+        "最後のログインは昨日です", "最後のログインは2か月以上前です", "最後のログインは1年以上前です"]
+    assert [_values(df, "days_since_last_nps", "en")[i] for i in (3, 6)] == [
+        "Last answered the NPS survey 59 days ago", "Last answered the NPS survey over a year ago"]
+    assert [_values(df, "days_since_last_nps", "ja")[i] for i in (3, 6)] == [
+        "最後のNPS調査の回答は59日前です", "最後のNPS調査の回答は1年以上前です"]
+    assert [_values(df, "days_since_last_ticket", "en")[i] for i in (2, 5)] == [
+        "Contacted support 2 days ago", "Last contacted support over 2 months ago"]
+    assert [_values(df, "days_since_last_ticket", "ja")[i] for i in (2, 5)] == [
+        "2日前にサポートに問い合わせがありました", "最後のサポートへの問い合わせは2か月以上前です"]
+    codes = {c for f in df.columns for c in render_feature(df, f, rows, "en")[1]}
+    assert codes == {"ENGAGEMENT_INACTIVE", "ENGAGEMENT_SINCE_LAST_LOGIN", "ENGAGEMENT_NPS_STALE",
+                     "ENGAGEMENT_NO_NPS", "COMPLAINTS_LAST_TICKET"}, "the reason codes do not depend on the wording"
 
 
 def _values(df: pd.DataFrame, feature: str, language: str, display_names: dict | None = None) -> list[str]:
