@@ -20,8 +20,8 @@ import datetime as dt
 
 import pandas as pd
 
-from features.columns import (EVENTS, MASK_BITS, SELECT, TICKETS, Column, FeatureConfig, FeatureInfo, all_columns,
-                              count_of, value_of)
+from features.columns import all_columns
+from features.spec import EVENTS, MASK_BITS, SELECT, TICKETS, Column, FeatureConfig, FeatureInfo, count_of, value_of
 from features.sql import Dialect, ident, literal
 
 

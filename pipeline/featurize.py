@@ -24,7 +24,8 @@ import pyarrow as pa
 
 from features.build import calendar_tables, chunk_count, dictionary_frame, feature_sql
 from features.catalog import family_map
-from features.columns import FeatureConfig, renamed_attributes
+from features.columns import renamed_attributes
+from features.spec import FeatureConfig
 from features.sql import ident
 from features.defaults import (CONTRACT_NAMES, EVENT_TYPE_SUMMARY_SQL, REVENUE_NAMES, auto_windows, find_column,
                                summarise_event_types)

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from features.catalog import WINDOW_SUFFIX, window_days
-from features.columns import slug
+from features.spec import slug
 from models.retention import i18n
 
 
