@@ -22,7 +22,8 @@ from features.attributes import attribute_sql
 from features.contract import COLUMNS, TABLES, ContractError, RawTable
 from features.raw_files import csv_error, open_table
 from features.sql import ident
-from features.validation import Failure, ReadRules, check_table, empty_table_failure, stage_table
+from features.staging import ReadRules, stage_table
+from features.validation import Failure, check_table, empty_table_failure
 from pipeline import config
 from pipeline import duck
 from pipeline.duck import column_types
