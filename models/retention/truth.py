@@ -11,6 +11,7 @@ model fitted to those labels can match.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -131,3 +132,54 @@ def label_weights(truth: pd.DataFrame, labels: np.ndarray, segment: pd.Series | 
         return np.full(len(FAMILIES), np.nan)
     fit = LogisticRegression(C=np.inf, max_iter=5000).fit(x, y)   # unpenalised: the weights themselves
     return fit.coef_[0][: len(FAMILIES)].copy()
+
+
+def weighted_ceiling(true_relative: np.ndarray, weights: np.ndarray, groups: dict[str, np.ndarray]) -> dict[str, Any]:
+    """What the exact explanation of a perfect model of the labels matches: the truth weighted as the labels weigh it.
+
+    Each customer's six relative contributions times ``weights`` (:func:`label_weights`) are that model's exact
+    explanation; its driver is their largest. Returns :func:`truth_match` of it against the unweighted truth.
+    """
+    weighted = np.asarray(true_relative, dtype=float) * np.asarray(weights, dtype=float)[None, :]
+    driver = np.array(FAMILIES, dtype=object)[weighted.argmax(axis=1)] if len(weighted) else \
+        np.array([], dtype=object)
+    return truth_match(driver, weighted, true_relative, groups)
+
+
+def cluster_resamples(customers: pd.Series, n_resamples: int, seed: int = 0) -> Iterator[np.ndarray]:
+    """Row positions of ``n_resamples`` bootstrap resamples by customer: customers drawn with replacement, each
+    bringing all its rows (a customer drawn twice brings them twice). Seeded: the same inputs give the same draws.
+    One resample at a time, so a large world never holds them all."""
+    if n_resamples < 1:
+        raise ValueError(f"n_resamples must be at least 1, got {n_resamples}")
+    codes, uniques = pd.factorize(pd.Series(customers).reset_index(drop=True), sort=True)
+    order = np.argsort(codes, kind="stable")
+    starts = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+    sizes = np.diff(starts)
+    rng = np.random.default_rng(seed)
+    for _ in range(n_resamples):
+        picked = rng.integers(0, len(uniques), len(uniques))
+        lens = sizes[picked]
+        ends = np.cumsum(lens)
+        yield order[np.repeat(starts[picked], lens) + np.arange(int(ends[-1]) if len(ends) else 0)
+                    - np.repeat(ends - lens, lens)]
+
+
+def resampled_label_weights(truth: pd.DataFrame, labels: np.ndarray, customers: pd.Series,
+                            segment: pd.Series | None = None, n_resamples: int = 40, seed: int = 0,
+                            max_rows: int = 500_000) -> np.ndarray:
+    """:func:`label_weights` refitted on ``n_resamples`` bootstrap resamples of the customers (a cluster bootstrap).
+
+    A customer's rows at successive cutoffs are not independent (the same person, weeks apart), so customers are
+    drawn with replacement and keep all their rows (:func:`cluster_resamples`). The spread of the refitted
+    weights, and of :func:`weighted_ceiling` under each, is how much the ceiling owes to this sample of customers.
+
+    Returns:
+        ``(n_resamples, 6)`` weights in ``FAMILIES`` order (a row of NaN where a resample has one class only).
+    """
+    truth = truth.reset_index(drop=True)
+    labels = np.asarray(labels)
+    segment = None if segment is None else pd.Series(segment).reset_index(drop=True)
+    draws = cluster_resamples(customers, n_resamples, seed)
+    return np.stack([label_weights(truth.iloc[rows], labels[rows], None if segment is None else segment.iloc[rows],
+                                   max_rows=max_rows, seed=seed + b) for b, rows in enumerate(draws)])

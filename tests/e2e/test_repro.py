@@ -60,6 +60,28 @@ def test_report_and_drift_are_written(repo):
     assert all(0 <= ceiling[g]["match_rate"] <= 1 for g in ("churners", "top_decile", "everyone"))
 
 
+def test_the_ceiling_bench_reproduces_the_stage_and_spreads_around_it(repo, tmp_path):
+    """bench/explain_ceiling.py recomputes explain's label-weighted ceiling from the outputs (the same figures)
+    and resamples the customers around it."""
+    import importlib.util
+
+    from tests.paths import REPO
+
+    spec = importlib.util.spec_from_file_location("bench_explain_ceiling", REPO / "bench/explain_ceiling.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    out = bench.main(["--repo", str(repo), "--resamples", "5", "--json", str(tmp_path / "ceiling.json")])
+    stage = json.loads((repo / "data/metrics/explain_metrics.json").read_text())["truth_at_cutoff"]
+    assert out["point"] == stage["label_weighted_explanation"], "the bench starts from the stage's own figures"
+    assert json.loads((tmp_path / "ceiling.json").read_text()) == json.loads(json.dumps(out))
+    assert out["group_sizes"] == {g: v["n"] for g, v in stage["groups"].items()}
+    for group in ("churners", "top_decile", "everyone"):
+        lo, mid, hi = out["ceiling"][group]["match_rate"].values()
+        assert 0 <= lo <= mid <= hi <= 1
+    assert all(w["2.5"] <= w["97.5"] for w in out["weights"].values())
+    assert out["n_customers"] < out["n_label_rows"], "customers are seen at several cutoffs"
+
+
 def test_every_customer_active_at_as_of_is_scored(repo):
     customers = pd.read_parquet(repo / "data/raw/customers.parquet")
     as_of = pd.Timestamp("2024-12-31").date()

@@ -61,3 +61,59 @@ def test_label_weights_are_undefined_when_nobody_or_everybody_churned():
 
     truth = pd.DataFrame(np.ones((4, 6)), columns=list(FAMILIES))
     assert np.isnan(label_weights(truth, np.zeros(4), None)).all()
+
+
+def test_a_cluster_resample_draws_customers_with_all_their_rows_and_is_seeded():
+    from models.retention.truth import cluster_resamples
+
+    customers = pd.Series(["b", "a", "b", "c", "a", "b"])   # b has 3 rows, a 2, c 1, interleaved
+    own = customers.value_counts()
+    draws = list(cluster_resamples(customers, 50, seed=7))
+    assert len(draws) == 50
+    for rows in draws:
+        picked = customers.iloc[rows].value_counts()
+        times = picked // own.reindex(picked.index)
+        assert (picked == times * own.reindex(picked.index)).all(), "a customer brings every row, each time drawn"
+        assert times.sum() == 3, "as many draws as there are customers"
+        for customer in picked.index:   # and the rows are that customer's own
+            assert set(rows[customers.iloc[rows].to_numpy() == customer]) == set(np.flatnonzero(customers == customer))
+    assert len({tuple(sorted(customers.iloc[r])) for r in draws}) > 1, "resamples differ"
+    assert all(np.array_equal(a, b) for a, b in zip(draws, cluster_resamples(customers, 50, seed=7))), "seeded"
+    assert not all(np.array_equal(a, b) for a, b in zip(draws, cluster_resamples(customers, 50, seed=8)))
+    with pytest.raises(ValueError, match="n_resamples must be at least 1"):
+        list(cluster_resamples(customers, 0))
+
+
+def test_resampled_label_weights_spread_around_the_weights_the_labels_were_drawn_with():
+    """Customers seen at several cutoffs: the resamples' weights straddle the true ones, seeded."""
+    from models.retention.truth import resampled_label_weights
+
+    rng = np.random.default_rng(5)
+    n_customers, per = 4000, 5
+    customers = pd.Series(np.repeat([f"c{i:05d}" for i in range(n_customers)], per))
+    truth = pd.DataFrame(rng.normal(0.0, 1.0, (n_customers * per, 6)), columns=list(FAMILIES))
+    true_w = np.array([0.3, 1.2, 0.8, 1.0, 0.5, -0.5])
+    labels = rng.random(len(truth)) < 1 / (1 + np.exp(-(truth.to_numpy() @ true_w - 2.0)))
+    w = resampled_label_weights(truth, labels, customers, n_resamples=30, seed=2)
+    assert w.shape == (30, 6)
+    lo, hi = np.percentile(w, [1, 99], axis=0)
+    assert np.all((lo - 0.05 <= true_w) & (true_w <= hi + 0.05)), (lo, hi)
+    assert np.all(hi - lo > 0), "the resamples differ"
+    assert np.array_equal(w, resampled_label_weights(truth, labels, customers, n_resamples=30, seed=2))
+
+
+def test_the_weighted_ceiling_explains_the_weighted_truth_exactly():
+    """Weights of 1 give the truth itself (100%); a weight of 0 makes a family lead only where every other
+    weighted contribution is below zero."""
+    from models.retention.truth import weighted_ceiling
+
+    rel = np.random.default_rng(1).normal(0.0, 1.0, (2000, 6))
+    groups = {"all": np.ones(len(rel), bool)}
+    exact = weighted_ceiling(rel, np.ones(6), groups)["all"]
+    assert exact["match_rate"] == 1.0 and exact["spearman_mean"] == pytest.approx(1.0)
+    w = np.array([0.0, 1.0, 1.0, 1.0, 1.0, 2.0])
+    got = weighted_ceiling(rel, w, groups)["all"]
+    explained_usage = sum(v["explained_as"].get("usage", 0) for v in got["per_family"].values())
+    assert explained_usage == int((rel[:, 1:] < 0).all(axis=1).sum())
+    truth = np.array(FAMILIES)[rel.argmax(axis=1)]
+    assert got["match_rate"] == pytest.approx(np.mean(np.array(FAMILIES)[(rel * w).argmax(axis=1)] == truth))
