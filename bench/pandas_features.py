@@ -162,7 +162,7 @@ def features_pandas(customers: pd.DataFrame, events: pd.DataFrame, tickets: pd.D
             out["days_to_renewal"] = cycle - tenure % cycle
 
         rare = past[past["event_type"].isin([*cfg.fee_event_types, cfg.nps_event_type])]
-        fee_ev = rare[rare["event_type"].isin(cfg.fee_event_types)].sort_values("timestamp")
+        fee_ev = rare[rare["event_type"].isin(cfg.fee_event_types)].sort_values(["timestamp", "value"], kind="stable")
         plan = rare[rare["event_type"] == cfg.fee_event_types[0]]
         out["plan_changes_count"] = plan.groupby("customer_id").size().reindex(index).fillna(0)
         attr_fee = spine[cfg.fee_attribute] if cfg.fee_attribute in cfg.attributes else pd.Series(np.nan, index=index)
@@ -171,7 +171,8 @@ def features_pandas(customers: pd.DataFrame, events: pd.DataFrame, tickets: pd.D
         fee_then = old.groupby("customer_id")["value"].last().reindex(index).fillna(attr_fee)
         out["monthly_fee"] = fee_now
         out[f"price_change_pct_{big}d"] = (fee_now - fee_then) / fee_then.replace(0, np.nan)
-        nps = rare[rare["event_type"] == cfg.nps_event_type].sort_values("timestamp").groupby("customer_id")
+        nps = rare[rare["event_type"] == cfg.nps_event_type].sort_values(["timestamp", "value"], kind="stable")
+        nps = nps.groupby("customer_id")
         out["nps_last_score"] = nps["value"].last().reindex(index)
         out["days_since_last_nps"] = (c - nps["day"].last().reindex(index)).dt.days
 

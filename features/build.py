@@ -158,9 +158,9 @@ rare AS (
 ),
 fee AS (
     SELECT customer_id, cutoff,
-           max_by(value, timestamp) AS fee_now,
-           max_by(CASE WHEN timestamp < cutoff_end - INTERVAL {big} DAY THEN value END,
-                  CASE WHEN timestamp < cutoff_end - INTERVAL {big} DAY THEN timestamp END) AS fee_then
+           {d.latest('value', 'timestamp')} AS fee_now,
+           {d.latest(f'CASE WHEN timestamp < cutoff_end - INTERVAL {big} DAY THEN value END',
+                     f'CASE WHEN timestamp < cutoff_end - INTERVAL {big} DAY THEN timestamp END')} AS fee_then
     FROM rare WHERE event_type IN {fee_types}
     GROUP BY customer_id, cutoff
 ),
@@ -170,7 +170,7 @@ pc AS (
     GROUP BY customer_id, cutoff
 ),
 nps AS (
-    SELECT customer_id, cutoff, max_by(value, timestamp) AS nps_last, {d.to_date('max(timestamp)')} AS nps_day
+    SELECT customer_id, cutoff, {d.latest('value', 'timestamp')} AS nps_last, {d.to_date('max(timestamp)')} AS nps_day
     FROM rare WHERE event_type = {literal(cfg.nps_event_type)}
     GROUP BY customer_id, cutoff
 ),

@@ -55,6 +55,15 @@ class Dialect:
         after = f"CAST({start} + to_months(CAST(({k} + 1) * {months} AS INTEGER)) AS DATE)"
         return f"date_diff('day', {day}, CASE WHEN {at} > {day} THEN {at} ELSE {after} END)"
 
+    def latest(self, value: str, order: str) -> str:
+        """Aggregate: ``value`` of the row with the largest ``order``; among rows tied on it, the largest ``value``.
+
+        A bare ``max_by(value, order)`` keeps whichever tied row the scan meets first, so two events of the same
+        second could give either value from one run to the next. Rows whose ``order`` is NULL are skipped.
+        """
+        key = f"struct({order}, {value})" if self.name == "spark" else f"({order}, {value})"
+        return f"max_by({value}, CASE WHEN {order} IS NOT NULL THEN {key} END)"
+
     def previous(self, expr: str, partition: str, order: str) -> str:
         """The latest non-NULL ``expr`` of the rows before this one in ``partition`` ordered by ``order``."""
         if self.name == "spark":

@@ -159,7 +159,7 @@ def label_rows(features_dir: Path, labels_path: Path, truth_path: Path, tp: Trut
     """The truth of every labelled (customer, cutoff) before the test cutoff, with its label and segment: what
     :func:`models.retention.truth.label_weights` fits (an intercept per reference segment)."""
     keys = ["customer_id", "cutoff"]
-    truth = pd.read_parquet(truth_path, filters=[("cutoff", "<", tp.test)])
+    truth = pd.read_parquet(truth_path, columns=[*keys, *FAMILIES], filters=[("cutoff", "<", tp.test)])
     labels = pd.read_parquet(labels_path, columns=[*keys, "label"], filters=[("cutoff", "<", tp.test)])
     rows = truth.merge(labels, on=keys)
     if tp.column:

@@ -181,3 +181,28 @@ def test_families_follow_what_a_feature_measures_and_the_kind_of_business():
                       "events_email_open_count_30d": "engagement", "days_since_last_email_open_event": "engagement",
                       "nps_last_score": "engagement", "events_price_change_count_90d": "billing",
                       "tenure_days": "tenure"}
+
+
+def test_events_at_the_same_instant_give_the_same_latest_fee_and_nps_in_any_order():
+    """Two fee changes or two NPS answers stamped the same second: the larger value is the latest, whatever order
+    the rows arrive in (the result never depends on how the engine happens to scan them)."""
+    customers = pd.DataFrame({"customer_id": ["A"], "signup_date": [dt.date(2023, 12, 1)], "churn_date": [None],
+                              "monthly_fee": [10.0]})
+    same = pd.Timestamp("2024-03-10 12:00:00")
+    events = pd.DataFrame({
+        "customer_id": ["A"] * 6,
+        "timestamp": [pd.Timestamp("2024-01-05"), same, same, pd.Timestamp("2024-02-01"), same, same],
+        "event_type": ["login", "price_change", "plan_change", "nps", "nps", "nps"],
+        "value": [1.0, 25.0, 20.0, 10.0, 9.0, 3.0],
+    })
+    tickets = pd.DataFrame({"customer_id": pd.Series([], dtype=object), "opened_at": pd.Series([], dtype="datetime64[ns]"),
+                            "category": pd.Series([], dtype=object), "resolved_at": pd.Series([], dtype="datetime64[ns]"),
+                            "satisfaction": pd.Series([], dtype=float)})
+    cfg = FeatureConfig(windows=(7, 30), event_types=("login", "price_change", "plan_change", "nps"),
+                        attributes=("monthly_fee",))
+    got = []
+    for order in (range(6), reversed(range(6)), [0, 2, 1, 5, 4, 3]):
+        rows = row(features_from_frames(customers, events.iloc[list(order)].reset_index(drop=True), tickets,
+                                        [CUTOFF], cfg), "A", CUTOFF)
+        got.append((rows["monthly_fee"], rows["nps_last_score"]))
+    assert got == [(25.0, 9.0)] * 3
