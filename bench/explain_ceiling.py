@@ -16,19 +16,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 import lightgbm as lgb
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from features.catalog import FAMILIES  # noqa: E402
-from models.retention.truth import resampled_label_weights, weighted_ceiling  # noqa: E402
-from pipeline import config  # noqa: E402
-from pipeline.explain_truth import label_rows, label_weighted, summary, truth_population  # noqa: E402
-from pipeline.io import read_json  # noqa: E402
+from features.catalog import FAMILIES
+from models.retention.truth import resampled_label_weights, weighted_ceiling
+from pipeline import config
+from pipeline.explain_truth import label_rows, label_weighted, summary, truth_population
+from pipeline.io import read_json
 
 PERCENTILES = (2.5, 50.0, 97.5)
 

@@ -60,6 +60,7 @@ class Dialect:
 
         A bare ``max_by(value, order)`` keeps whichever tied row the scan meets first, so two events of the same
         second could give either value from one run to the next. Rows whose ``order`` is NULL are skipped.
+        DuckDB returns the value through the composite key, so -0.0 comes back as 0.0.
         """
         key = f"struct({order}, {value})" if self.name == "spark" else f"({order}, {value})"
         return f"max_by({value}, CASE WHEN {order} IS NOT NULL THEN {key} END)"

@@ -183,9 +183,10 @@ def since(ctx: RenderContext, feature: str, g: dict[str, str]) -> tuple[np.ndarr
 
 
 def ago(ctx: RenderContext, feature: str, g: dict[str, str]) -> tuple[np.ndarray, Fields]:
-    """How long since something last happened: in days up to two months, then in months, then in years.
+    """How long since something last happened: in days up to two months, then in whole months, then in years.
 
-    "No activity for 59 days", "no activity for over 13 months" never reads; "no activity for over a year" does.
+    "No activity for 59 days", then "no activity for over 2 months", then "no activity for over a year": never
+    "400 days", and never "1 month" for 59 days.
     """
     x = ctx.num(feature)
     variants, months, years = i18n.elapsed(x, months_from=2)
