@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import yaml
@@ -65,6 +67,47 @@ def dvc(repo: Path, *args: str, check: bool = True, timeout: int = 900) -> subpr
     if check and proc.returncode != 0:
         raise AssertionError(f"dvc {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
     return proc
+
+
+def _start_workers(repo: Path, jobs: int) -> None:
+    """``dvc queue start``, its output in a file: the workers it forks inherit it and would hold a pipe open."""
+    exe = str(Path(sys.executable).parent / "dvc")
+    with open(repo / ".dvc" / "tmp" / "queue-start.log", "a") as out:
+        subprocess.run([exe, "queue", "start", "-j", str(jobs)], cwd=repo, env=env(), stdin=subprocess.DEVNULL,
+                       stdout=out, stderr=subprocess.STDOUT, check=True, timeout=120)
+
+
+def run_queue(repo: Path, jobs: int, timeout: int = 900) -> str:
+    """``dvc queue start -j jobs``, then wait until nothing is queued or running; return the last status.
+
+    Waiting on ``dvc queue start`` itself would wait for every worker to leave,
+    which an idle worker may not do for a long time, so the queue's status is
+    polled instead, and the workers are stopped once nothing is left. A worker
+    that has left with tasks still queued (treeverse/dvc#10562) is started
+    again, as a user would. On a timeout
+    the workers are stopped, so that they do not slow down the rest of the suite,
+    and the error shows the queue, each task's log and the workers' own logs.
+    """
+    started = time.monotonic()
+    _start_workers(repo, jobs)
+    deadline = started + timeout
+    while time.monotonic() < deadline:
+        status = dvc(repo, "queue", "status").stdout
+        if "Queued" not in status and "Running" not in status:
+            dvc(repo, "queue", "stop", check=False)   # a worker that stays idle is not left behind
+            return status
+        no_worker = "Running" not in status and "Worker status: 0 active, 0 idle" in status
+        if no_worker and time.monotonic() - started > 60:   # a new worker takes a few seconds to show
+            started = time.monotonic()
+            _start_workers(repo, jobs)
+        time.sleep(5)
+    dvc(repo, "queue", "remove", "--queued", check=False)
+    dvc(repo, "queue", "stop", "--kill", check=False)
+    tasks = "".join(dvc(repo, "queue", "logs", name, check=False).stdout[-3000:]
+                    for name in re.findall(r"^([0-9a-f]{7})\s.*Running", status, flags=re.M))
+    workers = "".join(f"--- {log}\n{log.read_text(errors='replace')[-3000:]}\n"
+                      for log in sorted((repo / ".dvc" / "tmp" / "exps").rglob("*.out")))
+    raise AssertionError(f"queued experiments did not finish within {timeout} s:\n{status}\n{tasks}\n{workers}")
 
 
 def stage_outputs(repo: Path) -> list[str]:
