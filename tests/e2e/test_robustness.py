@@ -1,14 +1,15 @@
-"""Crash and rerun, and reproducibility: `dvc repro` on two temp copies of the repository at a tiny scale.
+"""Crash and rerun, and reproducibility: `dvc repro` killed part way, rerun, and compared with a clean run.
 
-Two copies, same params, made from one snapshot of the working tree (so that
-edits landing in the tree meanwhile cannot make them differ). Copy A runs `dvc repro` once, undisturbed. Copy B
-starts `dvc repro`, is killed with SIGKILL (the whole process group: DVC and
-the stage it runs) as soon as the featurize stage starts writing, and then runs
+The clean run is the shared world's first `dvc repro` (``tests/e2e/conftest.py``),
+kept as it left its outputs. The crashed copy is a clone of the same commit, so
+the same code, params and data, in a folder of another name. It starts
+`dvc repro`, is killed with SIGKILL (the whole process group: DVC and the stage
+it runs) as soon as the featurize stage starts writing, and then runs
 `dvc repro` again. The tests check that the killed run left no half-written
-output under a real name, that the rerun recovers, and that B ends
-byte-identical to A: this is the crash test and the reproducibility test at
-once (stages before the kill ran once in B, the rest twice, all against a
-clean run in A).
+output under a real name, that the rerun recovers, and that the copy ends
+byte-identical to the clean run: this is the crash test and the
+reproducibility test at once (stages before the kill ran once in the copy, the
+rest twice, all against a clean run in another folder).
 
 ``metrics.json`` carries ``mlflow_run_id`` (public interface of issue 2), which
 differs between any two runs by design; it is compared as JSON without that key.
@@ -19,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -30,11 +30,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from tests.e2e.helpers import copy_repo, drop_outputs, dvc, env, git, set_params
+from tests.e2e.helpers import dvc, env
 
 pytestmark = pytest.mark.e2e
 
-N_CUSTOMERS = 1500
 # Outputs that must be byte-identical between two runs with the same params and data.
 COMPARED = (
     "data/interim/validated/customers.parquet",
@@ -46,14 +45,6 @@ COMPARED = (
     "data/scored/at_risk_customers.csv",
 )
 RUN_ID_KEY = "mlflow_run_id"
-
-
-def tiny_copy(path: Path) -> Path:
-    copy_repo(path)
-    drop_outputs(path)
-    set_params(path, generate__n_customers=N_CUSTOMERS)
-    git(path, "commit", "-qam", "tiny scale")
-    return path
 
 
 def sha256(path: Path) -> str:
@@ -93,20 +84,13 @@ def start_then_kill(repo: Path, trigger: str, timeout: float = 900) -> tuple[int
 
 
 @pytest.fixture(scope="module")
-def snapshot(tmp_path_factory) -> Path:
-    return tiny_copy(tmp_path_factory.mktemp("snapshot") / "repo")
+def clean(first_run) -> Path:
+    return first_run
 
 
 @pytest.fixture(scope="module")
-def clean(snapshot, tmp_path_factory) -> Path:
-    repo = shutil.copytree(snapshot, tmp_path_factory.mktemp("clean") / "repo", symlinks=True)
-    dvc(repo, "repro")
-    return repo
-
-
-@pytest.fixture(scope="module")
-def crashed(snapshot, tmp_path_factory) -> dict:
-    repo = shutil.copytree(snapshot, tmp_path_factory.mktemp("crashed") / "repo", symlinks=True)
+def crashed(world_before_repro) -> dict:
+    repo = world_before_repro
     rc, seen = start_then_kill(repo, "data/features")
     after_kill = {
         "rc": rc,
