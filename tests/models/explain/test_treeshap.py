@@ -59,7 +59,8 @@ def test_chunked_equals_unchunked_bit_for_bit(deep_model, kind):
     tables = reference_tables(booster, X.iloc[::7], None, *KINDS[kind])
     whole, base = interventional_contributions(booster, X, tables, block_rows=len(X))
     np.testing.assert_allclose(whole.sum(1) + base, booster.predict(X, raw_score=True), atol=1e-9)
-    for rows, block in ((120, 1), (len(X), 7), (len(X), 256)):
+    # one row per block, blocks of 7 (which leave a remainder) and blocks of 256, each against the whole
+    for rows, block in ((24, 1), (302, 7), (len(X), 256)):
         chunked, _ = interventional_contributions(booster, X.iloc[:rows], tables, block_rows=block)
         assert np.array_equal(chunked, whole[:rows]), block
     # the rows of a customer subset are the rows it has in the whole set
