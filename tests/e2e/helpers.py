@@ -72,9 +72,12 @@ def dvc(repo: Path, *args: str, check: bool = True, timeout: int = 900) -> subpr
 def _start_workers(repo: Path, jobs: int) -> None:
     """``dvc queue start``, its output in a file: the workers it forks inherit it and would hold a pipe open."""
     exe = str(Path(sys.executable).parent / "dvc")
-    with open(repo / ".dvc" / "tmp" / "queue-start.log", "a") as out:
-        subprocess.run([exe, "queue", "start", "-j", str(jobs)], cwd=repo, env=env(), stdin=subprocess.DEVNULL,
-                       stdout=out, stderr=subprocess.STDOUT, check=True, timeout=120)
+    log = repo / ".dvc" / "tmp" / "queue-start.log"
+    with open(log, "a") as out:
+        proc = subprocess.run([exe, "queue", "start", "-j", str(jobs)], cwd=repo, env=env(), stdin=subprocess.DEVNULL,
+                              stdout=out, stderr=subprocess.STDOUT, timeout=120)
+    if proc.returncode != 0:
+        raise AssertionError(f"dvc queue start failed ({proc.returncode}):\n{log.read_text()[-4000:]}")
 
 
 def run_queue(repo: Path, jobs: int, timeout: int = 900) -> str:
@@ -84,21 +87,21 @@ def run_queue(repo: Path, jobs: int, timeout: int = 900) -> str:
     which an idle worker may not do for a long time, so the queue's status is
     polled instead, and the workers are stopped once nothing is left. A worker
     that has left with tasks still queued (treeverse/dvc#10562) is started
-    again, as a user would. On a timeout
-    the workers are stopped, so that they do not slow down the rest of the suite,
-    and the error shows the queue, each task's log and the workers' own logs.
+    again, as a user would. On a timeout the workers are stopped, so that they
+    do not slow down the rest of the suite, and the error shows the queue, each
+    running task's log and the workers' own logs.
     """
-    started = time.monotonic()
+    last_start = time.monotonic()
     _start_workers(repo, jobs)
-    deadline = started + timeout
+    deadline = last_start + timeout
     while time.monotonic() < deadline:
         status = dvc(repo, "queue", "status").stdout
         if "Queued" not in status and "Running" not in status:
             dvc(repo, "queue", "stop", check=False)   # a worker that stays idle is not left behind
             return status
         no_worker = "Running" not in status and "Worker status: 0 active, 0 idle" in status
-        if no_worker and time.monotonic() - started > 60:   # a new worker takes a few seconds to show
-            started = time.monotonic()
+        if no_worker and time.monotonic() - last_start > 60:   # a new worker takes a few seconds to show
+            last_start = time.monotonic()
             _start_workers(repo, jobs)
         time.sleep(5)
     dvc(repo, "queue", "remove", "--queued", check=False)
