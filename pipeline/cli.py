@@ -37,11 +37,23 @@ STAGES: dict[str, str] = {
 }
 
 
-def _run(stage: str, **kwargs: object) -> None:
-    from features.contract import ContractError
-    from models.training.split import SplitError
-    from pipeline.config import ParamsError
+# Errors in the user's data or params: they end a stage with one line and exit code 1, not a traceback.
+USER_ERRORS = ("features.contract.ContractError", "models.training.split.SplitError", "pipeline.config.ParamsError")
 
+
+def _is_user_error(exc: BaseException) -> bool:
+    """True for an error of :data:`USER_ERRORS`. The classes are looked up among the modules already imported
+    (a stage can only raise an error whose module it imported), so that this file imports none of the project's
+    modules but the stage's own, and a stage's DVC deps need not name modules that it does not run."""
+    for dotted in USER_ERRORS:
+        module, name = dotted.rsplit(".", 1)
+        cls = getattr(sys.modules.get(module), name, None)
+        if isinstance(cls, type) and isinstance(exc, cls):
+            return True
+    return False
+
+
+def _run(stage: str, **kwargs: object) -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s", datefmt="[%X]",
                         handlers=[RichHandler(console=console, show_path=False)], force=True)
     for noisy in ("mlflow", "alembic", "urllib3", "git"):
@@ -50,7 +62,9 @@ def _run(stage: str, **kwargs: object) -> None:
     module = importlib.import_module(f"pipeline.{stage}")
     try:
         module.main(**kwargs)
-    except (ContractError, ParamsError, SplitError) as exc:
+    except Exception as exc:
+        if not _is_user_error(exc):
+            raise
         console.print(f"[bold red]{stage} failed:[/] {exc}", markup=True, highlight=False)
         raise typer.Exit(code=1) from None
 

@@ -45,3 +45,23 @@ def test_summary_names_the_last_measured_campaign(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "last measured 2024-11-30: -0.043 churn vs holdout, 95% -0.136 to +0.018, not detectable" in proc.stdout
+
+
+def test_each_user_error_ends_a_stage_in_one_line_and_nothing_else_does():
+    """Every name in USER_ERRORS is a class where it says (a rename would turn its message into a traceback)."""
+    errors = []
+    for dotted in cli.USER_ERRORS:
+        module, name = dotted.rsplit(".", 1)
+        cls = getattr(importlib.import_module(module), name)
+        assert isinstance(cls, type) and issubclass(cls, Exception), dotted
+        errors.append(cls("bad input"))
+    assert all(cli._is_user_error(e) for e in errors)
+    assert not any(cli._is_user_error(e) for e in (ValueError("x"), KeyError("x"), RuntimeError("x")))
+
+
+def test_a_stage_stopped_by_bad_params_says_so_in_one_line_with_exit_code_1(tmp_path):
+    (tmp_path / "params.yaml").write_text("label:\n  horizon_days: -3\n")
+    proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "label", "--params", str(tmp_path / "params.yaml")],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    assert "label failed:" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr

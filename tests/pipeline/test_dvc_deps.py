@@ -1,6 +1,7 @@
 """dvc.yaml names every code file a stage runs: a change to any of them makes `dvc repro` rerun the stage.
 
-A stage runs ``pipeline/<stage>.py`` and every module of the project it imports, directly or through
+A stage runs ``pipeline/run.sh``, which picks the Python, then ``pipeline/cli.py``, then
+``pipeline/<stage>.py`` and every module of the project these import, directly or through
 another (``pipeline/config.py`` reads the playbook, which renders reasons, ...). A file missing from the
 stage's deps is a change DVC does not see: the stage's outputs stay as the old code made them.
 """
@@ -25,10 +26,14 @@ def _module_file(name: str) -> Path | None:
     return path / "__init__.py" if (path / "__init__.py").is_file() else None
 
 
-def _imported(path: Path) -> set[Path]:
-    """The project's modules ``path`` imports, anywhere in it (a function's own import counts)."""
+def _imported(path: Path, function: str | None = None) -> set[Path]:
+    """The project's modules ``path`` imports, anywhere in it (a function's own import counts), or only in
+    ``function`` when one is named."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    if function:
+        tree = next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == function)
     found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names = [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -42,8 +47,8 @@ def _imported(path: Path) -> set[Path]:
     return found
 
 
-def _closure(start: Path) -> set[Path]:
-    seen, todo = set(), [start]
+def _closure(*start: Path) -> set[Path]:
+    seen, todo = set(), list(start)
     while todo:
         path = todo.pop()
         if path not in seen:
@@ -61,10 +66,17 @@ def _code(path: Path) -> bool:
 STAGES = yaml.safe_load((REPO / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
 
 
+# Every stage's command is ``sh pipeline/run.sh <stage>``, which runs ``python -m pipeline.cli <stage>``; the
+# command-line module's ``_run`` imports what it reports errors with, then the stage's module.
+RUN_SH, CLI = REPO / "pipeline" / "run.sh", REPO / "pipeline" / "cli.py"
+ENTRY = {RUN_SH, CLI, *_closure(*_imported(CLI, function="_run"))}
+
+
 @pytest.mark.parametrize("stage", [s for s in STAGES if (REPO / "pipeline" / f"{s}.py").is_file()])
 def test_a_stage_names_every_module_it_runs(stage):
+    assert STAGES[stage]["cmd"].startswith(f"sh pipeline/run.sh {stage}"), STAGES[stage]["cmd"]
     deps = [REPO / d for d in STAGES[stage].get("deps", [])]
-    runs = sorted(m for m in _closure(REPO / "pipeline" / f"{stage}.py") if _code(m))
+    runs = sorted(m for m in ENTRY | _closure(REPO / "pipeline" / f"{stage}.py") if m == RUN_SH or _code(m))
     missing = [str(m.relative_to(REPO)) for m in runs if not any(m == d or d in m.parents for d in deps)]
     assert not missing, f"dvc.yaml: stage {stage} runs {missing} but does not name them in its deps"
 
