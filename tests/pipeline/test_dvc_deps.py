@@ -66,8 +66,8 @@ def _code(path: Path) -> bool:
 STAGES = yaml.safe_load((REPO / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
 
 
-# Every stage's command is ``sh pipeline/run.sh <stage>``, which runs ``python -m pipeline.cli <stage>``; the
-# command-line module's ``_run`` imports what it reports errors with, then the stage's module.
+# Every stage's command is ``sh pipeline/run.sh <stage>``, which runs ``python -m pipeline.cli <stage>``; what the
+# command line's ``_run`` imports of the project (today only the stage's module, by name) runs in every stage.
 RUN_SH, CLI = REPO / "pipeline" / "run.sh", REPO / "pipeline" / "cli.py"
 ENTRY = {RUN_SH, CLI, *_closure(*_imported(CLI, function="_run"))}
 
