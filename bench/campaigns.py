@@ -25,7 +25,7 @@ import pandas as pd
 from features.cutoffs import schedule
 from features.synthetic import CampaignConfig, SyntheticConfig
 from models.retention.campaigns.measure import measure_campaigns
-from pipeline.generate import write_world
+from pipeline.stages.generate import write_world
 
 START, END, HORIZON = dt.date(2023, 1, 1), dt.date(2024, 12, 31), 30
 

@@ -37,7 +37,7 @@ from models.explain.treeshap import interventional_contributions, reference_tabl
 from models.retention.drivers import driver_first
 from models.retention.explain_customers import CHUNK_ROWS, explain_customers
 from models.retention.reasons import top_reasons
-from pipeline.config import ExplainParams
+from pipeline.core.config import ExplainParams
 
 CATEGORICAL = ("plan", "region", "contract")
 EVENT_TYPES = ("login", "session", "purchase", "feature_use", "page_view", "support_chat", "export", "invite",

@@ -52,7 +52,7 @@ def _params(path: Path) -> Path:
 def make_world(root: Path, customers: int, workers: int) -> tuple[dict, dict]:
     """Generate the synthetic tables and validate them (in a child process); return the summary and validate's figures."""
     from features.synthetic import SyntheticConfig
-    from pipeline.generate import write_world
+    from pipeline.stages.generate import write_world
 
     cfg = SyntheticConfig(n_customers=customers, workers=workers, end_date=END)
     cutoffs = list(pd.date_range(FIRST_CUTOFF, END, freq="ME").date)
@@ -68,7 +68,7 @@ def make_world(root: Path, customers: int, workers: int) -> tuple[dict, dict]:
 def _floor_child(root: Path) -> int:
     """The physical floors on the same world: group the events by (customer, day) with counts and exact sums (what
     featurize must at least do), and copy the events table Parquet to Parquet (what validate must at least do)."""
-    from pipeline import duck
+    from pipeline.core import duck
 
     events = root / "validated" / "events.parquet"
     con = duck.connect()
@@ -88,7 +88,7 @@ def _floor_child(root: Path) -> int:
 
 
 def _validate_child(root: Path) -> int:
-    from pipeline.validate import validate
+    from pipeline.stages.validate import validate
 
     t0 = time.perf_counter()
     validate(root / "raw", root / "validated", root / "rejected", root / "validation_report.json", "strict", None)
@@ -137,7 +137,7 @@ def featurize_child(root: Path, memory_limit: str | None) -> dict:
 
 
 def _child(root: Path) -> int:
-    from pipeline.featurize import main
+    from pipeline.stages.featurize import main
 
     t0 = time.perf_counter()
     meta = main(_params(root / "params.yaml"), root / "validated", root / "features")
@@ -148,10 +148,10 @@ def _child(root: Path) -> int:
 
 def feature_config(validated: Path, params_path: Path):
     """The FeatureConfig the featurize stage resolves from params and data (for the pandas baseline)."""
-    from pipeline import config
-    from pipeline.featurize import feature_config as resolve
-    from pipeline.duck import connect_validated
-    from pipeline.io import read_json
+    from pipeline.core import config
+    from pipeline.stages.featurize import feature_config as resolve
+    from pipeline.core.duck import connect_validated
+    from pipeline.core.io import read_json
 
     params = config.load_params(params_path)
     feat = config.section(params, "featurize")
@@ -198,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--events", type=int, default=10_000_000, help="about this many events (100 per customer)")
     ap.add_argument("--pandas-events", type=int, default=1_000_000, help="events for the pandas comparison (0: skip)")
     ap.add_argument("--workers", type=int, default=2, help="generator worker processes")
-    ap.add_argument("--memory-limit", default=None, help="DuckDB memory_limit for featurize (default: pipeline.io's)")
+    ap.add_argument("--memory-limit", default=None, help="DuckDB memory_limit for featurize (default: pipeline.core.io's)")
     ap.add_argument("--tmp", type=Path, default=None, help="parent folder of the temporary data (needs disk space)")
     ap.add_argument("--world", type=Path, default=None,
                     help="keep the generated world in this folder and reuse it on the next run (validate is rerun)")

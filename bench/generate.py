@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from features.synthetic import SyntheticConfig
-from pipeline.generate import write_world  # noqa: E402
+from pipeline.stages.generate import write_world  # noqa: E402
 
 
 def _month_ends(first: date, last: date) -> list[date]:

@@ -50,7 +50,7 @@ def _params(path: Path, engine: str, partitions: int, driver_memory: str) -> Pat
 
 
 def _child(root: Path, engine: str, params: Path, validated: Path) -> int:
-    from pipeline.featurize import main
+    from pipeline.stages.featurize import main
 
     t0 = time.perf_counter()
     meta = main(params, validated, root / f"features-{engine}")

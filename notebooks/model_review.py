@@ -32,8 +32,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from mlflow.tracking import MlflowClient
 
-from pipeline import config, tracking
-from pipeline.repo import repo_root
+from pipeline.core import config, tracking
+from pipeline.core.repo import repo_root
 
 ROOT = repo_root()
 params = config.load_params(ROOT / "params.yaml")

@@ -38,7 +38,7 @@ STAGES: dict[str, str] = {
 
 
 # Errors in the user's data or params: they end a stage with one line and exit code 1, not a traceback.
-USER_ERRORS = ("features.contract.ContractError", "models.training.split.SplitError", "pipeline.config.ParamsError")
+USER_ERRORS = ("features.contract.ContractError", "models.training.split.SplitError", "pipeline.core.config.ParamsError")
 
 
 def _is_user_error(exc: BaseException) -> bool:
@@ -53,13 +53,13 @@ def _is_user_error(exc: BaseException) -> bool:
     return False
 
 
-def _run(stage: str, **kwargs: object) -> None:
+def _run(stage: str, module_name: str | None = None, **kwargs: object) -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s", datefmt="[%X]",
                         handlers=[RichHandler(console=console, show_path=False)], force=True)
     for noisy in ("mlflow", "alembic", "urllib3", "git"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
-    module = importlib.import_module(f"pipeline.{stage}")
+    module = importlib.import_module(module_name or f"pipeline.stages.{stage}")
     try:
         module.main(**kwargs)
     except Exception as exc:
@@ -84,16 +84,16 @@ for _stage in STAGES:
 @app.command(name="spark-score")
 def spark_score(params: Path = typer.Option(Path("params.yaml"), help="params file")) -> None:
     """Score and explain every customer on Spark with the registry's champion, and rank them as the score stage does
-    (value at risk, tiers, actions, campaign groups: pipeline/spark_score.py, pipeline/spark_rank.py)."""
-    _run("spark_score", params_path=params)
+    (value at risk, tiers, actions, campaign groups: pipeline/spark/score.py, pipeline/spark/rank.py)."""
+    _run("spark-score", "pipeline.spark.score", params_path=params)
 
 
 def _store() -> tuple[str, str | None]:
     """The tracking URI and the experiment id (None before the first run)."""
     from mlflow.tracking import MlflowClient
 
-    from pipeline import config, tracking
-    from pipeline.repo import repo_root
+    from pipeline.core import config, tracking
+    from pipeline.core.repo import repo_root
 
     root = repo_root()
     mp = config.section(config.load_params(root / "params.yaml"), "mlflow", root / "params.yaml")
@@ -113,8 +113,8 @@ def _ui_url(host: str, port: int, experiment_id: str | None) -> str:
 @app.command()
 def summary() -> None:
     """Print where the scored list, the metrics and the MLflow store are."""
-    from pipeline.io import read_json
-    from pipeline.repo import repo_root
+    from pipeline.core.io import read_json
+    from pipeline.core.repo import repo_root
 
     root = repo_root()
     uri, experiment_id = _store()

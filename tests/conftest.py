@@ -81,7 +81,8 @@ def migrated_store(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def spark():
     """One local[2] Spark session for every Spark test (the stages' getOrCreate reuses it)."""
-    from pipeline import config, spark_engine
+    from pipeline.core import config
+    from pipeline.spark import engine as spark_engine
 
     session = spark_engine.session(config.SparkParams(master="local[2]", partitions=4))
     yield session

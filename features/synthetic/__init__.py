@@ -92,7 +92,7 @@ separate stream), so the output does not depend on the number of worker
 processes. :class:`Simulation` hands the tables out chunk by chunk as Arrow
 tables, so memory stays bounded by one chunk (``drivers_at_cutoff`` comes after
 the last chunk, read back from its spool in the system's temporary folder); the
-generate stage writes them (``pipeline/generate.py``).
+generate stage writes them (``pipeline/stages/generate.py``).
 
 Where things live
 -----------------

@@ -1,7 +1,7 @@
 """The scored list's layout: its columns in order, its rank, and the columns the playbook's segment rules read.
 
-Pure functions on DataFrames, shared by the score stage (``pipeline/score.py``) and its Spark counterpart
-(``pipeline/spark_rank.py``), so that both write the same list.
+Pure functions on DataFrames, shared by the score stage (``pipeline/stages/score.py``) and its Spark counterpart
+(``pipeline/spark/rank.py``), so that both write the same list.
 """
 
 from __future__ import annotations

@@ -66,7 +66,7 @@ def test_telco_reasons_add_up_to_the_blended_model(telco_repo, monkeypatch):
     import mlflow
 
     from models.predict import load_model
-    from pipeline.explain import scoring_rows
+    from pipeline.stages.explain import scoring_rows
 
     model = load_model(telco_repo / "data/models")
     pop = pd.read_parquet(telco_repo / "data/explain/scoring_population.parquet")

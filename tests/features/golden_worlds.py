@@ -44,8 +44,8 @@ def _params(tmp: Path, **featurize) -> Path:
 
 def _validated(tmp: Path) -> Path:
     from features.synthetic import SyntheticConfig
-    from pipeline.generate import write_world
-    from pipeline.validate import validate
+    from pipeline.stages.generate import write_world
+    from pipeline.stages.validate import validate
 
     if not (tmp / "validated").exists():
         cfg = SyntheticConfig(n_customers=300, start_date=dt.date(2023, 1, 1), end_date=END, seed=11, workers=1)
@@ -55,7 +55,7 @@ def _validated(tmp: Path) -> Path:
 
 
 def _stage(tmp: Path, name: str, **featurize) -> pd.DataFrame:
-    from pipeline import featurize as stage
+    from pipeline.stages import featurize as stage
 
     out = tmp / name
     out.mkdir(parents=True, exist_ok=True)

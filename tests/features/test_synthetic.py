@@ -19,7 +19,7 @@ from features.catalog import FAMILIES
 from features.synthetic import EVENT_TYPES, TICKET_CATEGORIES, SyntheticConfig
 from features.synthetic.config import (BASE_LOGIT, CHANNEL_EFFECT, CHANNELS, DOWNGRADE, EARLY_LIFE, EARLY_LIFE_DAYS,
                                        PLAN_EFFECT, PLANS, REGION_EFFECT, REGIONS, RENEWAL_BOOST, UPGRADE)
-from pipeline.generate import write_world
+from pipeline.stages.generate import write_world
 
 RAW_FILES = ("customers.parquet", "events.parquet", "tickets.parquet")
 TRUTH_FILES = ("oracle.parquet", "drivers.parquet", "drivers_at_cutoff.parquet")

@@ -10,8 +10,8 @@ import pytest
 from bench.campaigns import coverage
 from features.cutoffs import schedule
 from features.synthetic import CampaignConfig, SyntheticConfig
-from pipeline.generate import write_world
-from pipeline.validate import validate
+from pipeline.stages.generate import write_world
+from pipeline.stages.validate import validate
 
 CUTOFFS = schedule(dt.date(2023, 6, 30), dt.date(2024, 12, 31), "month_end", 30)
 

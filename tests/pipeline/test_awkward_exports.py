@@ -22,9 +22,10 @@ from features.contract import ContractError
 from models.training.booster import params_for
 from models.training.fit import train_cross_validated, train_out_of_time
 from models.training.split import SplitError
-from pipeline import config, featurize, label
-from pipeline.train import load_training_frame
-from pipeline.validate import Options, validate
+from pipeline.core import config
+from pipeline.stages import featurize, label
+from pipeline.stages.train import load_training_frame
+from pipeline.stages.validate import Options, validate
 
 AS_OF = dt.date(2024, 9, 30)
 RULE = r"rule '([a-z_0-9]+)'"

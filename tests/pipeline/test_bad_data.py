@@ -26,8 +26,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from features.contract import ContractError
-from pipeline import config
-from pipeline.validate import validate
+from pipeline.core import config
+from pipeline.stages.validate import validate
 from tests.paths import REPO
 
 
@@ -301,7 +301,7 @@ def _label_inputs(tmp_path: Path, horizon_days: int) -> Path:
 
 
 def test_label_horizon_longer_than_the_data(tmp_path):
-    from pipeline import label
+    from pipeline.stages import label
 
     params = _label_inputs(tmp_path, 120)
     with pytest.raises(config.ParamsError, match=r"label.horizon_days 120 is longer than the data allows.*data ends 2024-03-31"):

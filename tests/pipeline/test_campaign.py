@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 
 from models.retention.campaigns.assign import hash_uniform
-from pipeline import campaign, config
-from pipeline.io import write_csv_for_spreadsheet
-from pipeline.validate import validate
+from pipeline.scoring import campaign
+from pipeline.core import config
+from pipeline.core.io import write_csv_for_spreadsheet
+from pipeline.stages.validate import validate
 from tests.pipeline.test_validate import write
 
 

@@ -8,7 +8,7 @@ import sys
 
 from pipeline import cli
 
-HEAVY = ("mlflow", "lightgbm", "sklearn", "shap", "duckdb", "pandas", "pipeline.train")
+HEAVY = ("mlflow", "lightgbm", "sklearn", "shap", "duckdb", "pandas", "pipeline.stages.train")
 
 
 def test_help_imports_no_stage_and_no_heavy_library():
@@ -23,7 +23,7 @@ def test_help_imports_no_stage_and_no_heavy_library():
 
 def test_each_stage_help_is_the_first_line_of_its_module_docstring():
     for stage, help_text in cli.STAGES.items():
-        module = importlib.import_module(f"pipeline.{stage}")
+        module = importlib.import_module(f"pipeline.stages.{stage}")
         assert module.__doc__.strip().splitlines()[0] == help_text, stage
 
 

@@ -8,8 +8,8 @@ import sys
 import pytest
 import yaml
 
-from pipeline import config
-from pipeline.score import check_rule_columns
+from pipeline.core import config
+from pipeline.stages.score import check_rule_columns
 
 RULE = {"name": "vip", "action": "LOYALTY_RECOGNITION", "conditions": [{"column": "tenure_days", "op": ">=", "value": 730}]}
 

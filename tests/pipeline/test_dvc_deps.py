@@ -2,7 +2,7 @@
 
 A stage runs ``pipeline/run.sh``, which picks the Python, then ``pipeline/cli.py``, then
 ``pipeline/<stage>.py`` and every module of the project these import, directly or through
-another (``pipeline/config.py`` reads the playbook, which renders reasons, ...). A file missing from the
+another (``pipeline/core/config.py`` reads the playbook, which renders reasons, ...). A file missing from the
 stage's deps is a change DVC does not see: the stage's outputs stay as the old code made them.
 """
 
@@ -72,17 +72,17 @@ RUN_SH, CLI = REPO / "pipeline" / "run.sh", REPO / "pipeline" / "cli.py"
 ENTRY = {RUN_SH, CLI, *_closure(*_imported(CLI, function="_run"))}
 
 
-@pytest.mark.parametrize("stage", [s for s in STAGES if (REPO / "pipeline" / f"{s}.py").is_file()])
+@pytest.mark.parametrize("stage", [s for s in STAGES if (REPO / "pipeline" / "stages" / f"{s}.py").is_file()])
 def test_a_stage_names_every_module_it_runs(stage):
     assert STAGES[stage]["cmd"].startswith(f"sh pipeline/run.sh {stage}"), STAGES[stage]["cmd"]
     deps = [REPO / d for d in STAGES[stage].get("deps", [])]
-    runs = sorted(m for m in ENTRY | _closure(REPO / "pipeline" / f"{stage}.py") if m == RUN_SH or _code(m))
+    runs = sorted(m for m in ENTRY | _closure(REPO / "pipeline" / "stages" / f"{stage}.py") if m == RUN_SH or _code(m))
     missing = [str(m.relative_to(REPO)) for m in runs if not any(m == d or d in m.parents for d in deps)]
     assert not missing, f"dvc.yaml: stage {stage} runs {missing} but does not name them in its deps"
 
 
 def test_the_closure_follows_imports_through_other_modules():
     """The check itself: score reaches the reason templates only through the config and the playbook."""
-    closure = {str(p.relative_to(REPO)) for p in _closure(REPO / "pipeline/score.py")}
-    assert {"pipeline/config.py", "models/retention/playbook.py", "models/retention/i18n.py"} <= closure
-    assert "pipeline/train.py" not in closure
+    closure = {str(p.relative_to(REPO)) for p in _closure(REPO / "pipeline/stages/score.py")}
+    assert {"pipeline/core/config.py", "models/retention/playbook.py", "models/retention/i18n.py"} <= closure
+    assert "pipeline/stages/train.py" not in closure

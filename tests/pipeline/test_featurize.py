@@ -12,9 +12,9 @@ import yaml
 
 from features.build import chunk_count
 from features.synthetic import SyntheticConfig
-from pipeline.generate import write_world
-from pipeline import featurize
-from pipeline.validate import validate
+from pipeline.stages.generate import write_world
+from pipeline.stages import featurize
+from pipeline.stages.validate import validate
 from tests.paths import REPO
 
 END = dt.date(2024, 6, 30)
@@ -63,7 +63,7 @@ def test_customer_ranges_cover_every_customer_once(validated):
 
 def test_output_is_the_same_bytes_however_customers_are_split(validated, tmp_path, caplog):
     n_events = len(pd.read_parquet(validated / "events.parquet", columns=["customer_id"]))
-    caplog.set_level("INFO", logger="pipeline.featurize")
+    caplog.set_level("INFO", logger="pipeline.stages.featurize")
     whole = featurize.main(_params(tmp_path, 10 * n_events), validated, tmp_path / "whole")
     assert "in 1 range(s)" in caplog.text
     caplog.clear()
@@ -83,9 +83,9 @@ def test_output_is_the_same_bytes_however_customers_are_split(validated, tmp_pat
 def test_the_stitched_file_equals_one_query_over_everyone(validated, tmp_path):
     """The stitched table has the values (and types) of the feature query run once over all customers."""
     from features.build import calendar_tables, feature_sql
-    from pipeline import config
-    from pipeline.duck import connect_validated
-    from pipeline.io import read_json
+    from pipeline.core import config
+    from pipeline.core.duck import connect_validated
+    from pipeline.core.io import read_json
 
     meta = featurize.main(_params(tmp_path, 5_000), validated, tmp_path / "out")
     stitched = pd.read_parquet(tmp_path / "out/features.parquet")
@@ -112,7 +112,7 @@ def test_stitch_orders_by_cutoff_then_range_and_refuses_to_lose_rows(tmp_path):
     error, not a silent drop."""
     import pyarrow as pa
 
-    from pipeline.parts import split_part, stitch
+    from pipeline.core.parts import split_part, stitch
 
     jan, feb = dt.date(2024, 1, 31), dt.date(2024, 2, 29)
     parts = []
@@ -135,7 +135,7 @@ def test_one_range_is_written_whole_with_the_same_check(tmp_path):
     not have is still an error that leaves no file behind."""
     import pyarrow as pa
 
-    from pipeline.parts import write_whole
+    from pipeline.core.parts import write_whole
 
     jan, feb = dt.date(2024, 1, 31), dt.date(2024, 2, 29)
     table = pa.table({"customer_id": ["B", "A", "B", "A"], "cutoff": pa.array([feb, feb, jan, jan], pa.date32()),
@@ -153,7 +153,7 @@ def test_an_event_log_in_no_order_is_split_by_range_once_and_gives_the_same_byte
     the features are the same bytes as from the ordered log."""
     import shutil
 
-    from pipeline.ranges import clustered
+    from pipeline.core.ranges import clustered
 
     shuffled = tmp_path / "shuffled"
     shutil.copytree(validated, shuffled)
@@ -163,7 +163,7 @@ def test_an_event_log_in_no_order_is_split_by_range_once_and_gives_the_same_byte
     assert clustered(validated / "events.parquet") and not clustered(shuffled / "events.parquet")
     n_events = len(pd.read_parquet(validated / "events.parquet", columns=["customer_id"]))
     whole = featurize.main(_params(tmp_path, 10 * n_events), validated, tmp_path / "whole")
-    caplog.set_level("INFO", logger="pipeline.ranges")
+    caplog.set_level("INFO", logger="pipeline.core.ranges")
     split = featurize.main(_params(tmp_path, n_events // 7), shuffled, tmp_path / "split")
     assert "events is not ordered by customer" in caplog.text and "tickets is not ordered by customer" in caplog.text
     assert whole == split

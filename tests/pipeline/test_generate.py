@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from pipeline import config, generate
-from pipeline.validate import validate
+from pipeline.core import config
+from pipeline.stages import generate
+from pipeline.stages.validate import validate
 from tests.paths import REPO, TELCO_CSV
 
 

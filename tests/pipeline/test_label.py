@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from pipeline import label
-from pipeline.validate import validate
+from pipeline.stages import label
+from pipeline.stages.validate import validate
 
 
 def write_stage_inputs(root: Path, mode: str, customers: pd.DataFrame, events: pd.DataFrame) -> tuple[Path, Path, Path]:

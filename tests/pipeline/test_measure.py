@@ -15,7 +15,7 @@ import yaml
 from mlflow.tracking import MlflowClient
 
 from features.contract import ContractError
-from pipeline import measure
+from pipeline.stages import measure
 
 CUTOFF = dt.date(2024, 11, 30)
 

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from pipeline import featurize, label
-from pipeline.validate import validate
+from pipeline.stages import featurize, label
+from pipeline.stages.validate import validate
 
 CUSTOMERS = """customer_id,signup_date,churn_date,plan,monthly_fee
 C1,2024-01-01,,basic,10

@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from features.contract import ContractError
-from pipeline.validate import Options, validate
+from pipeline.stages.validate import Options, validate
 
 CUSTOMERS = "customer_id,signup_date,churn_date,plan\nC1,2024-01-01,,basic\nC2,2024-01-10,2024-01-11,pro\n"
 EVENTS = ("customer_id,timestamp,event_type,value\nC1,2024-01-02 10:00:00,login,1\n"

@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline import config
-from pipeline.featurize import feature_config
-from pipeline.score import check_revenue_params, revenue_source, with_value
+from pipeline.core import config
+from pipeline.stages.featurize import feature_config
+from pipeline.stages.score import check_revenue_params, revenue_source, with_value
 
 
 def _sp(**kw) -> config.ScoreParams:

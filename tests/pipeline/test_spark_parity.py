@@ -8,8 +8,8 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from pipeline import featurize, label
-from pipeline.validate import validate
+from pipeline.stages import featurize, label
+from pipeline.stages.validate import validate
 from tests.paths import REPO
 from tests.spark_world import END, ODD_IDS, write_raw
 
@@ -109,7 +109,7 @@ def test_every_bucket_key_lands_in_its_own_shuffle_partition(spark):
     bucket (an int literal hashes apart from the long the keys were found as, and buckets shared tasks)."""
     from pyspark.sql import functions as F
 
-    from pipeline.spark_engine import BUCKET, _bucket, bucket_keys
+    from pipeline.spark.engine import BUCKET, _bucket, bucket_keys
 
     for n in (4, 8):
         keys = bucket_keys(spark, n)
@@ -125,7 +125,7 @@ def test_a_bucket_writes_its_file_whole_and_the_driver_checks_it(tmp_path):
     the stage, naming the file and what to set."""
     import pyarrow as pa
 
-    from pipeline.spark_engine import _checked_part, write_part
+    from pipeline.spark.engine import _checked_part, write_part
 
     rows = pa.table({"customer_id": ["C1", "C2", "C3"], "x": [1.0, None, 3.0]})
     folder = tmp_path / "features"

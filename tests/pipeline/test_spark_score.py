@@ -17,9 +17,11 @@ from models.predict import ChurnModel
 from models.retention.explain_customers import explain_customers
 from models.training.booster import matrix
 from models.training.calibration import Calibrator
-from pipeline import config, featurize, label, spark_score, tracking
-from pipeline.explain import scoring_rows
-from pipeline.validate import validate
+from pipeline.core import config, tracking
+from pipeline.stages import featurize, label
+from pipeline.spark import score as spark_score
+from pipeline.stages.explain import scoring_rows
+from pipeline.stages.validate import validate
 from tests.paths import REPO
 from tests.spark_world import END, write_raw
 
@@ -135,7 +137,7 @@ def test_spark_scored_list_equals_the_score_stage(spark, world, champion, tmp_pa
     score stage writes from the same scoring population, column for column."""
     import mlflow
 
-    from pipeline import score
+    from pipeline.stages import score
 
     params = yaml.safe_load((world / "params.yaml").read_text(encoding="utf-8"))
     params["mlflow"] = {"tracking_uri": mlflow.get_tracking_uri(), "experiment": "spark"}

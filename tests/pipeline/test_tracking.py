@@ -6,8 +6,8 @@ import shutil
 
 import pytest
 
-from pipeline import tracking
-from pipeline.config import MlflowParams, ParamsError
+from pipeline.core import tracking
+from pipeline.core.config import MlflowParams, ParamsError
 
 
 def _repo(path):

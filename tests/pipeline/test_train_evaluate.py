@@ -15,7 +15,8 @@ import yaml
 from mlflow.tracking import MlflowClient
 
 from models.predict import load_model
-from pipeline import evaluate, registry, train
+from pipeline.stages import evaluate, train
+from pipeline.core import registry
 
 FEATURES = ["days_since_last_event", "events_total_change_30d_vs_prev_30d", "tenure_days", "monthly_fee",
             "noise", "plan", "region", "contract"]
@@ -217,8 +218,8 @@ def test_optuna_trials_are_nested_runs(store):
 
 
 def test_served_pyfunc_and_churn_model_return_the_calibrated_probability(store):
-    from pipeline import tracking
-    from pipeline.config import MlflowParams
+    from pipeline.core import tracking
+    from pipeline.core.config import MlflowParams
 
     world = _world(store, MONTHS, n=300)
     out = store / "m"
@@ -252,8 +253,8 @@ def _nonlinear_labels(world: dict) -> None:
 
 
 def test_scoring_uses_the_champion_when_this_run_is_a_challenger(store):
-    from pipeline import config, tracking
-    from pipeline.registry import scoring_model
+    from pipeline.core import config, tracking
+    from pipeline.core.registry import scoring_model
 
     world = _world(store, MONTHS, n=1500)
     _nonlinear_labels(world)
@@ -277,8 +278,9 @@ def test_scoring_uses_the_champion_when_this_run_is_a_challenger(store):
 
 def test_a_champion_trained_on_other_data_never_scores_this_data(store):
     """Built-in data first (champion), then a company's export with other columns whose model fails the gate."""
-    from pipeline import config, score, tracking
-    from pipeline.registry import scoring_model
+    from pipeline.core import config, tracking
+    from pipeline.stages import score
+    from pipeline.core.registry import scoring_model
 
     world_a = _world(store / "synthetic", MONTHS, n=1500)
     _nonlinear_labels(world_a)
@@ -319,8 +321,8 @@ def test_a_champion_trained_on_other_data_never_scores_this_data(store):
 _FIRST_USE = """
 import sys, time
 import mlflow
-from pipeline import tracking
-from pipeline.config import MlflowParams
+from pipeline.core import tracking
+from pipeline.core.config import MlflowParams
 start = float(sys.argv[2])
 while time.time() < start:
     time.sleep(0.001)

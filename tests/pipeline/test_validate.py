@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from features.contract import ContractError
-from pipeline.validate import validate
+from pipeline.stages.validate import validate
 
 CUSTOMERS = """customer_id,signup_date,churn_date,plan
 C1,2024-01-01,,basic
@@ -78,7 +78,7 @@ def test_the_validated_tables_are_the_same_bytes_on_one_thread_or_two(tmp_path, 
     import datetime as dt
 
     from features.synthetic import SyntheticConfig
-    from pipeline.generate import write_world
+    from pipeline.stages.generate import write_world
 
     cfg = SyntheticConfig(n_customers=3000, start_date=dt.date(2023, 1, 1), end_date=dt.date(2024, 12, 31), seed=3,
                           workers=1)

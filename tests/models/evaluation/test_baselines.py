@@ -88,7 +88,7 @@ def test_the_best_baseline_is_named_with_the_margin():
 
 def test_the_profit_curve_values_a_retailers_customers_by_expected_spend_not_a_price_level():
     from models.evaluation.suite import customer_value
-    from pipeline import config
+    from pipeline.core import config
 
     ev = config.section({}, "evaluate")
     rng = np.random.default_rng(2)

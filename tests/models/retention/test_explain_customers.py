@@ -13,7 +13,7 @@ from tests.models.worlds import contract_world
 
 
 def test_explain_params_keep_old_keys_and_default_to_peer_reference():
-    from pipeline import config
+    from pipeline.core import config
 
     old = config.section({"explain": {"top_k": 2}}, "explain")
     assert old.top_k == 2 and old.method == "interventional" and old.reference_segment == "contract"
@@ -25,7 +25,7 @@ def test_explain_params_keep_old_keys_and_default_to_peer_reference():
 
 
 def test_explain_customers_follows_the_params(caplog):
-    from pipeline import config
+    from pipeline.core import config
     from models.retention.explain_customers import explain_customers
 
     X, y = contract_world(n=2000, seed=1)
@@ -72,7 +72,7 @@ def test_explaining_in_chunks_gives_the_same_outputs_as_at_once(method, quantile
     from models.retention.explain_customers import explain_customers
     from models.training.booster import matrix
     from models.training.linear import fit_linear
-    from pipeline import config
+    from pipeline.core import config
 
     X, y = contract_world(n=1500, seed=2)
     params = {"objective": "binary", "verbose": -1, "num_leaves": 7, "min_data_in_leaf": 20, "seed": 1}

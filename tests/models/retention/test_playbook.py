@@ -100,7 +100,7 @@ def test_a_renewal_that_is_due_gets_a_renewal_call_not_onboarding_help():
 def test_the_default_playbook_has_one_source_and_params_only_override_it():
     from pathlib import Path
 
-    from pipeline import config
+    from pipeline.core import config
 
     from tests.paths import REPO as root
     params = yaml.safe_load((root / "params.yaml").read_text())

@@ -38,7 +38,7 @@ def test_cross_validate_gives_out_of_fold_predictions_for_every_row():
 
 def test_auto_capacity_follows_the_labelled_rows_and_explicit_values_win():
     from models.training.booster import auto_capacity, params_for
-    from pipeline import config
+    from pipeline.core import config
 
     assert auto_capacity(7_043) == (7, 0.02)
     assert auto_capacity(499_999) == (7, 0.02)

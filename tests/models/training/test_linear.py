@@ -130,7 +130,7 @@ def test_blended_contributions_add_up_to_the_blended_score(blended):
 
 
 def test_explain_customers_uses_the_linear_part_of_the_model(blended):
-    from pipeline import config
+    from pipeline.core import config
     from models.retention.explain_customers import explain_customers
 
     frame, X, booster, model, _ = blended
@@ -198,7 +198,7 @@ def test_auto_blend_in_cv_chooses_on_each_folds_early_stopping_slice_only():
 
 
 def test_linear_blend_param_is_auto_or_a_weight():
-    from pipeline import config
+    from pipeline.core import config
 
     assert config.section({}, "train").linear_blend == "auto"
     assert config.section({"train": {"linear_blend": 0.3}}, "train").linear_blend == 0.3

@@ -24,8 +24,8 @@ from features import synthetic
 from features.synthetic import CampaignConfig, Simulation, SyntheticConfig
 from features.synthetic import noncontract
 from features.synthetic.noncontract import NonContractConfig, NonContractSimulation
-from pipeline import config
-from pipeline.io import atomic_dir, write_parquet, write_parquet_streams
+from pipeline.core import config
+from pipeline.core.io import atomic_dir, write_parquet, write_parquet_streams
 
 log = logging.getLogger(__name__)
 

@@ -21,10 +21,10 @@ import pandas as pd
 
 from features.cutoffs import labelled
 from features.labels import active_customers_sql, label_calendar, label_sql, summary_sql
-from pipeline import config
-from pipeline import duck
-from pipeline import spark_engine
-from pipeline.io import atomic_path, read_json, remove_outputs
+from pipeline.core import config
+from pipeline.core import duck
+from pipeline.spark import engine as spark_engine
+from pipeline.core.io import atomic_path, read_json, remove_outputs
 
 log = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ import mlflow
 import pandas as pd
 
 from models.retention.report import ReportContext, render_report
-from pipeline import config, tracking
-from pipeline.io import atomic_path, read_json, remove_outputs
+from pipeline.core import config, tracking
+from pipeline.core.io import atomic_path, read_json, remove_outputs
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ def measures(features_path: Path, labels_path: Path, profile: str, spend_wanted:
 
     from models.retention.report.trends import csat_column, trend_sql, value_column
     from models.retention.value import spend_event_type
-    from pipeline import duck
+    from pipeline.core import duck
 
     columns = pq.read_schema(features_path).names
     con = duck.connect()

@@ -8,7 +8,7 @@ feature and categorical columns).
 Memory stays bounded on any event log: customers are split into id ranges of
 about ``featurize.chunk_events`` events, DuckDB builds each range, and the
 ranges are stitched into cutoff-major order with fixed row groups
-(``pipeline/parts.py``), so the output is the same bytes whatever the number of
+(``pipeline/core/parts.py``), so the output is the same bytes whatever the number of
 ranges.
 """
 
@@ -30,12 +30,12 @@ from features.sql import ident
 from features.defaults import (CONTRACT_NAMES, EVENT_TYPE_SUMMARY_SQL, REVENUE_NAMES, auto_windows, find_column,
                                summarise_event_types)
 from features.cutoffs import schedule
-from pipeline import config
-from pipeline import duck
-from pipeline import spark_engine
-from pipeline.io import atomic_path, read_json, remove_outputs, write_json
-from pipeline.parts import Background, known_cutoffs, split_part, stitch, write_in_row_groups, write_whole
-from pipeline.ranges import RangeTables, customer_ranges
+from pipeline.core import config
+from pipeline.core import duck
+from pipeline.spark import engine as spark_engine
+from pipeline.core.io import atomic_path, read_json, remove_outputs, write_json
+from pipeline.core.parts import Background, known_cutoffs, split_part, stitch, write_in_row_groups, write_whole
+from pipeline.core.ranges import RangeTables, customer_ranges
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +120,7 @@ def _build(con, cfg, cutoffs: list[dt.date], ranges: list, engine: str, params: 
         table = con.sql(as_doubles(con, feature_sql(cfg, customer_range=ranges[0], ordered=False)[0])).to_arrow_table()
         return write_whole(table, cutoffs, features_path), table.num_rows
     out_dir = features_path.parent
-    if engine == "spark":   # every bucket of customers runs the same query (pipeline/spark_engine.py); the rows
+    if engine == "spark":   # every bucket of customers runs the same query (pipeline/spark/engine.py); the rows
         # come back ordered by (cutoff, customer): written straight into the row groups, nothing to stitch
         built = 0
         with spark_engine.sorted_result(con, feature_sql(cfg, ordered=False)[0], params, params_path, "features",

@@ -1,6 +1,6 @@
 """The campaign a scored list starts: its holdout, the list's campaign columns and the assignments record.
 
-Used by the score stage (``pipeline/score.py``); the draw itself is
+Used by the score stage (``pipeline/stages/score.py``); the draw itself is
 ``models/retention/campaigns/assign.py``. The assignments go to
 ``data/campaigns/<campaign id>/assignments.parquet``: a record of the campaign
 that later runs keep (the score stage rewrites only its own campaign's file),
@@ -17,8 +17,8 @@ import pandas as pd
 
 from models.retention import i18n
 from models.retention.campaigns.assign import assign_groups, assignments
-from pipeline import config
-from pipeline.io import write_parquet
+from pipeline.core import config
+from pipeline.core.io import write_parquet
 
 log = logging.getLogger(__name__)
 

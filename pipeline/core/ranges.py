@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 
-from pipeline import duck
+from pipeline.core import duck
 
 log = logging.getLogger(__name__)
 

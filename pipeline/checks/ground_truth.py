@@ -25,7 +25,7 @@ from models.predict import ChurnModel
 from models.retention.drivers import family_contributions
 from models.retention.explain_customers import explain_customers
 from models.retention.truth import driver_match_report, label_weights, relative_truth, truth_match, weighted_ceiling
-from pipeline import config
+from pipeline.core import config
 
 
 def driver_match(features_dir: Path, labels_path: Path, drivers_path: Path, booster: lgb.Booster, meta: dict,

@@ -18,7 +18,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from models.evaluation.gate import CHAMPION, Champion, decide
-from pipeline.io import read_json
+from pipeline.core.io import read_json
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 * Probabilities: the registry's champion (``models:/<evaluate.model_name>@champion``) through
   ``mlflow.pyfunc.spark_udf`` with ``env_manager="local"``: the executors already have the pipeline's
-  environment, so MLflow builds none. It is the same pyfunc (``pipeline.tracking.ChurnRiskModel``)
+  environment, so MLflow builds none. It is the same pyfunc (``pipeline.core.tracking.ChurnRiskModel``)
   that wraps ``models.predict.ChurnModel``, so the probabilities are the explain stage's.
 * Reasons: ``models.retention.explain_customers.explain_customers``, unchanged, on each partition.
   The reference customers (``explain.reference_segment``, ``reference_quantile``, ``reference_size``)
@@ -15,7 +15,7 @@ The result has the columns of ``data/explain/scoring_population.parquet`` (custo
 churn_probability, reason_1.., reason_codes, driver_family, ..., reason_reference, reference_log_odds,
 scored_at), written as Parquet partitioned by ``scored_at``; the CSV for the team follows when it has
 at most ``max_csv_rows`` rows. The score stage's ranked list and the campaign's assignments follow
-(``pipeline/spark_rank.py``).
+(``pipeline/spark/rank.py``).
 """
 
 from __future__ import annotations
@@ -32,14 +32,14 @@ from models.explain.reference import reference_risk, selection
 from models.retention.explain_customers import explain_customers
 from models.training.booster import matrix
 from models.predict import linear_part
-from pipeline import campaign
-from pipeline.io import write_csv_for_spreadsheet
+from pipeline.scoring import campaign
+from pipeline.core.io import write_csv_for_spreadsheet
 
 RISK = "_risk"
 
 
 def scoring_frame(spark, features_path: str, active_path: str, score_date: dt.date):
-    """The feature rows at the scoring date of the customers active then (as ``pipeline.explain.scoring_rows``)."""
+    """The feature rows at the scoring date of the customers active then (as ``pipeline.stages.explain.scoring_rows``)."""
     from pyspark.sql import functions as F
 
     rows = spark.read.parquet(str(features_path)).where(F.col("cutoff") == F.lit(score_date))
@@ -49,7 +49,7 @@ def scoring_frame(spark, features_path: str, active_path: str, score_date: dt.da
 def probabilities(rows, model_uri: str, features: list[str], categorical: list[str]):
     """``customer_id, churn_probability`` from the registered pyfunc model, through ``mlflow.pyfunc.spark_udf``.
 
-    The columns go in as the model's signature has them (``pipeline.tracking.log_model``): numbers as
+    The columns go in as the model's signature has them (``pipeline.core.tracking.log_model``): numbers as
     doubles, text as strings with a missing value as "" (which the model, like a null, reads as missing).
     """
     import mlflow
@@ -168,7 +168,7 @@ def champion(name: str, dst: str) -> tuple[str, lgb.Booster, dict]:
     """The registry's champion: its URI, booster and model metadata (the files the pyfunc model wraps)."""
     import mlflow
 
-    from pipeline.registry import _download_model
+    from pipeline.core.registry import _download_model
 
     try:
         version = mlflow.MlflowClient().get_model_version_by_alias(name, "champion").version
@@ -187,7 +187,7 @@ def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("dat
     Reads the features and the active customers from ``spark.output_dir`` when it is set (where the Spark
     engine wrote them), else the stages' local outputs. Writes
     ``<spark.output_dir>/scoring_population/scored_at=<date>/`` (or ``out_dir/scoring_population``), the
-    score stage's ranked list (value at risk, tiers, actions, rank, campaign groups: ``pipeline/spark_rank.py``)
+    score stage's ranked list (value at risk, tiers, actions, rank, campaign groups: ``pipeline/spark/rank.py``)
     as ``<spark.output_dir>/at_risk_customers/`` (or ``out_dir/at_risk_customers``) and, with at most
     ``spark.max_csv_rows`` customers, ``out_dir/scored_customers.csv`` and ``out_dir/at_risk_customers.csv``.
     The campaign's assignments go to ``<spark.output_dir>/campaigns/<id>/assignments/`` (or under ``out_dir``)
@@ -200,8 +200,9 @@ def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("dat
 
     from pyspark.sql import functions as F
 
-    from pipeline import config, spark_engine, spark_rank, tracking
-    from pipeline.io import read_json
+    from pipeline.core import config, tracking
+    from pipeline.spark import engine as spark_engine, rank as spark_rank
+    from pipeline.core.io import read_json
 
     params = config.load_params(params_path)
     sp, ep = config.section(params, "spark", params_path), config.section(params, "explain", params_path)
@@ -271,7 +272,7 @@ def read_population(spark, path: str, score_date: dt.date):
 
 
 def write_list(ranked, out_dir: str, csv_path: Path | None, max_csv_rows: int) -> int:
-    """Write the ranked list (``pipeline/spark_rank.py``) as Parquet under ``out_dir``, in rank order; with at
+    """Write the ranked list (``pipeline/spark/rank.py``) as Parquet under ``out_dir``, in rank order; with at
     most ``max_csv_rows`` rows also the CSV for the team (as ``data/scored/at_risk_customers.csv``). Returns the
     row count."""
     ranked.orderBy("rank").write.mode("overwrite").parquet(str(out_dir))

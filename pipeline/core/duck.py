@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 from features.sql import literal
-from pipeline.io import atomic_path
+from pipeline.core.io import atomic_path
 
 DEFAULT_MEMORY_LIMIT = "2GB"
 TABLES = ("customers", "events", "tickets")

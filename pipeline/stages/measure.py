@@ -26,8 +26,8 @@ import pandas as pd
 
 from features.contract import ContractError
 from models.retention.campaigns.measure import RESULT_COLUMNS, headline, measure_campaigns, rounded
-from pipeline import config, tracking
-from pipeline.io import atomic_path, read_json, remove_outputs, write_json
+from pipeline.core import config, tracking
+from pipeline.core.io import atomic_path, read_json, remove_outputs, write_json
 
 log = logging.getLogger(__name__)
 

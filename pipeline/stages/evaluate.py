@@ -26,9 +26,9 @@ from models.evaluation import metrics as M
 from models.evaluation.baselines import BTYD_COLUMNS, health_signals_used
 from models.evaluation.suite import baseline_scores, evaluate_frame
 from models.predict import load_model
-from pipeline import config, plots, registry, tracking
-from pipeline.io import atomic_path, read_json, remove_outputs, write_json, write_parquet
-from pipeline.train import load_training_frame
+from pipeline.core import config, plots, registry, tracking
+from pipeline.core.io import atomic_path, read_json, remove_outputs, write_json, write_parquet
+from pipeline.stages.train import load_training_frame
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ construction, and the parity test (``tests/pipeline/test_spark_parity.py``)
 checks it on awkward data. No SQL is copied or transpiled here.
 
 The small queries that decide what to compute (the most frequent event types,
-the first event, the varying value types: ``pipeline.featurize.feature_config``)
+the first event, the varying value types: ``pipeline.stages.featurize.feature_config``)
 run as Spark SQL on the whole table through :class:`SparkQueries`, which hands
 their (small) answers back as DuckDB relations.
 
@@ -36,8 +36,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from features.sql import ident
-from pipeline import config
-from pipeline import duck
+from pipeline.core import config
+from pipeline.core import duck
 
 BUCKET, TABLE = "_bucket", "_table"
 REPO = Path(__file__).resolve().parents[1]

@@ -1,7 +1,7 @@
 """The score stage's ranked list on Spark: value at risk, risk tiers, actions, rank and campaign groups.
 
-``churn spark-score`` scores and explains every customer (``pipeline/spark_score.py``); this turns that
-population into the list ``pipeline/score.py`` writes (``data/scored/at_risk_customers.parquet``), with the
+``churn spark-score`` scores and explains every customer (``pipeline/spark/score.py``); this turns that
+population into the list ``pipeline/stages/score.py`` writes (``data/scored/at_risk_customers.parquet``), with the
 same functions. What depends on the whole base is computed once, small, on the driver:
 
 * where the value comes from (``score.revenue_source``, on the column sums and whether a fee is known);
@@ -40,8 +40,9 @@ from models.retention.playbook import fixed_top_shares, recommend_actions, top_s
 from models.retention.tiers import share_counts, tier_labels, tier_thresholds, tiers_at
 from models.retention.value import spend_model
 from models.retention.scored_list import SEGMENTS, ranked, segment_columns
-from pipeline import campaign, config
-from pipeline.score import check_revenue_params, check_rule_columns, revenue_source, with_value
+from pipeline.scoring import campaign
+from pipeline.core import config
+from pipeline.stages.score import check_revenue_params, check_rule_columns, revenue_source, with_value
 
 HOLDOUT_ACTION = campaign.HOLDOUT_ACTION
 _U, _PART, _TARGET, _HOLD = "_draw", "_partition", "_target", "_holdout_size"

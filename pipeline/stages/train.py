@@ -24,8 +24,8 @@ import pandas as pd
 from models.training.booster import params_for
 from models.training.fit import TrainResult, train_cross_validated, train_out_of_time
 from models.training.sample import sample_customers
-from pipeline import config, tracking
-from pipeline.io import atomic_path, read_json, remove_outputs, write_json, write_parquet
+from pipeline.core import config, tracking
+from pipeline.core.io import atomic_path, read_json, remove_outputs, write_json, write_parquet
 
 log = logging.getLogger(__name__)
 

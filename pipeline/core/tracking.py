@@ -24,8 +24,8 @@ import mlflow.data
 import numpy as np
 import pandas as pd
 
-from pipeline.config import MlflowParams, ParamsError
-from pipeline.repo import repo_root
+from pipeline.core.config import MlflowParams, ParamsError
+from pipeline.core.repo import repo_root
 
 log = logging.getLogger(__name__)
 

@@ -304,7 +304,7 @@ class CampaignParams(_Section):
 
 
 class SparkParams(_Section):
-    """Where and how ``engine: spark`` runs featurize and label (see pipeline/spark_engine.py)."""
+    """Where and how ``engine: spark`` runs featurize and label (see pipeline/spark/engine.py)."""
 
     master: str | None = "local[2]"   # None: the master spark-submit or the cluster gives
     partitions: int = Field(8, gt=0)  # customer buckets (and shuffle partitions); a bucket fits one Python worker

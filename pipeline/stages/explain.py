@@ -6,7 +6,7 @@ reasons, reason codes, driver family, reason_reference and reference_log_odds (w
 reasons compare the customer with), scored_at), ``shap_values.parquet``,
 ``driver_importance.csv`` and ``scoring_model.json`` (which registry version
 scored, and why). On synthetic data it also checks the reasons against the
-generator's ground truth (``pipeline/explain_truth.py``,
+generator's ground truth (``pipeline/checks/ground_truth.py``,
 ``data/metrics/explain_metrics.json``).
 
 How customers are explained (``explain:`` params) is described in
@@ -27,9 +27,9 @@ import pandas as pd
 from models.explain.importance import family_importance
 from models.predict import ChurnModel
 from models.retention.explain_customers import explain_customers
-from pipeline import config, registry, tracking
-from pipeline.explain_truth import driver_match, explain_metrics, truth_at_cutoff
-from pipeline.io import atomic_path, read_json, remove_outputs, write_json, write_parquet
+from pipeline.core import config, registry, tracking
+from pipeline.checks.ground_truth import driver_match, explain_metrics, truth_at_cutoff
+from pipeline.core.io import atomic_path, read_json, remove_outputs, write_json, write_parquet
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
-from pipeline.io import atomic_path
+from pipeline.core.io import atomic_path
 
 ROW_GROUP_ROWS = 122_880   # DuckDB's default row group size
 

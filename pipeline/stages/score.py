@@ -7,7 +7,7 @@ when compared with every scored customer), the features at the scoring date and
 on the training cutoffs, and the model's registry entry; writes
 ``data/scored/at_risk_customers.csv`` (spreadsheet-safe) and ``.parquet``, and
 ``data/scored/drift.csv`` (PSI per feature, scored vs training population).
-The list starts a campaign (``campaign:`` params, ``pipeline/campaign.py``):
+The list starts a campaign (``campaign:`` params, ``pipeline/scoring/campaign.py``):
 ``campaign_id`` and ``campaign_group`` (contact | holdout) on the list, a
 holdout's action "do not contact", and the assignments in
 ``data/campaigns/<campaign id>/assignments.parquet``, logged to MLflow.
@@ -31,13 +31,14 @@ from models.retention.tiers import assign_tiers, tier_labels
 from models.retention import i18n
 from models.retention.labels import name_forms
 from models.retention.value import DAYS_PER_MONTH, expected_spend, spend_event_type, spend_of, value_at_risk
-from pipeline import campaign, config, tracking
-from pipeline.io import atomic_path, read_json, remove_outputs, write_csv_for_spreadsheet, write_parquet
+from pipeline.scoring import campaign
+from pipeline.core import config, tracking
+from pipeline.core.io import atomic_path, read_json, remove_outputs, write_csv_for_spreadsheet, write_parquet
 
 log = logging.getLogger(__name__)
 
 def model_version(explain_dir: Path) -> str:
-    """The registry version of the model that scored (``pipeline/registry.py``), loudly when it is not a champion."""
+    """The registry version of the model that scored (``pipeline/core/registry.py``), loudly when it is not a champion."""
     choice = read_json(explain_dir / "scoring_model.json")
     version = str(choice["version"])
     if not choice.get("warning"):

@@ -1,0 +1,1 @@
+"""What every stage stands on: params, errors, file outputs, DuckDB, the repository, MLflow tracking and registry."""
