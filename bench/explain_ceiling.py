@@ -32,8 +32,8 @@ PERCENTILES = (2.5, 50.0, 97.5)
 
 def ceiling_spread(repo: Path, resamples: int, seed: int) -> dict:
     """The stage's label-weighted ceiling recomputed from ``repo``'s outputs, and its spread over resamples."""
-    params = config.load_params(repo / "params.yaml")
-    ep = config.section(params, "explain", repo / "params.yaml")
+    params = config.Params.load(repo / "params.yaml")
+    ep = params.explain
     features_dir, labels_path = repo / "data/features", repo / "data/labels/labels.parquet"
     truth_path = repo / "data/ground_truth/drivers_at_cutoff.parquet"
     booster = lgb.Booster(model_file=str(repo / "data/models/model.txt"))

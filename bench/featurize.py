@@ -153,13 +153,12 @@ def feature_config(validated: Path, params_path: Path):
     from pipeline.core.duck import connect_validated
     from pipeline.core.io import read_json
 
-    params = config.load_params(params_path)
-    feat = config.section(params, "featurize")
+    params = config.Params.load(params_path)
     manifest = read_json(validated / "manifest.json")
     con = connect_validated(validated)
     try:
-        return resolve(con, feat, tuple(manifest["attributes"]), config.section(params, "label").horizon_days,
-                       dt.date.fromisoformat(manifest["as_of"]), config.business_kind(params, params_path))
+        return resolve(con, params.featurize, tuple(manifest["attributes"]), params.label.horizon_days,
+                       dt.date.fromisoformat(manifest["as_of"]), params.business_kind)
     finally:
         con.close()
 

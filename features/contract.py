@@ -37,6 +37,8 @@ import logging
 import re
 from pathlib import Path
 
+from pipeline.core.errors import DataError
+
 log = logging.getLogger(__name__)
 
 TABLES: tuple[str, ...] = ("customers", "events", "tickets", "contacts")
@@ -86,7 +88,7 @@ DEFAULTS: dict[tuple[str, str], str] = {
 }
 
 
-class ContractError(ValueError):
+class ContractError(DataError):
     """The raw data breaks the contract; the message says where, what and how many."""
 
 

@@ -36,10 +36,10 @@ from pipeline.core import config, tracking
 from pipeline.core.repo import repo_root
 
 ROOT = repo_root()
-params = config.load_params(ROOT / "params.yaml")
-uri = tracking.tracking_uri(config.section(params, "mlflow"), ROOT)
+params = config.Params.load(ROOT / "params.yaml")
+uri = tracking.tracking_uri(params.mlflow, ROOT)
 client = MlflowClient(tracking_uri=uri)
-experiment = client.get_experiment_by_name(config.section(params, "mlflow").experiment)
+experiment = client.get_experiment_by_name(params.mlflow.experiment)
 N_RUNS = int(os.environ.get("MODEL_REVIEW_RUNS", "5"))
 print("store:", uri)
 
@@ -105,7 +105,7 @@ if cal is not None:
 # ## Registry: which version is champion
 
 # %%
-name = config.section(params, "evaluate").model_name
+name = params.evaluate.model_name
 # search results leave aliases out; read each recent version back for them
 versions = sorted(client.search_model_versions(f"name = '{name}'"), key=lambda v: -int(v.version))[:10]
 versions = [client.get_model_version(name, v.version) for v in versions]

@@ -18,6 +18,8 @@ import typer
 from rich.console import Console
 from rich.logging import RichHandler
 
+from pipeline.core.errors import ChurnError   # imports nothing: --help stays instant
+
 app = typer.Typer(add_completion=False, help="Customer churn pipeline stages (run them all with `dvc repro`).")
 console = Console(stderr=True)
 
@@ -37,22 +39,6 @@ STAGES: dict[str, str] = {
 }
 
 
-# Errors in the user's data or params: they end a stage with one line and exit code 1, not a traceback.
-USER_ERRORS = ("features.contract.ContractError", "models.training.split.SplitError", "pipeline.core.config.ParamsError")
-
-
-def _is_user_error(exc: BaseException) -> bool:
-    """True for an error of :data:`USER_ERRORS`. The classes are looked up among the modules already imported
-    (a stage can only raise an error whose module it imported), so that this file imports none of the project's
-    modules but the stage's own, and a stage's DVC deps need not name modules that it does not run."""
-    for dotted in USER_ERRORS:
-        module, name = dotted.rsplit(".", 1)
-        cls = getattr(sys.modules.get(module), name, None)
-        if isinstance(cls, type) and isinstance(exc, cls):
-            return True
-    return False
-
-
 def _run(stage: str, module_name: str | None = None, **kwargs: object) -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s", datefmt="[%X]",
                         handlers=[RichHandler(console=console, show_path=False)], force=True)
@@ -62,9 +48,7 @@ def _run(stage: str, module_name: str | None = None, **kwargs: object) -> None:
     module = importlib.import_module(module_name or f"pipeline.stages.{stage}")
     try:
         module.main(**kwargs)
-    except Exception as exc:
-        if not _is_user_error(exc):
-            raise
+    except ChurnError as exc:
         console.print(f"[bold red]{stage} failed:[/] {exc}", markup=True, highlight=False)
         raise typer.Exit(code=1) from None
 
@@ -92,11 +76,12 @@ def _store() -> tuple[str, str | None]:
     """The tracking URI and the experiment id (None before the first run)."""
     from mlflow.tracking import MlflowClient
 
-    from pipeline.core import config, tracking
+    from pipeline.core import tracking
+    from pipeline.core.config import Params
     from pipeline.core.repo import repo_root
 
     root = repo_root()
-    mp = config.section(config.load_params(root / "params.yaml"), "mlflow", root / "params.yaml")
+    mp = Params.load(root / "params.yaml").mlflow
     uri = tracking.tracking_uri(mp, root)
     if uri.startswith("sqlite:///") and not Path(uri[len("sqlite:///"):]).exists():
         return uri, None

@@ -12,8 +12,10 @@ import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 
+from pipeline.core.errors import DataError
 
-class SplitError(ValueError):
+
+class SplitError(DataError):
     """Not enough fully labelled cutoffs for an out-of-time split."""
 
 

@@ -1,27 +1,31 @@
-"""Params sections as frozen, validated models.
+"""Params: params.yaml read once at a stage's start, each section a frozen, validated model.
 
-Each stage validates the sections it reads when it starts, so a misspelled key
-or a wrong type stops the stage at once with the key's name, not twenty
-minutes into a run.
+A stage calls :meth:`Params.load` once and hands the typed sections down; a misspelled key or a wrong type
+stops the stage at once with the key's name, not twenty minutes into a run. A section is validated the first
+time the stage reads it, so a stage stops only on the sections it uses (the ones ``dvc.yaml`` names for it).
+
+This module imports none of the reason, playbook or report code, so that a change there reruns only the
+stages that render reasons or actions. What only that code can check (the playbook's action texts, the
+shapes of ``business.display_names``) is handed in by the stage that uses it: :meth:`Params.checked`.
 """
 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import datetime as dt
+import functools
 import zoneinfo
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from models.retention.labels import check_display_names
-from models.retention.playbook import Playbook, SegmentRule, default_playbook, with_overrides
+from pipeline.core.errors import ParamsError
 
-
-class ParamsError(ValueError):
-    """params.yaml is missing a section or has a key or value we cannot use."""
+__all__ = ["Params", "ParamsError", "load_params", "section"]
 
 
 class _Section(BaseModel):
@@ -225,21 +229,14 @@ class BusinessParams(_Section):
     # Event types, ticket categories, customer columns and their values as the team should read them: {newfriend:
     # friend invitation}, {newfriend: {en: friend invitation, ja: 友達招待}}, {paid_social: {en: paid social ads, ja:
     # SNS広告}}, or one column's values: {channel: {en: Channel, values: {paid_social: paid social ads}}}; by default
-    # a readable form of the raw name ("paid_social" reads "paid social"). Checked by labels.check_display_names.
-    display_names: dict[str, str | dict[str, Any]] = {}
+    # a readable form of the raw name ("paid_social" reads "paid social"). Their shapes are checked by the stages
+    # that show names (``models.retention.labels.check_display_names``, handed to :meth:`Params.checked`).
+    display_names: Any = {}
 
     @field_validator("display_names", mode="before")
     @classmethod
-    def _known_shapes(cls, v: Any) -> dict[str, Any]:
-        return check_display_names({} if v is None else v)
-
-
-def business_kind(params: dict[str, Any], path: str | Path = "params.yaml") -> str:
-    """``business.kind``, with ``auto`` resolved from ``label.mode`` (inactivity: non_contract)."""
-    kind = section(params, "business", path).kind
-    if kind != "auto":
-        return kind
-    return "non_contract" if section(params, "label", path).mode == "inactivity" else "subscription"
+    def _a_mapping(cls, v: Any) -> Any:
+        return {} if v is None else v
 
 
 class ScoreParams(_Section):
@@ -264,17 +261,14 @@ class PlaybookParams(_Section):
     """Overrides of the default playbook (``models/retention/playbooks/<kind>.yaml``); every key is optional.
 
     ``families`` and ``actions`` merge key by key into the default; ``default`` and
-    ``segment_rules`` replace it when given.
+    ``segment_rules`` replace it when given. The stage that recommends actions resolves them against the
+    playbook's schema (``models.retention.playbook.resolve``, through :meth:`Params.checked`).
     """
 
     families: dict[str, str] | None = None
     default: str | None = None
-    segment_rules: tuple[SegmentRule, ...] | None = None
+    segment_rules: tuple[dict[str, Any], ...] | None = None   # checked by the playbook's own schema when resolved
     actions: dict[str, dict[str, str]] | None = None
-
-    def resolve(self, kind: str = "subscription") -> Playbook:
-        """The complete playbook: the kind's default with these overrides."""
-        return with_overrides(default_playbook(kind), self.model_dump(exclude_none=True))
 
 
 class CampaignParams(_Section):
@@ -318,19 +312,6 @@ class SparkParams(_Section):
 ENGINES = ("duckdb", "spark")
 
 
-def engine(params: dict[str, Any], path: str | Path = "params.yaml") -> str:
-    """The top-level ``engine`` key: duckdb (the default) or spark, for the featurize and label stages.
-
-    The ``spark`` section is validated too, whichever the engine, so that a misspelled key there
-    stops the stage now, not on the day the engine is switched.
-    """
-    value = params.get("engine", "duckdb")
-    if value not in ENGINES:
-        raise ParamsError(f"{path}: engine: {value!r} is not one of {', '.join(ENGINES)}")
-    section(params, "spark", path)
-    return value
-
-
 class MlflowParams(_Section):
     tracking_uri: str | None = None
     experiment: str = "churn"
@@ -368,11 +349,11 @@ def load_params(path: str | Path = "params.yaml") -> dict[str, Any]:
     """
     path = Path(path)
     if not path.exists():
-        raise ParamsError(f"{path}: params file not found (run from the repository root)")
+        raise ParamsError("params file not found (run from the repository root)", path)
     with path.open(encoding="utf-8") as fh:
         raw = yaml.safe_load(fh) or {}
     if not isinstance(raw, dict):
-        raise ParamsError(f"{path}: expected a mapping of sections, got {type(raw).__name__}")
+        raise ParamsError(f"expected a mapping of sections, got {type(raw).__name__}", path)
     return raw
 
 
@@ -392,11 +373,11 @@ def section(params: dict[str, Any], name: str, path: str | Path = "params.yaml")
     if values is None:
         values = {}
     if not isinstance(values, dict):
-        raise ParamsError(f"{path}: section '{name}' must be a mapping, got {values!r}")
+        raise ParamsError(f"section '{name}' must be a mapping, got {values!r}", path)
     try:
         return model.model_validate(values)
     except ValidationError as exc:
-        raise ParamsError(f"{path}: {_problems(name, exc)}") from None
+        raise ParamsError(_problems(name, exc), path) from None
 
 
 def _problems(name: str, exc: ValidationError) -> str:
@@ -404,16 +385,106 @@ def _problems(name: str, exc: ValidationError) -> str:
                      for err in exc.errors())
 
 
-def playbook(params: dict[str, Any], path: str | Path = "params.yaml", kind: str = "subscription") -> Playbook:
-    """The validated playbook: the default of the business kind with the ``playbook:`` section's overrides.
+S = TypeVar("S", bound=_Section)
 
-    Raises:
-        ParamsError: naming the key and the problem (an unknown key or operator, a value that
-            does not fit its operator, an action without text, an unknown family).
+
+class _Of(Generic[S]):
+    """A typed section of :class:`Params`: ``params.score`` is the validated ``score:`` section."""
+
+    def __init__(self, model: type[S]) -> None:
+        self.model = model
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, params: Params, owner: type | None = None) -> S:
+        return params.section(self.name)
+
+
+class Params:
+    """params.yaml, read once: the typed sections a stage hands down, each validated the first time it is read.
+
+    Nothing below a stage needs the file: a check there raises :class:`ParamsError` without a path, and the
+    stage runs it inside :meth:`located`, which adds the file's name to the message.
     """
-    overrides = section(params, "playbook", path)
-    try:
-        return overrides.resolve(kind)
-    except ValidationError as exc:
-        raise ParamsError(f"{path}: {_problems('playbook', exc)}") from None
 
+    data = _Of(DataParams)
+    generate = _Of(GenerateParams)
+    telco = _Of(TelcoParams)
+    cutoffs = _Of(CutoffParams)
+    label = _Of(LabelParams)
+    validate = _Of(ValidateParams)
+    featurize = _Of(FeaturizeParams)
+    train = _Of(TrainParams)
+    evaluate = _Of(EvaluateParams)
+    explain = _Of(ExplainParams)
+    score = _Of(ScoreParams)
+    report = _Of(ReportParams)
+    playbook = _Of(PlaybookParams)
+    mlflow = _Of(MlflowParams)
+    business = _Of(BusinessParams)
+    campaign = _Of(CampaignParams)
+    spark = _Of(SparkParams)
+
+    def __init__(self, raw: Mapping[str, Any] | None = None, path: str | Path = "params.yaml") -> None:
+        self.raw: Mapping[str, Any] = {} if raw is None else raw
+        self.path = Path(path)
+        self._sections: dict[str, Any] = {}
+
+    @classmethod
+    def load(cls, path: str | Path = "params.yaml") -> Params:
+        """Read the params file (one clear error when it is missing or not a mapping of sections)."""
+        return cls(load_params(path), path)
+
+    def section(self, name: str) -> Any:
+        """The validated section ``name`` (one of :data:`SECTIONS`), validated once."""
+        if name not in self._sections:
+            self._sections[name] = section(self.raw, name, self.path)
+        return self._sections[name]
+
+    @functools.cached_property
+    def business_kind(self) -> str:
+        """``business.kind``, with ``auto`` resolved from ``label.mode`` (inactivity: non_contract)."""
+        if self.business.kind != "auto":
+            return self.business.kind
+        return "non_contract" if self.label.mode == "inactivity" else "subscription"
+
+    @functools.cached_property
+    def engine(self) -> str:
+        """The top-level ``engine`` key: duckdb (the default) or spark, for the featurize and label stages.
+
+        The ``spark`` section is validated too, whichever the engine, so that a misspelled key there
+        stops the stage now, not on the day the engine is switched.
+        """
+        value = self.raw.get("engine", "duckdb")
+        if value not in ENGINES:
+            raise ParamsError(f"engine: {value!r} is not one of {', '.join(ENGINES)}", self.path)
+        _ = self.spark
+        return value
+
+    @contextlib.contextmanager
+    def located(self) -> Iterator[None]:
+        """Run checks below the stage: a :class:`ParamsError` they raise names this params file."""
+        try:
+            yield
+        except ParamsError as exc:
+            raise exc.at(self.path) from None
+
+    def checked(self, key: str, check: Callable[[Any], Any]) -> Any:
+        """``check`` of a section (``"playbook"``) or of one of its keys (``"business.display_names"``), with the
+        problems it finds as one :class:`ParamsError` naming the keys.
+
+        For the checks only the code that uses a section can make (the playbook's schema and action texts, the
+        shapes of display names): a pydantic error names each key under ``key``, a ``ValueError`` is prefixed
+        by it.
+        """
+        name, _, field = key.partition(".")
+        value = self.section(name)
+        try:
+            return check(getattr(value, field) if field else value)
+        except ValidationError as exc:
+            raise ParamsError(_problems(key, exc), self.path) from None
+        except ParamsError as exc:
+            raise exc.at(self.path) from None
+        except ValueError as exc:
+            raise ParamsError(f"{key}: {exc}", self.path) from None

@@ -67,7 +67,8 @@ def register_and_gate(model_uri: str, run_id: str, name: str, roc_auc: float, ba
             "reason": decision.reason}
 
 
-def _download_model(name: str, version: str, dst: str) -> tuple[lgb.Booster, dict]:
+def download_model(name: str, version: str, dst: str) -> tuple[lgb.Booster, dict]:
+    """A registered version's booster and model metadata, downloaded to ``dst``."""
     path = Path(mlflow.artifacts.download_artifacts(f"models:/{name}/{version}", dst_path=dst))
     return lgb.Booster(model_file=str(next(path.rglob("model.txt")))), read_json(next(path.rglob("model_meta.json")))
 
@@ -119,7 +120,7 @@ def scoring_choice(gate: dict, meta: dict, client: MlflowClient | None = None) -
                 "note": f"no champion yet: this run's v{version} scores although it did not pass the gate "
                         f"({gate['reason']})"}
     with tempfile.TemporaryDirectory(prefix="champion-") as tmp:
-        _, champion_meta = _download_model(name, str(champion.version), tmp)
+        _, champion_meta = download_model(name, str(champion.version), tmp)
     why = incompatibility(champion_meta, meta)
     if why is not None:
         note = (f"champion v{champion.version} cannot score these customers: {why}. This run's v{version} scores "
@@ -143,7 +144,7 @@ def scoring_model(model_dir: Path) -> tuple[lgb.Booster, dict, dict]:
         booster, meta = lgb.Booster(model_file=str(model_dir / "model.txt")), read_json(model_dir / "model_meta.json")
     else:
         with tempfile.TemporaryDirectory(prefix="champion-") as tmp:
-            booster, meta = _download_model(choice["model_name"], choice["version"], tmp)
+            booster, meta = download_model(choice["model_name"], choice["version"], tmp)
     (log.warning if choice["warning"] else log.info)("scoring with %s v%s: %s", choice["model_name"],
                                                       choice["version"], choice["note"])
     return booster, meta, choice

@@ -359,18 +359,16 @@ def write_sorted(result: list[str] | pa.Table, types: dict[str, str], path: Path
         con.close()
 
 
-def connect(params: dict, params_path: Path, validated_dir: Path) -> SparkQueries:
+def connect(sp: config.SparkParams, validated_dir: Path) -> SparkQueries:
     """A stage's tables on Spark (``spark.input_dir``, else the stage's validated folder), behind DuckDB's
     ``sql``/``register``."""
-    sp = config.section(params, "spark", params_path)
     spark = session(sp)   # UTC, as duck.connect_validated: the validated timestamps are already local wall time
     return SparkQueries(spark, read_tables(spark, sp.input_dir or str(validated_dir),
                                            key="spark.input_dir" if sp.input_dir else None))
 
 
-def write(q: SparkQueries, sql: str, params: dict, params_path: Path, name: str, path: Path) -> None:
+def write(q: SparkQueries, sql: str, sp: config.SparkParams, name: str, path: Path) -> None:
     """Run a stage's query per customer bucket and write it to ``path`` as the DuckDB engine would."""
-    sp = config.section(params, "spark", params_path)
     scratch = path.parent / f".{name}-spark"
     shutil.rmtree(scratch, ignore_errors=True)
     try:
@@ -380,8 +378,7 @@ def write(q: SparkQueries, sql: str, params: dict, params_path: Path, name: str,
 
 
 @contextlib.contextmanager
-def sorted_result(q: SparkQueries, sql: str, params: dict, params_path: Path, name: str,
-                  scratch: Path, batch_rows: int = 122_880) -> Iterator[pa.RecordBatchReader]:
+def sorted_result(q: SparkQueries, sql: str, sp: config.SparkParams, name: str, scratch: Path, batch_rows: int = 122_880) -> Iterator[pa.RecordBatchReader]:
     """Run a stage's query per customer bucket; its rows as Arrow batches of ``batch_rows``, ordered by
     (cutoff, customer_id), in the Arrow types the DuckDB engine's query gives (128-bit integers as DOUBLE).
 
@@ -389,7 +386,6 @@ def sorted_result(q: SparkQueries, sql: str, params: dict, params_path: Path, na
     read back. DuckDB sorts the collected rows, spilling to disk, so the driver holds a batch at a time.
     ``scratch`` (a local folder) holds Spark's files while the batches are read; it is removed after.
     """
-    sp = config.section(params, "spark", params_path)
     shutil.rmtree(scratch, ignore_errors=True)
     con = duck.connect(timezone=q.timezone)
     try:

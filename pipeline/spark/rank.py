@@ -1,17 +1,16 @@
-"""The score stage's ranked list on Spark: value at risk, risk tiers, actions, rank and campaign groups.
+"""The score stage's ranked list on Spark: the scoring recipe's steps, then rank and campaign groups.
 
 ``churn spark-score`` scores and explains every customer (``pipeline/spark/score.py``); this turns that
-population into the list ``pipeline/stages/score.py`` writes (``data/scored/at_risk_customers.parquet``), with the
-same functions. What depends on the whole base is computed once, small, on the driver:
+population into the list the score stage writes (``data/scored/at_risk_customers.parquet``) with the very
+recipe the score stage runs (``pipeline/scoring/recipe.py``): its row-by-row steps (value, tiers, actions)
+run per partition, and its base-wide step reads the base through :class:`SparkBase`. What depends on the
+whole base is computed once, small, on the driver:
 
-* where the value comes from (``score.revenue_source``, on the column sums and whether a fee is known);
+* where the value comes from (the recipe's ``value_source``, on the column sums and whether a fee is known);
 * a non-contract business's BG/NBD fit (``models.retention.value.spend_model``) on every customer's
   history at the scoring date: the four whole-history numbers and the spend of each customer (about 50
   bytes a customer) come to the driver, in customer order, as the score stage fits them;
-* ``top_share`` tiers and playbook rules: the k-th largest probability (or column value) of the base
-  (``models.retention.tiers.share_counts``, ``models.retention.playbook.top_share_threshold``), by a
-  sort on Spark; a part of the base compared with these thresholds gets the tiers and actions it gets
-  among everybody;
+* the recipe's thresholds (``top_share`` tiers and playbook rules), by a sort on Spark;
 * the rank: the list sorted on Spark (``score.rank_by``, then customer id), kept (``localCheckpoint``),
   each partition's row count collected, and the ranks numbered from each partition's offset;
 * the campaign's holdout: per stratum (risk tier x action) its size (``holdout_size``) from the stratum's
@@ -19,9 +18,6 @@ same functions. What depends on the whole base is computed once, small, on the d
 
 The campaign's assignments (``campaign_record``) are ``campaign.assignments`` per partition of the list,
 with the action each targeted customer's stratum is on (a holdout's before it becomes "do not contact").
-
-Everything else, row by row, runs per partition with the score stage's own code (``with_value``,
-``tiers_at``, ``recommend_actions``), so every column equals the score stage's for the same customers.
 """
 
 from __future__ import annotations
@@ -36,13 +32,11 @@ import pyarrow as pa
 from models.evaluation.baselines import BTYD_COLUMNS
 from models.retention import i18n
 from models.retention.campaigns.assign import STRATA, assignments, hash_uniform, holdout_size
-from models.retention.playbook import fixed_top_shares, recommend_actions, top_share_conditions
-from models.retention.tiers import share_counts, tier_labels, tier_thresholds, tiers_at
+from models.retention.scored_list import ranked
 from models.retention.value import spend_model
-from models.retention.scored_list import SEGMENTS, ranked, segment_columns
+from pipeline.core.config import CampaignParams
 from pipeline.scoring import campaign
-from pipeline.core import config
-from pipeline.stages.score import check_revenue_params, check_rule_columns, revenue_source, with_value
+from pipeline.scoring.recipe import ACTION_COLUMNS, Recipe
 
 HOLDOUT_ACTION = campaign.HOLDOUT_ACTION
 _U, _PART, _TARGET, _HOLD = "_draw", "_partition", "_target", "_holdout_size"
@@ -68,18 +62,29 @@ def _map(df, fn, drop: list[str], add: list[pa.Field]):
     return df.mapInArrow(run, from_arrow_schema(schema))
 
 
-def kth_largest(df, column: str, k: int) -> float:
-    """The k-th largest non-null value of a column on Spark (+inf for k = 0: nobody reaches it)."""
-    from pyspark.sql import functions as F
+class SparkBase:
+    """The recipe's :class:`~pipeline.scoring.recipe.Base` on Spark: counts and k-th largest values by a sort,
+    computed on the cluster; only the numbers come to the driver."""
 
-    if k <= 0:
-        return math.inf
-    top = df.where(F.col(column).isNotNull()).select(F.col(column).cast("double").alias("v"))
-    return float(top.orderBy(F.desc("v")).limit(k).agg(F.min("v")).first()[0])
+    def __init__(self, df) -> None:
+        self.df, self.columns = df, list(df.columns)
+
+    def count(self, column: str | None = None) -> int:
+        from pyspark.sql import functions as F
+
+        return self.df.count() if column is None else self.df.where(F.col(column).cast("double").isNotNull()).count()
+
+    def kth_largest(self, column: str, k: int) -> float:
+        from pyspark.sql import functions as F
+
+        if k <= 0:
+            return math.inf
+        top = self.df.where(F.col(column).isNotNull()).select(F.col(column).cast("double").alias("v"))
+        return float(top.orderBy(F.desc("v")).limit(k).agg(F.min("v")).first()[0])
 
 
 def _summary(rows) -> pd.DataFrame:
-    """One row that ``score.revenue_source`` reads as it reads every feature row: whether a fee is known and
+    """One row that the recipe's ``value_source`` reads as it reads every feature row: whether a fee is known and
     each value column's total."""
     from pyspark.sql import functions as F
 
@@ -92,14 +97,13 @@ def _summary(rows) -> pd.DataFrame:
         {c: "float64" for c in got})
 
 
-def scored_list(population, features, params: dict, params_path: Path, fmeta: dict, model_version: str,
-                score_date: str):
-    """The ranked list of the score stage, on Spark.
+def scored_list(population, features, recipe: Recipe, fmeta: dict, model_version: str, score_date: str):
+    """The ranked list of the score stage, on Spark: the recipe's steps (``pipeline/scoring/recipe.py``).
 
     Args:
         population: the scoring population (``spark_score.scoring_population``): one row per active customer.
         features: every feature row at the scoring date (the score stage's ``rows``: the value model's fit).
-        params, params_path: the pipeline's params.
+        recipe: the scoring recipe of the pipeline's params (checked by the caller: :meth:`Recipe.check`).
         fmeta: ``features_meta.json``.
         model_version: the registry version that scored.
         score_date: the scoring date (ISO), the campaign's default id.
@@ -110,19 +114,8 @@ def scored_list(population, features, params: dict, params_path: Path, fmeta: di
     """
     from pyspark.sql import functions as F
 
-    sp, rp = config.section(params, "score", params_path), config.section(params, "report", params_path)
-    horizon = config.section(params, "label", params_path).horizon_days
-    kind = config.business_kind(params, params_path)
-    playbook = config.playbook(params, params_path, kind)
-    cp = config.section(params, "campaign", params_path)
-    names = config.section(params, "business", params_path).display_names
-    language = rp.language
-    check_rule_columns(playbook, config.section(params, "playbook", params_path),
-                       [*features.columns, *population.columns], params_path)
-    check_revenue_params(sp, fmeta, params_path)
-    extra = [c for c in dict.fromkeys((*SEGMENTS, sp.revenue_column, *sorted(playbook.columns())))
-             if c in features.columns and c not in population.columns]
-    basis, source = revenue_source(sp, kind, fmeta, _summary(features), params_path)
+    extra = recipe.extra_columns(features.columns, population.columns)
+    basis, source = recipe.value_source(fmeta, _summary(features))
     value_inputs, model = [], None
     if basis == "expected_spend":
         needed = list(dict.fromkeys((*BTYD_COLUMNS, f"events_{source}_value_sum_all", "active_days_all")))
@@ -132,48 +125,23 @@ def scored_list(population, features, params: dict, params_path: Path, fmeta: di
     scored = population.join(features.select("customer_id", *extra, *value_inputs), "customer_id", "left")
 
     def valued(part: pd.DataFrame) -> pd.DataFrame:
-        return with_value(part.copy(), part, basis, source, sp, horizon, language, names, spend=model)
+        return recipe.with_value(part.copy(), part, basis, source, spend=model)
 
     text, number = pa.string(), pa.float64()
     added = [pa.field("value_at_risk", number), pa.field("value_basis", text)]
     if basis == "expected_spend":
         added.insert(0, pa.field("customer_value", number))
     scored = _map(scored, valued, value_inputs, added).localCheckpoint()   # kept: the thresholds read it
-
-    # the base's thresholds: tiers by probability, top_share rules by their column
-    if sp.tiers.method == "top_share":
-        k_high, k_medium = share_counts(scored.count(), sp.tiers.high, sp.tiers.medium)
-        high, medium = kth_largest(scored, "churn_probability", k_high), kth_largest(scored, "churn_probability",
-                                                                                  k_medium)
-    else:
-        high, medium = tier_thresholds("threshold", sp.tiers.high, sp.tiers.medium)
-    thresholds = {}
-    for column, share in top_share_conditions(playbook):
-        read = source if column == "monthly_fee" and basis == "fee" and source in scored.columns else column
-        if read in scored.columns:
-            known = scored.where(F.col(read).cast("double").isNotNull()).count()
-            thresholds[(column, share)] = kth_largest(scored, read, math.ceil(share * known))
-        else:
-            thresholds[(column, share)] = math.inf   # the rule is skipped, as the score stage skips it
-    fixed = fixed_top_shares(playbook, thresholds)
+    thresholds = recipe.thresholds(SparkBase(scored), basis, source)
 
     def acted(part: pd.DataFrame) -> pd.DataFrame:
-        part = part.copy()
-        tiers = tiers_at(part["churn_probability"].astype(float), high, medium)
-        part["risk_tier_code"] = tiers.to_numpy()
-        part["risk_tier"] = tier_labels(tiers, language).to_numpy()
-        actions = recommend_actions(part["driver_family"].fillna(""), segment_columns(part, fixed, source, basis),
-                                    fixed, language, kind)
-        part = pd.concat([part, actions], axis=1)
-        part["model_version"] = model_version
-        return part
+        return recipe.with_actions(part.copy(), thresholds, basis, source, model_version)
 
-    scored = _map(scored, acted, [], [pa.field(c, text) for c in (
-        "risk_tier_code", "risk_tier", "recommended_action", "action_code", "action_reason", "model_version")])
-    rank_by = sp.rank_by if not (sp.rank_by == "value_at_risk" and basis == "unknown") else "churn_probability"
+    scored = _map(scored, acted, [], [pa.field(c, text) for c in ACTION_COLUMNS])
+    rank_by = recipe.rank_by(basis)
     columns = list(ranked(pd.DataFrame(columns=scored.columns), rank_by, extra).columns)
     in_order = _numbered(scored.orderBy(F.desc_nulls_last(rank_by), F.asc("customer_id")).localCheckpoint())
-    listed = _with_campaign(in_order, cp, score_date, language).localCheckpoint()   # kept: the list and the record
+    listed = _with_campaign(in_order, recipe.campaign, score_date, recipe.language).localCheckpoint()
     return listed.select(*columns, "campaign_id", "campaign_group"), campaign_record(listed, score_date)
 
 
@@ -219,7 +187,7 @@ def _numbered(sorted_df):
     return sorted_df.mapInArrow(number, from_arrow_schema(schema))
 
 
-def _with_campaign(ranked, cp: config.CampaignParams, score_date: str, language: str):
+def _with_campaign(ranked, cp: CampaignParams, score_date: str, language: str):
     """``campaign.with_campaign`` on Spark: the targeted customers, each stratum's holdout size from its count,
     the lowest draws of each stratum held out (ties by rank), a holdout's action "do not contact"."""
     from pyspark.sql import functions as F

@@ -168,15 +168,14 @@ def champion(name: str, dst: str) -> tuple[str, lgb.Booster, dict]:
     """The registry's champion: its URI, booster and model metadata (the files the pyfunc model wraps)."""
     import mlflow
 
-    from pipeline.core.registry import _download_model
+    from pipeline.core.registry import current_champion, download_model
 
-    try:
-        version = mlflow.MlflowClient().get_model_version_by_alias(name, "champion").version
-    except mlflow.exceptions.MlflowException:
+    found = current_champion(mlflow.MlflowClient(), name)
+    if found is None:
         raise RuntimeError(f"registered model {name!r} has no champion in {mlflow.get_tracking_uri()}: run the "
-                           "evaluate stage (its gate sets the alias) before scoring on Spark") from None
-    booster, meta = _download_model(name, str(version), dst)
-    return f"models:/{name}/{version}", booster, meta
+                           "evaluate stage (its gate sets the alias) before scoring on Spark")
+    booster, meta = download_model(name, found.version, dst)
+    return f"models:/{name}/{found.version}", booster, meta
 
 
 def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("data/features"),
@@ -200,17 +199,16 @@ def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("dat
 
     from pyspark.sql import functions as F
 
-    from pipeline.core import config, tracking
+    from pipeline.core import tracking
+    from pipeline.core.config import Params
+    from pipeline.scoring.recipe import Recipe
     from pipeline.spark import engine as spark_engine, rank as spark_rank
     from pipeline.core.io import read_json
 
-    params = config.load_params(params_path)
-    sp, ep = config.section(params, "spark", params_path), config.section(params, "explain", params_path)
-    language = config.section(params, "report", params_path).language
-    name = config.section(params, "evaluate", params_path).model_name
-    display_names = config.section(params, "business", params_path).display_names
-    kind = config.business_kind(params, params_path)
-    mlflow.set_tracking_uri(tracking.tracking_uri(config.section(params, "mlflow", params_path)))
+    params = Params.load(params_path)
+    sp, ep, language = params.spark, params.explain, params.report.language
+    recipe = Recipe.from_params(params)
+    mlflow.set_tracking_uri(tracking.tracking_uri(params.mlflow))
     fmeta = read_json(features_dir / "features_meta.json")
     score_date = dt.date.fromisoformat(fmeta["score_date"])
     spark = spark_engine.session(sp)
@@ -219,21 +217,23 @@ def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("dat
                         else (str(features_dir / "features.parquet"), str(active_path)))
     rows = scoring_frame(spark, features, active, score_date).repartition(sp.partitions, "customer_id")
     with tempfile.TemporaryDirectory(prefix="champion-") as tmp:
-        uri, booster, meta = champion(name, tmp)
-        population = scoring_population(rows, uri, booster, meta, ep, language, score_date, kind, display_names,
-                                        fmeta.get("families"))
+        uri, booster, meta = champion(params.evaluate.model_name, tmp)
+        population = scoring_population(rows, uri, booster, meta, ep, language, score_date, recipe.kind,
+                                        dict(recipe.display_names), fmeta.get("families"))
         out_dir.mkdir(parents=True, exist_ok=True)
         n = write_population(population, f"{base}/scoring_population", out_dir / "scored_customers.csv",
                              sp.max_csv_rows)
     written = read_population(spark, f"{base}/scoring_population", score_date).repartition(sp.partitions)
     at_score = spark.read.parquet(features).where(F.col("cutoff") == F.lit(score_date))
-    ranked, record = spark_rank.scored_list(written, at_score, params, params_path, fmeta, uri.rsplit("/", 1)[-1],
+    with params.located():
+        recipe.check([*at_score.columns, *written.columns], fmeta)
+    ranked, record = spark_rank.scored_list(written, at_score, recipe, fmeta, uri.rsplit("/", 1)[-1],
                                             score_date.isoformat())
     listed = write_list(ranked, f"{base}/at_risk_customers", out_dir / "at_risk_customers.csv", sp.max_csv_rows)
-    cid = campaign.campaign_id(config.section(params, "campaign", params_path), score_date.isoformat())
+    cid = campaign.campaign_id(recipe.campaign, score_date.isoformat())
     local, frame, counts = write_record(record, f"{base}/campaigns/{cid}/assignments", out_dir / "campaigns", cid,
                                         sp.max_csv_rows)
-    tracking.setup(config.section(params, "mlflow", params_path))
+    tracking.setup(params.mlflow)
     with mlflow.start_run(run_name=f"spark-score {score_date.isoformat()}",
                           tags={"stage": "spark-score", "model_uri": uri, "score_date": score_date.isoformat()}):
         mlflow.log_metrics({"n_scored": n, "n_listed": listed})

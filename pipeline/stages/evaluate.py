@@ -28,7 +28,7 @@ from models.evaluation.suite import baseline_scores, evaluate_frame
 from models.predict import load_model
 from pipeline.core import config, plots, registry, tracking
 from pipeline.core.io import atomic_path, read_json, remove_outputs, write_json, write_parquet
-from pipeline.stages.train import load_training_frame
+from pipeline.core.labelled import load_training_frame
 
 log = logging.getLogger(__name__)
 
@@ -136,11 +136,11 @@ def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("dat
          plots_dir: Path = Path("data/plots"), registry_path: Path = Path("data/models/registry.json"),
          ground_truth_dir: Path = Path("data/ground_truth")) -> dict:
     """Run the evaluate stage from params."""
-    params = config.load_params(params_path)
-    mp = config.section(params, "mlflow", params_path)
-    ev = config.section(params, "evaluate", params_path)
-    data = config.section(params, "data", params_path)
-    seed = config.section(params, "train", params_path).seed
+    params = config.Params.load(params_path)
+    mp = params.mlflow
+    ev = params.evaluate
+    data = params.data
+    seed = params.train.seed
     plot_paths = [plots_dir / f for f in PLOT_FILES]
     remove_outputs(predictions_path, metrics_path, registry_path, *plot_paths, plots_dir / "shap_beeswarm.png")
     model = load_model(model_dir)
@@ -155,7 +155,7 @@ def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("dat
                           "label": y, "churn_probability": p})
     baselines, fitted = baseline_scores(frame, test, meta, folds, seed,
                                         btyd_histories(features_dir / "features.parquet", meta))
-    kind = config.business_kind(params, params_path)
+    kind = params.business_kind
     histories = (value_histories(features_dir / "features.parquet", test_cutoff)
                  if kind == "non_contract" and meta.get("mode") != "cv" else None)
     metrics, tables = evaluate_frame(y, p, p_raw, test, baselines, ev, kind, histories)

@@ -27,6 +27,7 @@ import pandas as pd
 from models.explain.importance import family_importance
 from models.predict import ChurnModel
 from models.retention.explain_customers import explain_customers
+from models.retention.labels import check_display_names
 from pipeline.core import config, registry, tracking
 from pipeline.checks.ground_truth import driver_match, explain_metrics, truth_at_cutoff
 from pipeline.core.io import atomic_path, read_json, remove_outputs, write_json, write_parquet
@@ -71,10 +72,9 @@ def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("dat
          drivers_path: Path = Path("data/ground_truth/drivers.parquet"),
          metrics_path: Path = Path("data/metrics/explain_metrics.json")) -> pd.DataFrame:
     """Run the explain stage from params."""
-    params = config.load_params(params_path)
-    ep = config.section(params, "explain", params_path)
-    rp = config.section(params, "report", params_path)
-    mp = config.section(params, "mlflow", params_path)
+    params = config.Params.load(params_path)
+    ep, rp, mp = params.explain, params.report, params.mlflow
+    names = params.checked("business.display_names", check_display_names)
     paths = {"population": out_dir / "scoring_population.parquet", "shap": out_dir / "shap_values.parquet",
              "importance": out_dir / "driver_importance.csv", "used": out_dir / "scoring_model.json"}
     remove_outputs(*paths.values(), metrics_path)
@@ -85,11 +85,10 @@ def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("dat
     write_json(used, paths["used"])
     rows, score_date = scoring_rows(features_dir, active_path)
     t0 = time.perf_counter()
-    business = config.section(params, "business", params_path)
-    kind = config.business_kind(params, params_path)
+    kind = params.business_kind
     families = read_json(features_dir / "features_meta.json").get("families")   # by kind of business (featurize)
     reasons, contributions, reference_log_odds, reference = explain_customers(
-        booster, meta, rows, rows, ep, rp.language, kind, business.display_names, families)
+        booster, meta, rows, rows, ep, rp.language, kind, names, families)
     elapsed = time.perf_counter() - t0
     proba = ChurnModel(booster, meta).predict_proba(rows)  # calibrated; SHAP above stays on the raw score
     pop = _write_explanations(rows, reasons, contributions, reference_log_odds, reference, proba, meta["features"],

@@ -109,7 +109,7 @@ def resolve_dates(cut: config.CutoffParams, as_of: dt.date, score_as_of: dt.date
     return sorted(set(dates) | {score_date}), score_date
 
 
-def _build(con, cfg, cutoffs: list[dt.date], ranges: list, engine: str, params: dict, params_path: Path,
+def _build(con, cfg, cutoffs: list[dt.date], ranges: list, engine: str, sp: config.SparkParams,
            validated_dir: Path, features_path: Path) -> tuple[int, int]:
     """Build the features of every range and write them as one file ordered by (cutoff, customer).
 
@@ -123,7 +123,7 @@ def _build(con, cfg, cutoffs: list[dt.date], ranges: list, engine: str, params: 
     if engine == "spark":   # every bucket of customers runs the same query (pipeline/spark/engine.py); the rows
         # come back ordered by (cutoff, customer): written straight into the row groups, nothing to stitch
         built = 0
-        with spark_engine.sorted_result(con, feature_sql(cfg, ordered=False)[0], params, params_path, "features",
+        with spark_engine.sorted_result(con, feature_sql(cfg, ordered=False)[0], sp, "features",
                                         out_dir / ".features-spark") as reader:
             def pieces():
                 nonlocal built
@@ -149,11 +149,8 @@ def _build(con, cfg, cutoffs: list[dt.date], ranges: list, engine: str, params: 
 def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("data/interim/validated"),
          out_dir: Path = Path("data/features")) -> dict:
     """Run the featurize stage from params."""
-    params = config.load_params(params_path)
-    cut = config.section(params, "cutoffs", params_path)
-    feat = config.section(params, "featurize", params_path)
-    score = config.section(params, "score", params_path)
-    horizon = config.section(params, "label", params_path).horizon_days
+    params = config.Params.load(params_path)
+    cut, feat, score, horizon = params.cutoffs, params.featurize, params.score, params.label.horizon_days
     features_path, dict_path, meta_path = (out_dir / "features.parquet", out_dir / "feature_dictionary.csv",
                                            out_dir / "features_meta.json")
     remove_outputs(features_path, dict_path, meta_path)
@@ -161,12 +158,11 @@ def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("da
     as_of = dt.date.fromisoformat(manifest["as_of"])
     cutoffs, score_date = resolve_dates(cut, as_of, score.as_of)
 
-    engine = config.engine(params, params_path)
-    con = duck.connect_validated(validated_dir) if engine == "duckdb" else \
-        spark_engine.connect(params, params_path, validated_dir)
+    engine = params.engine
+    con = duck.connect_validated(validated_dir) if engine == "duckdb" else spark_engine.connect(params.spark,
+                                                                                                 validated_dir)
     first_day = con.sql("SELECT min(signup_date) FROM customers").fetchall()[0][0]
-    cfg = feature_config(con, feat, tuple(manifest["attributes"]), horizon, as_of,
-                         config.business_kind(params, params_path))
+    cfg = feature_config(con, feat, tuple(manifest["attributes"]), horizon, as_of, params.business_kind)
     day_cutoff, day_bucket = calendar_tables(cutoffs, first_day, cfg.lookback_days)
     con.register("cutoffs", day_bucket[["cutoff"]].drop_duplicates().reset_index(drop=True))
     con.register("day_cutoff", day_cutoff)
@@ -184,7 +180,7 @@ def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("da
     out_dir.mkdir(parents=True, exist_ok=True)
     for stale in out_dir.glob(".featurize-parts-*"):   # left by a killed run
         shutil.rmtree(stale, ignore_errors=True)
-    written, built = _build(con, cfg, cutoffs, ranges, engine, params, params_path, validated_dir, features_path)
+    written, built = _build(con, cfg, cutoffs, ranges, engine, params.spark, validated_dir, features_path)
     if written != built:   # never a silently shorter table
         features_path.unlink(missing_ok=True)
         raise RuntimeError(f"{features_path}: stitched {written} rows but the customer ranges built {built}")
@@ -198,7 +194,7 @@ def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("da
     counts = con.sql("SELECT cutoff, count(*) FROM built GROUP BY cutoff ORDER BY cutoff").fetchall()
     con.close()
     passive = tuple(cfg.event_slugs[t] for t in cfg.event_types if t in set(cfg.passive_event_types))
-    families = family_map(feature_cols, config.business_kind(params, params_path), passive)
+    families = family_map(feature_cols, params.business_kind, passive)
     with atomic_path(dict_path) as tmp:
         dictionary_frame(info, families).to_csv(tmp, index=False)
     meta = {

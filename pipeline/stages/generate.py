@@ -33,13 +33,10 @@ log = logging.getLogger(__name__)
 def main(params_path: Path = Path("params.yaml"), raw_dir: Path = Path("data/raw"),
          ground_truth_dir: Path = Path("data/ground_truth")) -> dict:
     """Run the generate stage from params."""
-    params = config.load_params(params_path)
-    data = config.section(params, "data", params_path)
-    gen = config.section(params, "generate", params_path)
-    cut = config.section(params, "cutoffs", params_path)
-    lab = config.section(params, "label", params_path)
+    params = config.Params.load(params_path)
+    data, gen, cut, lab = params.data, params.generate, params.cutoffs, params.label
     if data.source == "telco":
-        return _telco(params, params_path, data, cut, lab, raw_dir, ground_truth_dir)
+        return _telco(params.telco, data, cut, lab, raw_dir, ground_truth_dir)
     if data.source != "synthetic":
         if Path(data.raw_dir).resolve() == raw_dir.resolve():
             raise config.ParamsError(
@@ -51,10 +48,11 @@ def main(params_path: Path = Path("params.yaml"), raw_dir: Path = Path("data/raw
                     f"data.source is '{data.source}': the pipeline reads {data.raw_dir}; nothing generated here.\n")
         return {"source": data.source}
     if gen.kind == "non_contract" and gen.campaigns.enabled:
-        raise config.ParamsError(f"{params_path}: generate.campaigns works in the subscription world only "
-                                 "(generate.kind: subscription); set generate.campaigns.enabled: false")
+        raise config.ParamsError("generate.campaigns works in the subscription world only "
+                                 "(generate.kind: subscription); set generate.campaigns.enabled: false", params.path)
     if gen.kind == "non_contract":
-        _check_non_contract_params(lab, config.section(params, "featurize", params_path), params_path)
+        with params.located():
+            _check_non_contract_params(lab, params.featurize)
         cfg = NonContractConfig(n_customers=gen.n_customers, start_date=gen.start_date, end_date=gen.end_date,
                                 seed=gen.seed, behaviour=gen.behaviour)
     else:
@@ -69,16 +67,16 @@ def main(params_path: Path = Path("params.yaml"), raw_dir: Path = Path("data/raw
     return summary
 
 
-def _check_non_contract_params(lab, feat, params_path: Path) -> None:
+def _check_non_contract_params(lab: config.LabelParams, feat: config.FeaturizeParams) -> None:
     """The retailer has no churn dates and passive events: refuse params that would label it wrongly."""
     if lab.mode != "inactivity":
         raise config.ParamsError(
-            f"{params_path}: generate.kind non_contract writes no churn_date (customers stop buying); set "
+            f"generate.kind non_contract writes no churn_date (customers stop buying); set "
             f"label.mode: inactivity (it is {lab.mode})")
     missing = [t for t in noncontract.PASSIVE_EVENT_TYPES if t not in feat.passive_event_types]
     if missing:
         raise config.ParamsError(
-            f"{params_path}: generate.kind non_contract sends {', '.join(missing)} events that are not purchases; "
+            f"generate.kind non_contract sends {', '.join(missing)} events that are not purchases; "
             f"add them to featurize.passive_event_types (now {list(feat.passive_event_types)}) so that 'no activity "
             "in the horizon' means 'no purchase in the horizon'")
 
@@ -111,9 +109,9 @@ def write_world(raw_dir: Path, ground_truth_dir: Path, cfg: SyntheticConfig | No
     return summary
 
 
-def _telco(params: dict, params_path: Path, data, cut, lab, raw_dir: Path, ground_truth_dir: Path) -> dict:
+def _telco(tel: config.TelcoParams, data: config.DataParams, cut: config.CutoffParams, lab: config.LabelParams,
+           raw_dir: Path, ground_truth_dir: Path) -> dict:
     """Adapt the Telco sample, after checking the params give it exactly one labelled cutoff."""
-    tel = config.section(params, "telco", params_path)
     snapshot, horizon = tel.snapshot_date, lab.horizon_days
     as_of = telco.as_of_date(snapshot, horizon)
     if Path(data.raw_dir).resolve() != raw_dir.resolve():

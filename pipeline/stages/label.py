@@ -29,20 +29,20 @@ from pipeline.core.io import atomic_path, read_json, remove_outputs
 log = logging.getLogger(__name__)
 
 
-def _write(engine: str, params: dict, params_path: Path, con, sql: str, name: str, path: Path) -> None:
+def _write(engine: str, sp: config.SparkParams, con, sql: str, name: str, path: Path) -> None:
     """Write one query's result: straight from DuckDB, or per customer bucket on Spark."""
     if engine == "duckdb":
         duck.write_query(con, sql, path)
     else:
-        spark_engine.write(con, sql, params, params_path, name, path)
+        spark_engine.write(con, sql, sp, name, path)
 
 
 def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("data/interim/validated"),
          features_meta: Path = Path("data/features/features_meta.json"), out_dir: Path = Path("data/labels")) -> pd.DataFrame:
     """Run the label stage from params; return the per-cutoff summary."""
-    params = config.load_params(params_path)
-    lab = config.section(params, "label", params_path)
-    passive = config.section(params, "featurize", params_path).passive_event_types   # not activity, as in features
+    params = config.Params.load(params_path)
+    lab = params.label
+    passive = params.featurize.passive_event_types   # not activity, as in features
     labels_path, summary_path, active_path = (out_dir / "labels.parquet", out_dir / "label_summary.csv",
                                               out_dir / "active_at_score.parquet")
     remove_outputs(labels_path, summary_path, active_path)
@@ -55,10 +55,10 @@ def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("da
         raise config.ParamsError(
             f"label.horizon_days {lab.horizon_days} is longer than the data allows: no cutoff between "
             f"{cutoffs[0]} and {cutoffs[-1]} has {lab.horizon_days} days of data after it (data ends {as_of})")
-    engine = config.engine(params, params_path)
-    con = duck.connect_validated(validated_dir) if engine == "duckdb" else \
-        spark_engine.connect(params, params_path, validated_dir)
-    write = functools.partial(_write, engine, params, params_path)
+    engine = params.engine
+    con = duck.connect_validated(validated_dir) if engine == "duckdb" else spark_engine.connect(params.spark,
+                                                                                                 validated_dir)
+    write = functools.partial(_write, engine, params.spark)
     con.register("cutoffs", pd.DataFrame({"cutoff": done}))
     con.register("label_days", label_calendar(done, lab.horizon_days, lab.active_lookback_days))
     write(con, label_sql(lab.horizon_days, lab.min_tenure_days, mode=lab.mode, passive_event_types=passive),

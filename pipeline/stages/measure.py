@@ -137,10 +137,10 @@ def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("da
          results_path: Path = Path("data/campaigns/results.csv"),
          metrics_path: Path = Path("data/metrics/campaign_metrics.json")) -> pd.DataFrame:
     """Run the measure stage from params."""
-    params = config.load_params(params_path)
-    ep = config.section(params, "evaluate", params_path)
-    config.section(params, "label", params_path)
-    mp = config.section(params, "mlflow", params_path)
+    params = config.Params.load(params_path)
+    ep = params.evaluate
+    params.label
+    mp = params.mlflow
     remove_outputs(results_path, metrics_path)
     contacts_path = validated_dir / "contacts.parquet"
     contacts = pd.read_parquet(contacts_path)

@@ -18,6 +18,7 @@ import mlflow
 import pandas as pd
 
 from models.retention.report import ReportContext, render_report
+from models.retention.labels import check_display_names
 from pipeline.core import config, tracking
 from pipeline.core.io import atomic_path, read_json, remove_outputs
 
@@ -110,17 +111,17 @@ def main(params_path: Path = Path("params.yaml"), scored_path: Path = Path("data
          campaign_results: Path = Path("data/campaigns/results.csv"),
          campaign_metrics: Path = Path("data/metrics/campaign_metrics.json")) -> Path:
     """Run the report stage from params."""
-    params = config.load_params(params_path)
-    rp = config.section(params, "report", params_path)
-    lab = config.section(params, "label", params_path)
+    params = config.Params.load(params_path)
+    rp, lab = params.report, params.label
+    names = params.checked("business.display_names", check_display_names)
     remove_outputs(report_path)
-    mp = config.section(params, "mlflow", params_path)
-    kind = config.business_kind(params, params_path)
-    sp = config.section(params, "score", params_path)
+    mp = params.mlflow
+    kind = params.business_kind
+    sp = params.score
     ctx = build_context(scored_path, label_summary, metrics_path, importance_path, drift_path,
                         lab.horizon_days, rp.top_n, rp.currency, scoring_path, kind, sp.value_horizon_months,
                         measures(features_path, labels_path, kind, sp.spend_event_type),
-                        config.section(params, "business", params_path).display_names, campaign_results,
+                        names, campaign_results,
                         campaign_metrics)
     html = render_report(ctx, rp.language)
     with atomic_path(report_path) as tmp:

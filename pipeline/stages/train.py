@@ -23,31 +23,11 @@ import pandas as pd
 
 from models.training.booster import params_for
 from models.training.fit import TrainResult, train_cross_validated, train_out_of_time
-from models.training.sample import sample_customers
 from pipeline.core import config, tracking
 from pipeline.core.io import atomic_path, read_json, remove_outputs, write_json, write_parquet
+from pipeline.core.labelled import load_training_frame
 
 log = logging.getLogger(__name__)
-
-
-def load_training_frame(features_path: Path, labels_path: Path, sample: int | None = None,
-                        seed: int = 42) -> pd.DataFrame:
-    """Features joined to labels on (customer_id, cutoff): only labelled rows.
-
-    With ``sample`` (``train.sample_customers``), only the rows of that many customers, chosen by a seeded
-    hash of their ids (``models.training.sample``), are read.
-    """
-    labels = pd.read_parquet(labels_path)
-    chosen = sample_customers(labels["customer_id"], sample, seed)
-    filters = []
-    if chosen is not None:
-        labels = labels[labels["customer_id"].isin(chosen)]
-        filters = [("customer_id", "in", sorted(chosen))]
-        log.info("training on a sample of %d customers (train.sample_customers, seed %d)", len(chosen), seed)
-    cutoffs = sorted(labels["cutoff"].unique())
-    feats = pd.read_parquet(features_path, filters=[("cutoff", "in", cutoffs), *filters])
-    frame = feats.merge(labels, on=["customer_id", "cutoff"], how="inner", validate="one_to_one")
-    return frame.sort_values(["cutoff", "customer_id"], kind="stable").reset_index(drop=True)
 
 
 def _log_trial(number: int, params: dict, auc: float, best_iteration: int) -> None:
@@ -109,12 +89,12 @@ def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("dat
          labels_path: Path = Path("data/labels/labels.parquet"),
          validated_dir: Path = Path("data/interim/validated"), out_dir: Path = Path("data/models")) -> dict:
     """Run the train stage from params."""
-    params = config.load_params(params_path)
-    tp = config.section(params, "train", params_path)
-    lab = config.section(params, "label", params_path)
-    ev = config.section(params, "evaluate", params_path)
-    data = config.section(params, "data", params_path)
-    mp = config.section(params, "mlflow", params_path)
+    params = config.Params.load(params_path)
+    tp = params.train
+    lab = params.label
+    ev = params.evaluate
+    data = params.data
+    mp = params.mlflow
     model_path, meta_path, run_path = out_dir / "model.txt", out_dir / "model_meta.json", out_dir / "mlflow_run.json"
     valid_pred_path = out_dir / "validation_predictions.parquet"
     remove_outputs(model_path, meta_path, run_path, valid_pred_path)

@@ -239,9 +239,9 @@ def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("da
          rejected_dir: Path = Path("data/interim/rejected"),
          report_path: Path = Path("data/interim/validation_report.json")) -> dict:
     """Run the validate stage from params."""
-    params = config.load_params(params_path)
-    data = config.section(params, "data", params_path)
-    vp = config.section(params, "validate", params_path)
+    params = config.Params.load(params_path)
+    data = params.data
+    vp = params.validate
     options = Options(encoding=data.encoding, timezone=data.timezone, exclude_columns=data.exclude_columns,
                       signed_event_types=vp.signed_event_types)
     return validate(Path(data.raw_dir), validated_dir, rejected_dir, report_path, vp.mode, data.as_of, options)

@@ -24,7 +24,7 @@ from models.training.fit import train_cross_validated, train_out_of_time
 from models.training.split import SplitError
 from pipeline.core import config
 from pipeline.stages import featurize, label
-from pipeline.stages.train import load_training_frame
+from pipeline.core.labelled import load_training_frame
 from pipeline.stages.validate import Options, validate
 
 AS_OF = dt.date(2024, 9, 30)

@@ -8,14 +8,15 @@ import sys
 import pytest
 import yaml
 
+from models.retention.labels import check_display_names
 from pipeline.core import config
-from pipeline.stages.score import check_rule_columns
+from pipeline.scoring.recipe import Recipe, check_rule_columns
 
 RULE = {"name": "vip", "action": "LOYALTY_RECOGNITION", "conditions": [{"column": "tenure_days", "op": ">=", "value": 730}]}
 
 
 def _playbook(**overrides):
-    return config.playbook({"playbook": overrides})
+    return Recipe.from_params(config.Params({"playbook": overrides})).playbook
 
 
 @pytest.mark.parametrize("rule, message", [
@@ -47,14 +48,14 @@ def test_unknown_families_keys_and_action_texts_are_refused():
 
 
 def test_a_rule_from_params_on_a_column_the_data_lacks_stops_the_score_stage():
-    given = config.section({"playbook": {"segment_rules": [
-        {**RULE, "conditions": [{"column": "tenure_dayz", "op": ">=", "value": 730}]}]}}, "playbook")
-    book = given.resolve()
-    with pytest.raises(config.ParamsError, match="tenure_dayz.*available: .*tenure_days"):
-        check_rule_columns(book, given, ["customer_id", "tenure_days", "plan"], "params.yaml")
+    params = config.Params({"playbook": {"segment_rules": [
+        {**RULE, "conditions": [{"column": "tenure_dayz", "op": ">=", "value": 730}]}]}})
+    book = Recipe.from_params(params).playbook
+    with pytest.raises(config.ParamsError, match="params.yaml: playbook.segment_rules .*tenure_dayz.*available: .*tenure_days"):
+        with params.located():
+            check_rule_columns(book, True, ["customer_id", "tenure_days", "plan"])
     # the default rules are the data's business: one on a column this data lacks is skipped, not an error
-    default = config.section({}, "playbook")
-    check_rule_columns(default.resolve(), default, ["customer_id"], "params.yaml")
+    check_rule_columns(Recipe.from_params(config.Params()).playbook, False, ["customer_id"])
 
 
 @pytest.mark.parametrize("tiers, message", [
@@ -77,6 +78,12 @@ def test_the_score_stage_reports_a_broken_rule_in_one_line_with_exit_code_1(tmp_
     assert "Traceback" not in proc.stderr + proc.stdout
 
 
+def _names(names):
+    """``business.display_names`` as a stage that shows names reads them: checked by the names' own schema."""
+    return config.Params({"business": {"display_names": names}}).checked("business.display_names",
+                                                                          check_display_names)
+
+
 def test_display_names_take_event_types_columns_and_values_and_name_a_bad_key():
     names = yaml.safe_load("""
       newfriend: {en: friend invitation, ja: 友達招待}
@@ -88,13 +95,13 @@ def test_display_names_take_event_types_columns_and_values_and_name_a_bad_key():
       is_senior: {values: {0: not senior, 1: senior}}
       loyalty_member: {values: {true: member, false: {en: not a member, ja: 非会員}}}
     """)
-    got = config.section({"business": {"display_names": names}}, "business").display_names
+    got = _names(names)
     assert got["newfriend"] == {"en": "friend invitation", "ja": "友達招待"} and got["paid_social"] == "paid social ads"
     assert got["acquisition_channel"] == {"en": "Channel",
                                           "values": {"paid_social": {"en": "social ads", "ja": "SNS広告"}}}
     assert got["is_senior"]["values"] == {"0": "not senior", "1": "senior"}, "numbers as the data's text"
     assert set(got["loyalty_member"]["values"]) == {"true", "false"}
-    assert config.section({"business": {"display_names": None}}, "business").display_names == {}
+    assert _names(None) == {}
 
 
 @pytest.mark.parametrize("names, message", [
@@ -111,4 +118,4 @@ def test_display_names_take_event_types_columns_and_values_and_name_a_bad_key():
 ])
 def test_a_broken_display_name_is_a_params_error_naming_its_key(names, message):
     with pytest.raises(config.ParamsError, match=message):
-        config.section({"business": {"display_names": names}}, "business")
+        _names(names)

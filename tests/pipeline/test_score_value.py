@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.core import config
 from pipeline.stages.featurize import feature_config
-from pipeline.stages.score import check_revenue_params, revenue_source, with_value
+from pipeline.scoring.recipe import check_revenue_params, revenue_source, with_value
 
 
 def _sp(**kw) -> config.ScoreParams:
@@ -32,7 +32,7 @@ def _rows(n: int = 200, fee: bool = True, spend: bool = True) -> pd.DataFrame:
 
 def test_a_subscription_values_customers_by_their_fee():
     rows = _rows()
-    assert revenue_source(_sp(), "subscription", {"fee_attribute": "mrr"}, rows, "p.yaml") == ("fee", "monthly_fee")
+    assert revenue_source(_sp(), "subscription", {"fee_attribute": "mrr"}, rows) == ("fee", "monthly_fee")
     scored = rows[["customer_id", "monthly_fee"]].assign(churn_probability=0.5)
     out = with_value(scored, rows, "fee", "monthly_fee", _sp(), 30, "en")
     np.testing.assert_allclose(out["value_at_risk"], 0.5 * out["monthly_fee"] * 30 / 30.4375)
@@ -41,7 +41,7 @@ def test_a_subscription_values_customers_by_their_fee():
 
 def test_a_retailer_is_valued_by_expected_spend_not_by_a_price_level_from_price_notices():
     rows = _rows()   # monthly_fee here came from price_change events: no fee attribute
-    assert revenue_source(_sp(), "non_contract", {"fee_attribute": None}, rows, "p.yaml") == ("expected_spend",
+    assert revenue_source(_sp(), "non_contract", {"fee_attribute": None}, rows) == ("expected_spend",
                                                                                               "purchase")
     scored = rows[["customer_id"]].assign(churn_probability=0.4)
     out = with_value(scored, rows, "expected_spend", "purchase", _sp(), 90, "ja")
@@ -53,9 +53,9 @@ def test_a_retailer_is_valued_by_expected_spend_not_by_a_price_level_from_price_
 def test_no_revenue_at_all_says_so_and_never_leaves_a_silent_gap():
     rows = _rows(fee=False, spend=False)
     for kind in ("subscription", "non_contract"):
-        assert revenue_source(_sp(), kind, {"fee_attribute": None}, rows, "p.yaml") == ("unknown", None)
+        assert revenue_source(_sp(), kind, {"fee_attribute": None}, rows) == ("unknown", None)
     rows_with_price_level = _rows(fee=True, spend=False)
-    assert revenue_source(_sp(), "non_contract", {"fee_attribute": None}, rows_with_price_level, "p.yaml") == \
+    assert revenue_source(_sp(), "non_contract", {"fee_attribute": None}, rows_with_price_level) == \
         ("unknown", None), "a price level from price notices is not revenue"
     scored = rows[["customer_id"]].assign(churn_probability=0.4)
     out = with_value(scored, rows, "unknown", None, _sp(), 30, "en")
@@ -67,10 +67,10 @@ def test_a_named_revenue_column_the_data_lacks_is_a_params_error_listing_the_num
     fmeta = {"features": ["mrr", "tenure_days", "plan"], "categorical": ["plan"]}
     with pytest.raises(config.ParamsError, match=r"score.revenue_column 'monthly_fee' is not a column of the data; "
                                                  r"numeric columns it has: mrr, tenure_days"):
-        check_revenue_params(_sp(revenue_column="monthly_fee"), fmeta, "p.yaml")
-    check_revenue_params(_sp(revenue_column="mrr"), fmeta, "p.yaml")
+        check_revenue_params(_sp(revenue_column="monthly_fee"), fmeta)
+    check_revenue_params(_sp(revenue_column="mrr"), fmeta)
     with pytest.raises(config.ParamsError, match="score.spend_event_type 'order' has no value sums"):
-        check_revenue_params(_sp(spend_event_type="order"), fmeta, "p.yaml")
+        check_revenue_params(_sp(spend_event_type="order"), fmeta)
 
 
 def test_an_exports_mrr_column_feeds_the_fee_and_a_contract_type_the_renewal():

@@ -101,14 +101,15 @@ def test_the_default_playbook_has_one_source_and_params_only_override_it():
     from pathlib import Path
 
     from pipeline.core import config
+    from pipeline.scoring.recipe import Recipe
 
     from tests.paths import REPO as root
     params = yaml.safe_load((root / "params.yaml").read_text())
     default_file = root / "models/retention/playbooks/subscription.yaml"
     assert default_playbook() == default_playbook().model_validate(yaml.safe_load(default_file.read_text()))
-    assert config.playbook(params) == default_playbook()  # params.yaml repeats nothing
+    assert Recipe.from_params(config.Params(params)).playbook == default_playbook()  # params.yaml repeats nothing
     assert not any(params["playbook"].values()) if params["playbook"] else True
-    changed = config.playbook({"playbook": {"families": {"usage": "VALUE_CONTENT"}}})
+    changed = Recipe.from_params(config.Params({"playbook": {"families": {"usage": "VALUE_CONTENT"}}})).playbook
     assert changed.families["usage"] == "VALUE_CONTENT" and changed.families["complaints"] == "SERVICE_RECOVERY_CALL"
     assert changed.segment_rules == default_playbook().segment_rules
 

@@ -9,7 +9,7 @@ import pytest
 
 from models.training.sample import sample_customers
 from pipeline.core import config
-from pipeline.stages.train import load_training_frame
+from pipeline.core.labelled import load_training_frame
 
 IDS = [f"C{i:04d}" for i in range(500)] + ["顧客-1", "Émile"]
 
