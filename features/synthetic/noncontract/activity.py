@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from features.synthetic.activity import Batches
+from features.synthetic.subscription.activity import Batches
 from features.synthetic.noncontract.config import (BAD_DELIVERY_P, EMAIL_OPEN, ITEMS, PRICE_CHANGE, PURCHASE,
                                                    SECONDS_PER_DAY, T_DELIVERY, T_QUESTION, T_RETURN,
                                                    TICKET_MEDIAN_HOURS, USAGE, NonContractConfig)

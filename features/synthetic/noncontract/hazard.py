@@ -25,7 +25,7 @@ from features.synthetic.noncontract.config import (ATTR, BASE_LOGIT, BEHAVIOURAL
                                                    SLOW_HOURS, TENURE, TICKET_WEIGHT, TICKET_WINDOW_DAYS,
                                                    NonContractConfig)
 from features.synthetic.noncontract.world import ChunkState, World
-from features.synthetic.world import sigmoid
+from features.synthetic.subscription.world import sigmoid
 
 SAT_EFFECT = np.array([0.0, 1.0, 0.6, 0.1, -0.2, -0.4])  # by satisfaction (0 = no answer)
 

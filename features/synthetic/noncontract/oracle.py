@@ -71,7 +71,7 @@ from features.synthetic.noncontract.config import (BASE_LOGIT, CHANNELS, SECONDS
                                                    NonContractConfig)
 from features.synthetic.noncontract.hazard import contributions, early_life
 from features.synthetic.noncontract.world import ChunkState, World
-from features.synthetic.world import sigmoid
+from features.synthetic.subscription.world import sigmoid
 
 ACTIVE_LOOKBACK_DAYS = 90  # eligible: a purchase in the 90 days up to and including D
 

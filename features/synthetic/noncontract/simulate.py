@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from features.catalog import FAMILIES
-from features.synthetic.activity import Batches
+from features.synthetic.subscription.activity import Batches
 from features.synthetic.noncontract import activity
 from features.synthetic.noncontract.config import NonContractConfig
 from features.synthetic.noncontract.hazard import boundary_step

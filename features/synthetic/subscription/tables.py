@@ -16,8 +16,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from features.catalog import FAMILIES
-from features.synthetic.config import CHANNELS, COLOURS, CONTRACTS, EVENT_TYPES, PLANS, REGIONS, TICKET_CATEGORIES
-from features.synthetic.world import World
+from features.synthetic.subscription.config import CHANNELS, COLOURS, CONTRACTS, EVENT_TYPES, PLANS, REGIONS, TICKET_CATEGORIES
+from features.synthetic.subscription.world import World
 
 RAW_TABLES: tuple[str, ...] = ("customers", "events", "tickets")
 TRUTH_TABLES: tuple[str, ...] = ("oracle", "drivers", "drivers_at_cutoff")

@@ -16,12 +16,12 @@ from typing import Any
 import numpy as np
 
 from features.catalog import FAMILIES
-from features.synthetic import activity, campaigns
-from features.synthetic.activity import Activity, Batches
-from features.synthetic.config import SyntheticConfig
-from features.synthetic.hazard import Week, draw_churn, hazard, oracle
-from features.synthetic.state import EMPTY_TICKETS, CustomerState
-from features.synthetic.world import World
+from features.synthetic.subscription import activity, campaigns
+from features.synthetic.subscription.activity import Activity, Batches
+from features.synthetic.subscription.config import SyntheticConfig
+from features.synthetic.subscription.hazard import Week, draw_churn, hazard, oracle
+from features.synthetic.subscription.state import EMPTY_TICKETS, CustomerState
+from features.synthetic.subscription.world import World
 
 EVENT_DTYPES = {"cust": np.int32, "sec": np.int64, "type": np.int8, "value": np.float64}
 TICKET_DTYPES = {"cust": np.int32, "open": np.int64, "cat": np.int8, "resolved": np.int64, "sat": np.int8}

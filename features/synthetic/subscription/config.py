@@ -112,7 +112,7 @@ class SyntheticConfig:
         workers: processes that simulate chunks in parallel (``0``: one per CPU,
             at most 4). Does not change the output.
         campaigns: a ``CampaignConfig``: a retention team acts on lists at every cutoff with a holdout
-            (``features/synthetic/campaigns.py``); None (the default): the world is as without them.
+            (``features/synthetic/subscription/campaigns.py``); None (the default): the world is as without them.
     """
 
     n_customers: int = 20_000
@@ -133,7 +133,7 @@ class SyntheticConfig:
     )
     churn_logit_shift: float = 0.0
     workers: int = 1
-    campaigns: Any = None  # a CampaignConfig (features/synthetic/campaigns.py): a retention team acts; None: nobody
+    campaigns: Any = None  # a CampaignConfig (features/synthetic/subscription/campaigns.py): a retention team acts; None: nobody
 
     def __post_init__(self) -> None:
         if self.n_customers < 1:

@@ -13,12 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from features.synthetic.config import (NEVER, NPS, PAYFAIL, PLAN_USAGE, PLANCHG, PRICECHG, SECONDS_PER_DAY, SESSION,
+from features.synthetic.subscription.config import (NEVER, NPS, PAYFAIL, PLAN_USAGE, PLANCHG, PRICECHG, SECONDS_PER_DAY, SESSION,
                                        T_BILLING, T_BUG, T_COMPLAINT, T_HOWTO, T_OUTAGE, TICKET_MEDIAN_HOURS,
                                        USAGE_SHARES, SyntheticConfig)
-from features.synthetic.hazard import Hazard, Week
-from features.synthetic.state import EMPTY_TICKETS, CustomerState
-from features.synthetic.world import World, add_months, sigmoid
+from features.synthetic.subscription.hazard import Hazard, Week
+from features.synthetic.subscription.state import EMPTY_TICKETS, CustomerState
+from features.synthetic.subscription.world import World, add_months, sigmoid
 
 
 class Batches:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from features.synthetic.config import (EARLY_LIFE, EARLY_LIFE_DAYS, HOUR_W, MONTH_SEASON, PLAN_PRICE, PLANS, REGIONS,
+from features.synthetic.subscription.config import (EARLY_LIFE, EARLY_LIFE_DAYS, HOUR_W, MONTH_SEASON, PLAN_PRICE, PLANS, REGIONS,
                                        TICKET_HOUR_W, WEEKDAY_W, SyntheticConfig)
 
 
