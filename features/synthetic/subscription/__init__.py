@@ -101,7 +101,10 @@ calendar all chunks share; ``state.py`` a chunk of customers as arrays;
 ``hazard.py`` the weekly hazard, the churn draw and the oracle (with the drivers
 at the cutoff); ``activity.py`` one function per weekly step of what customers
 do; ``simulate.py`` the weekly loop; ``tables.py`` the chunk as contract tables
-(and ``CutoffDrivers``, the whole world's drivers at the cutoffs).
+(and ``CutoffDrivers``, the whole world's drivers at the cutoffs);
+``campaigns.py`` and ``campaign_tables.py`` the retention team. What both worlds
+share (the common knobs, the chunked run, the tables of the same schema) is in
+``features/synthetic/core/``.
 """
 
 from __future__ import annotations
@@ -112,17 +115,19 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 
 from features.catalog import FAMILIES
-from features.synthetic.subscription.campaign_tables import CAMPAIGN_SCHEMAS, RAW_CAMPAIGN_TABLES, CampaignTotals, chunk_campaign_tables
+from features.synthetic.core.chunks import chunk_results
+from features.synthetic.core.simulation import WorldSimulation
+from features.synthetic.core.tables import RAW_TABLES, ROWS_PER_GROUP, TRUTH_TABLES, id_width, ids, start_offsets
+from features.synthetic.subscription.campaign_tables import (CAMPAIGN_SCHEMAS, RAW_CAMPAIGN_TABLES, CampaignTotals,
+                                                             chunk_campaign_tables)
 from features.synthetic.subscription.campaigns import CampaignConfig
-from features.synthetic.subscription.config import (CHANNELS, COLOURS, EVENT_TYPES, NO_EFFECT_ATTRIBUTES, PLANS, REGIONS,
-                                       TICKET_CATEGORIES, SyntheticConfig)
-from features.synthetic.subscription.simulate import chunk_results
-from features.synthetic.subscription.tables import (RAW_TABLES, ROWS_PER_GROUP, SCHEMAS, TRUTH_TABLES, CutoffDrivers, _ids,
-                                       chunk_stats, chunk_tables)
+from features.synthetic.subscription.config import (CHANNELS, COLOURS, EVENT_TYPES, NO_EFFECT_ATTRIBUTES, PLANS,
+                                                    REGIONS, TICKET_CATEGORIES, SyntheticConfig)
+from features.synthetic.subscription.simulate import simulate_chunk
+from features.synthetic.subscription.tables import ID_PREFIX, SCHEMAS, CutoffDrivers, chunk_stats, chunk_tables
 from features.synthetic.subscription.world import make_world, signup_days
 
 logger = logging.getLogger(__name__)
@@ -147,7 +152,7 @@ __all__ = [
 ]
 
 
-class Simulation:
+class Simulation(WorldSimulation):
     """One synthetic world: its tables chunk by chunk, then a summary.
 
     Args:
@@ -157,14 +162,7 @@ class Simulation:
     """
 
     def __init__(self, config: SyntheticConfig, cutoffs: Sequence[date], horizon_days: int) -> None:
-        if horizon_days < 1:
-            raise ValueError("horizon_days must be >= 1")
-        self.config = config
-        self.horizon_days = horizon_days
-        self.world = make_world(config)
-        self.cutoff_days = tuple(sorted({(c - config.start_date).days for c in cutoffs
-                                         if config.start_date <= c <= config.end_date}))
-        self.totals: dict[str, int] = {}
+        super().__init__(config, cutoffs, horizon_days, make_world)
 
     def tables(self) -> Iterator[tuple[str, pa.Table]]:
         """Yield ``(table name, rows)`` chunk by chunk (names of ``RAW_TABLES`` and ``TRUTH_TABLES``).
@@ -177,24 +175,24 @@ class Simulation:
         logger.info("generating %d customers from %s to %s (seed %d, %d cutoffs, horizon %d d)",
                     cfg.n_customers, cfg.start_date, cfg.end_date, cfg.seed, len(self.cutoff_days), self.horizon_days)
         signups = signup_days(cfg, self.world.n_days)
-        width = max(7, len(str(cfg.n_customers)))
+        width = id_width(cfg.n_customers)
         with tempfile.TemporaryDirectory(prefix="synthetic-drivers-at-cutoff-") as spool_dir:
             drivers = CutoffDrivers(Path(spool_dir) / "contributions.arrow")
             totals = CampaignTotals()
             try:
-                for first, res in chunk_results(cfg, self.world, signups, self.cutoff_days, self.horizon_days):
+                for first, res in chunk_results(simulate_chunk, cfg, self.world, signups, self.cutoff_days,
+                                                self.horizon_days):
                     yield from chunk_tables(res, first, width, self.world, drivers)
                     if cfg.campaigns is not None:
                         yield from self._campaign_tables(res, first, width, totals)
                     stats = chunk_stats(res, self.world)
-                    for k, v in stats.items():
-                        self.totals[k] = self.totals.get(k, 0) + v
+                    self.add_totals(stats)
                     logger.info("chunk from customer %d: %d events, %d churned", first, stats["n_events"],
                                 stats["n_churned"])
                 for table in drivers.tables():
                     yield "drivers_at_cutoff", table
                 if cfg.campaigns is not None:
-                    yield "campaigns", totals.table(int(self.world.start.astype(np.int64)))
+                    yield "campaigns", totals.table(start_offsets(self.world.start)[0])
             finally:
                 drivers.close()
         for i, f in enumerate(FAMILIES):
@@ -205,10 +203,8 @@ class Simulation:
         """The chunk's ``contacts`` and ``campaign_effects`` (``features/synthetic/subscription/campaigns.py``)."""
         rec = res["campaigns"]
         totals.add(rec)
-        ids = _ids(first, res["customers"]["signup_day"].shape[0], width)
-        start_days = int(self.world.start.astype(np.int64))
-        start_us = int(self.world.start.astype("datetime64[us]").astype(np.int64))
-        yield from chunk_campaign_tables(rec, ids, start_days, start_us)
+        customer_ids = ids(ID_PREFIX, first, res["customers"]["signup_day"].shape[0], width)
+        yield from chunk_campaign_tables(rec, customer_ids, *start_offsets(self.world.start))
 
     def summary(self) -> dict:
         """Row counts, churned customers, monthly churn rate, events per customer, dominant drivers (of the
