@@ -1,7 +1,7 @@
 """Benchmark: does the measure stage's 95% interval cover a synthetic campaign's true effect?
 
 Simulates small subscription worlds with the synthetic retention team
-(``generate.campaigns``, ``features/synthetic/campaigns.py``), one seed each,
+(``generate.campaigns``, ``features/synthetic/subscription/campaigns.py``), one seed each,
 and measures the last campaigns whose horizon ends inside the data with the
 measure stage's own function (``models/retention/campaigns/measure.py``:
 contacted minus holdout, Newcombe's interval) on the generator's contacts and
@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from features.cutoffs import schedule
-from features.synthetic import CampaignConfig, SyntheticConfig
+from features.synthetic.subscription import CampaignConfig, SyntheticConfig
 from models.retention.campaigns.measure import measure_campaigns
 from pipeline.stages.generate import write_world
 

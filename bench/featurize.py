@@ -6,7 +6,7 @@ Usage::
     python bench/featurize.py --events 100000000       # 1,000,000 customers: memory scaling
     python bench/featurize.py --pandas-events 0        # skip the pandas comparison
 
-It generates the synthetic world into a temporary folder (``features.synthetic``),
+It generates the synthetic world into a temporary folder (``features.synthetic.subscription``),
 runs the validate stage's code on it in a child process and then the
 featurize stage's ``main`` in another, so that each child's ``ru_maxrss`` is the
 peak RSS of that stage alone (DuckDB included). The pandas baseline (``bench/pandas_features.py``)
@@ -51,7 +51,7 @@ def _params(path: Path) -> Path:
 
 def make_world(root: Path, customers: int, workers: int) -> tuple[dict, dict]:
     """Generate the synthetic tables and validate them (in a child process); return the summary and validate's figures."""
-    from features.synthetic import SyntheticConfig
+    from features.synthetic.subscription import SyntheticConfig
     from pipeline.stages.generate import write_world
 
     cfg = SyntheticConfig(n_customers=customers, workers=workers, end_date=END)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from features.synthetic import SyntheticConfig
+from features.synthetic.subscription import SyntheticConfig
 from pipeline.stages.generate import write_world  # noqa: E402
 
 

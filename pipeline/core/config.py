@@ -70,7 +70,7 @@ class TelcoParams(_Section):
 
 
 class SyntheticCampaignParams(_Section):
-    """The synthetic retention team of ``generate.campaigns`` (``features/synthetic/campaigns.py``)."""
+    """The synthetic retention team of ``generate.campaigns`` (``features/synthetic/subscription/campaigns.py``)."""
 
     enabled: bool = False
     top_share: float = Field(0.2, gt=0, le=1)        # riskiest share of the active customers worked on per cutoff

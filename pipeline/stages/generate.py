@@ -3,7 +3,7 @@
 With ``data.source: synthetic`` it writes the contract tables to
 ``data/raw/`` and the generator's ground truth to ``data/ground_truth/`` (a
 folder the model stages never read): ``generate.kind: subscription`` is the
-subscription business of ``features/synthetic/`` (churn dates), ``non_contract``
+subscription business of ``features/synthetic/subscription/`` (churn dates), ``non_contract``
 the retailer of ``features/synthetic/noncontract/`` (customers stop buying;
 ``label.mode: inactivity``). With ``data.source: telco`` it maps
 ``telco.path`` onto the contract (``features/telco.py``) and writes the tables
@@ -20,10 +20,9 @@ import pandas as pd
 
 from features import telco
 from features.cutoffs import labelled, schedule
-from features import synthetic
-from features.synthetic import CampaignConfig, Simulation, SyntheticConfig
-from features.synthetic import noncontract
+from features.synthetic import noncontract, subscription
 from features.synthetic.noncontract import NonContractConfig, NonContractSimulation
+from features.synthetic.subscription import CampaignConfig, Simulation, SyntheticConfig
 from pipeline.core import config
 from pipeline.core.io import atomic_dir, write_parquet, write_parquet_streams
 
@@ -95,13 +94,13 @@ def write_world(raw_dir: Path, ground_truth_dir: Path, cfg: SyntheticConfig | No
     Returns:
         The simulation's summary, with the files written.
     """
-    kind = noncontract if isinstance(cfg, NonContractConfig) else synthetic
+    kind = noncontract if isinstance(cfg, NonContractConfig) else subscription
     sim = (NonContractSimulation if kind is noncontract else Simulation)(cfg, cutoffs, horizon_days)
     schemas = dict(kind.SCHEMAS)
     raw_tables = set(kind.RAW_TABLES)
     if getattr(cfg, "campaigns", None) is not None:   # the team's contacts (raw) and their truth
-        schemas.update(synthetic.CAMPAIGN_SCHEMAS)
-        raw_tables.update(synthetic.RAW_CAMPAIGN_TABLES)
+        schemas.update(subscription.CAMPAIGN_SCHEMAS)
+        raw_tables.update(subscription.RAW_CAMPAIGN_TABLES)
     paths = {name: Path(raw_dir if name in raw_tables else ground_truth_dir) / f"{name}.parquet" for name in schemas}
     write_parquet_streams(sim.tables(), paths, schemas, kind.ROWS_PER_GROUP)
     summary = {**sim.summary(), "files": {k: str(p) for k, p in paths.items()}}

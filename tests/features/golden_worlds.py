@@ -43,7 +43,7 @@ def _params(tmp: Path, **featurize) -> Path:
 
 
 def _validated(tmp: Path) -> Path:
-    from features.synthetic import SyntheticConfig
+    from features.synthetic.subscription import SyntheticConfig
     from pipeline.stages.generate import write_world
     from pipeline.stages.validate import validate
 

@@ -1,4 +1,4 @@
-"""Tests of the synthetic customer world (features/synthetic/)."""
+"""Tests of the synthetic customer world (features/synthetic/subscription/)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ import pytest
 from scipy.stats import chi2_contingency, mannwhitneyu
 
 from features.catalog import FAMILIES
-from features.synthetic import EVENT_TYPES, TICKET_CATEGORIES, SyntheticConfig
-from features.synthetic.config import (BASE_LOGIT, CHANNEL_EFFECT, CHANNELS, DOWNGRADE, EARLY_LIFE, EARLY_LIFE_DAYS,
+from features.synthetic.subscription import EVENT_TYPES, TICKET_CATEGORIES, SyntheticConfig
+from features.synthetic.subscription.config import (BASE_LOGIT, CHANNEL_EFFECT, CHANNELS, DOWNGRADE, EARLY_LIFE, EARLY_LIFE_DAYS,
                                        PLAN_EFFECT, PLANS, REGION_EFFECT, REGIONS, RENEWAL_BOOST, UPGRADE)
 from pipeline.stages.generate import write_world
 

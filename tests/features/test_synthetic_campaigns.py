@@ -9,7 +9,7 @@ import pytest
 
 from bench.campaigns import coverage
 from features.cutoffs import schedule
-from features.synthetic import CampaignConfig, SyntheticConfig
+from features.synthetic.subscription import CampaignConfig, SyntheticConfig
 from pipeline.stages.generate import write_world
 from pipeline.stages.validate import validate
 

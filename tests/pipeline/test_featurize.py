@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from features.build import chunk_count
-from features.synthetic import SyntheticConfig
+from features.synthetic.subscription import SyntheticConfig
 from pipeline.stages.generate import write_world
 from pipeline.stages import featurize
 from pipeline.stages.validate import validate

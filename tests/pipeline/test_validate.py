@@ -77,7 +77,7 @@ def test_the_validated_tables_are_the_same_bytes_on_one_thread_or_two(tmp_path, 
     log: several of DuckDB's row groups, filled by two threads at once)."""
     import datetime as dt
 
-    from features.synthetic import SyntheticConfig
+    from features.synthetic.subscription import SyntheticConfig
     from pipeline.stages.generate import write_world
 
     cfg = SyntheticConfig(n_customers=3000, start_date=dt.date(2023, 1, 1), end_date=dt.date(2024, 12, 31), seed=3,

@@ -67,7 +67,8 @@ first purchases from a separate stream, so the output does not depend on the
 number of workers. Where things live: ``config.py`` knobs and coefficients,
 ``world.py`` calendar and chunk state, ``hazard.py`` the weekly hazard,
 ``activity.py`` the weekly steps, ``oracle.py`` the truth, ``simulate.py`` the
-loop, ``tables.py`` the Arrow tables.
+loop, ``tables.py`` the Arrow tables; what both worlds share in
+``features/synthetic/core/``.
 """
 
 from __future__ import annotations
@@ -79,12 +80,14 @@ from datetime import date
 import pyarrow as pa
 
 from features.catalog import FAMILIES
+from features.synthetic.core.chunks import chunk_results
+from features.synthetic.core.simulation import WorldSimulation
+from features.synthetic.core.tables import RAW_TABLES, ROWS_PER_GROUP, TRUTH_TABLES, id_width
 from features.synthetic.noncontract.config import (ACTIVITY_EVENT_TYPES, CHANNELS, COLOURS, EVENT_TYPES,
                                                    NO_EFFECT_ATTRIBUTES, PASSIVE_EVENT_TYPES, REGIONS,
                                                    TICKET_CATEGORIES, NonContractConfig)
-from features.synthetic.noncontract.simulate import chunk_results
-from features.synthetic.noncontract.tables import (RAW_TABLES, ROWS_PER_GROUP, SCHEMAS, TRUTH_TABLES, chunk_stats,
-                                                   chunk_tables)
+from features.synthetic.noncontract.simulate import simulate_chunk
+from features.synthetic.noncontract.tables import SCHEMAS, chunk_stats, chunk_tables
 from features.synthetic.noncontract.world import first_purchase_seconds, make_world
 
 logger = logging.getLogger(__name__)
@@ -107,7 +110,7 @@ __all__ = [
 ]
 
 
-class NonContractSimulation:
+class NonContractSimulation(WorldSimulation):
     """One non-contract world: its tables chunk by chunk, then a summary.
 
     Args:
@@ -117,14 +120,7 @@ class NonContractSimulation:
     """
 
     def __init__(self, config: NonContractConfig, cutoffs: Sequence[date], horizon_days: int) -> None:
-        if horizon_days < 1:
-            raise ValueError("horizon_days must be >= 1")
-        self.config = config
-        self.horizon_days = horizon_days
-        self.world = make_world(config)
-        self.cutoff_days = tuple(sorted({(c - config.start_date).days for c in cutoffs
-                                         if config.start_date <= c <= config.end_date}))
-        self.totals: dict[str, float] = {}
+        super().__init__(config, cutoffs, horizon_days, make_world)
 
     def tables(self) -> Iterator[tuple[str, pa.Table]]:
         """Yield ``(table name, rows)`` chunk by chunk (names of ``RAW_TABLES`` and ``TRUTH_TABLES``).
@@ -138,13 +134,12 @@ class NonContractSimulation:
                     "horizon %d d)", cfg.n_customers, cfg.start_date, cfg.end_date, cfg.seed, cfg.behaviour,
                     len(self.cutoff_days), self.horizon_days)
         t1_sec = first_purchase_seconds(cfg, self.world.n_days)
-        width = max(7, len(str(cfg.n_customers)))
+        width = id_width(cfg.n_customers)
         self.totals = {}
-        for first, res in chunk_results(cfg, self.world, t1_sec, self.cutoff_days, self.horizon_days):
+        for first, res in chunk_results(simulate_chunk, cfg, self.world, t1_sec, self.cutoff_days, self.horizon_days):
             yield from chunk_tables(res, first, width, self.world)
             stats = chunk_stats(res)
-            for k, v in stats.items():
-                self.totals[k] = self.totals.get(k, 0) + v
+            self.add_totals(stats)
             logger.info("chunk from customer %d: %d events, %d died", first, stats["n_events"], stats["n_dead"])
 
     def summary(self) -> dict:

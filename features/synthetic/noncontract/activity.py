@@ -16,10 +16,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from features.synthetic.activity import Batches
+from features.synthetic.core.chunks import Batches
+from features.synthetic.core.config import SECONDS_PER_DAY
+from features.synthetic.core.hazard import USAGE
 from features.synthetic.noncontract.config import (BAD_DELIVERY_P, EMAIL_OPEN, ITEMS, PRICE_CHANGE, PURCHASE,
-                                                   SECONDS_PER_DAY, T_DELIVERY, T_QUESTION, T_RETURN,
-                                                   TICKET_MEDIAN_HOURS, USAGE, NonContractConfig)
+                                                   T_DELIVERY, T_QUESTION, T_RETURN, TICKET_MEDIAN_HOURS,
+                                                   NonContractConfig)
 from features.synthetic.noncontract.world import ChunkState, World
 
 UNRESOLVED = np.iinfo(np.int64).max

@@ -8,7 +8,8 @@ from datetime import date
 
 import numpy as np
 
-from features.catalog import FAMILIES
+from features.synthetic.core.config import WorldConfig
+from features.synthetic.core.hazard import ATTR, BILLING, COMPLAIN, ENGAGE, TENURE
 
 # --------------------------------------------------------------------------
 # Vocabulary
@@ -37,10 +38,6 @@ LOYALTY_EFFECT = -0.7
 COLOURS: tuple[str, ...] = ("red", "green", "blue", "yellow", "purple")
 NO_EFFECT_ATTRIBUTES: tuple[str, ...] = ("favourite_colour",)
 
-FAMILY_INDEX = {name: i for i, name in enumerate(FAMILIES)}
-USAGE, ENGAGE, TENURE, COMPLAIN, BILLING, ATTR = (FAMILY_INDEX[f] for f in
-                                                   ("usage", "engagement", "tenure", "complaints", "billing",
-                                                    "attributes"))
 BEHAVIOURAL = np.array([ENGAGE, TENURE, COMPLAIN, BILLING, ATTR])  # families of the weekly hazard
 
 # Hour-of-day profiles (signups and passive events; repeat purchases are uniform in time, as BG/NBD has it).
@@ -54,7 +51,6 @@ EMAIL_HOUR_W = np.array(
 )
 WEEKDAY_W = np.array([1.0, 1.0, 1.0, 1.0, 0.95, 0.75, 0.7])
 
-SECONDS_PER_DAY = 86_400
 NEVER = -(10**12)  # "no such time" in seconds
 
 # Weekly hazard coefficients (logit scale, before the ``behaviour`` scale).
@@ -73,8 +69,9 @@ USAGE_CLIP = 5.0            # drivers_at_cutoff: |usage| (log-odds of not alive 
 
 
 @dataclass(frozen=True)
-class NonContractConfig:
-    """Knobs of the non-contract (retail) world.
+class NonContractConfig(WorldConfig):
+    """Knobs of the non-contract (retail) world, after those of every world (``WorldConfig``: size, period, seed,
+    chunks and workers; customers start with their first purchase).
 
     The repeat-buying process is BG/NBD (Fader, Hardie and Lee 2005) with
     population parameters ``r, alpha`` (purchase rate ``lambda ~ Gamma(r, rate
@@ -84,12 +81,6 @@ class NonContractConfig:
     active at a cutoff do not buy in the next 90 days.
 
     Attributes:
-        n_customers: customers (everyone makes a first purchase within the period).
-        start_date: first possible first purchase.
-        end_date: the data's as-of date; nothing is stamped after the end of this day.
-        seed: master seed; the same config gives byte-identical tables.
-        chunk_customers: customers simulated per chunk; bounds memory.
-        workers: processes simulating chunks in parallel (``0``: one per CPU, at most 4); does not change the output.
         r: shape of the Gamma distribution of purchase rates.
         alpha: rate of that Gamma distribution, in days (mean rate ``r / alpha`` purchases a day).
         a: first shape of the Beta distribution of the dropout probability.
@@ -102,12 +93,6 @@ class NonContractConfig:
             1.0 = the prices at ``start_date``).
     """
 
-    n_customers: int = 20_000
-    start_date: date = date(2023, 1, 1)
-    end_date: date = date(2024, 12, 31)
-    seed: int = 42
-    chunk_customers: int = 50_000
-    workers: int = 1
     r: float = 0.5
     alpha: float = 30.0
     a: float = 0.8
@@ -123,16 +108,7 @@ class NonContractConfig:
     )
 
     def __post_init__(self) -> None:
-        if self.n_customers < 1:
-            raise ValueError("n_customers must be >= 1")
-        if self.end_date <= self.start_date:
-            raise ValueError("end_date must be after start_date")
-        if (self.end_date - self.start_date).days + 7 >= 2**31 // SECONDS_PER_DAY:
-            raise ValueError("period too long")
-        if self.chunk_customers < 1:
-            raise ValueError("chunk_customers must be >= 1")
-        if self.workers < 0:
-            raise ValueError("workers must be >= 0")
+        super().__post_init__()
         for name in ("r", "alpha", "a", "b"):
             value = getattr(self, name)
             if not (math.isfinite(value) and value > 0):

@@ -19,13 +19,13 @@ import math
 import numpy as np
 
 from features.catalog import FAMILIES
-from features.synthetic.noncontract.config import (ATTR, BASE_LOGIT, BEHAVIOURAL, BILLING, COMPLAIN, COMPLAINT,
-                                                   EARLY_LIFE, EARLY_LIFE_DAYS, ENGAGE, LAPSE, LAPSE_FULL_DAYS,
-                                                   LAPSE_GRACE_DAYS, PRICE, PRICE_WINDOW_DAYS, SECONDS_PER_DAY,
-                                                   SLOW_HOURS, TENURE, TICKET_WEIGHT, TICKET_WINDOW_DAYS,
+from features.synthetic.core.config import SECONDS_PER_DAY
+from features.synthetic.core.hazard import ATTR, BILLING, COMPLAIN, ENGAGE, TENURE, sigmoid
+from features.synthetic.noncontract.config import (BASE_LOGIT, BEHAVIOURAL, COMPLAINT, EARLY_LIFE, EARLY_LIFE_DAYS,
+                                                   LAPSE, LAPSE_FULL_DAYS, LAPSE_GRACE_DAYS, PRICE,
+                                                   PRICE_WINDOW_DAYS, SLOW_HOURS, TICKET_WEIGHT, TICKET_WINDOW_DAYS,
                                                    NonContractConfig)
 from features.synthetic.noncontract.world import ChunkState, World
-from features.synthetic.world import sigmoid
 
 SAT_EFFECT = np.array([0.0, 1.0, 0.6, 0.1, -0.2, -0.4])  # by satisfaction (0 = no answer)
 

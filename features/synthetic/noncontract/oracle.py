@@ -66,12 +66,12 @@ import math
 
 import numpy as np
 
+from features.synthetic.core.config import SECONDS_PER_DAY
+from features.synthetic.core.hazard import TENURE, USAGE, sigmoid
 from features.synthetic.noncontract.activity import Stamps
-from features.synthetic.noncontract.config import (BASE_LOGIT, CHANNELS, SECONDS_PER_DAY, TENURE, USAGE, USAGE_CLIP,
-                                                   NonContractConfig)
+from features.synthetic.noncontract.config import BASE_LOGIT, CHANNELS, USAGE_CLIP, NonContractConfig
 from features.synthetic.noncontract.hazard import contributions, early_life
 from features.synthetic.noncontract.world import ChunkState, World
-from features.synthetic.world import sigmoid
 
 ACTIVE_LOOKBACK_DAYS = 90  # eligible: a purchase in the 90 days up to and including D
 

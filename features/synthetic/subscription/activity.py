@@ -7,36 +7,19 @@ draw order is what makes a seed reproduce the same world byte for byte.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-from features.synthetic.config import (NEVER, NPS, PAYFAIL, PLAN_USAGE, PLANCHG, PRICECHG, SECONDS_PER_DAY, SESSION,
-                                       T_BILLING, T_BUG, T_COMPLAINT, T_HOWTO, T_OUTAGE, TICKET_MEDIAN_HOURS,
-                                       USAGE_SHARES, SyntheticConfig)
-from features.synthetic.hazard import Hazard, Week
-from features.synthetic.state import EMPTY_TICKETS, CustomerState
-from features.synthetic.world import World, add_months, sigmoid
-
-
-class Batches:
-    """Collects per-week column arrays and concatenates them once."""
-
-    def __init__(self, names: Sequence[str]) -> None:
-        self._cols: dict[str, list[np.ndarray]] = {n: [] for n in names}
-
-    def add(self, **cols: np.ndarray) -> None:
-        for k, v in cols.items():
-            self._cols[k].append(v)
-
-    def concat(self, dtypes: dict[str, Any]) -> dict[str, np.ndarray]:
-        out = {}
-        for k, parts in self._cols.items():
-            out[k] = np.concatenate(parts) if parts else np.empty(0, dtype=dtypes[k])
-            self._cols[k] = []
-        return out
+from features.synthetic.core.chunks import Batches
+from features.synthetic.core.config import SECONDS_PER_DAY
+from features.synthetic.core.hazard import sigmoid
+from features.synthetic.subscription.config import (NEVER, NPS, PAYFAIL, PLAN_USAGE, PLANCHG, PRICECHG, SESSION,
+                                                    T_BILLING, T_BUG, T_COMPLAINT, T_HOWTO, T_OUTAGE,
+                                                    TICKET_MEDIAN_HOURS, USAGE_SHARES, SyntheticConfig)
+from features.synthetic.subscription.hazard import Hazard, Week
+from features.synthetic.subscription.state import EMPTY_TICKETS, CustomerState
+from features.synthetic.subscription.world import World, add_months
 
 
 @dataclass

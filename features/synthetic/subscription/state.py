@@ -14,9 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from features.synthetic.config import (BASE_LOGIT, CHANNEL_EFFECT, CHANNEL_ENGAGEMENT, CHANNEL_P, CHANNELS, COLOURS,
-                                       NEVER, PLAN_EFFECT, PLAN_P, REGION_EFFECT, REGION_P, REGIONS, SyntheticConfig)
-from features.synthetic.world import World, add_months
+from features.synthetic.subscription.config import (BASE_LOGIT, CHANNEL_EFFECT, CHANNEL_ENGAGEMENT, CHANNEL_P,
+                                                    CHANNELS, COLOURS, NEVER, PLAN_EFFECT, PLAN_P, REGION_EFFECT,
+                                                    REGION_P, REGIONS, SyntheticConfig)
+from features.synthetic.subscription.world import World, add_months
 
 TICKET_MEMORY_WEEKS = 8  # the complaints hazard reads the tickets of the last 8 weeks
 EMPTY_TICKETS: tuple[np.ndarray, ...] = tuple(
@@ -64,7 +65,7 @@ class CustomerState:
     driver: np.ndarray         # family index of the largest contribution in the churn week (-1: none)
     # tickets of the last weeks, for the complaints hazard: (cust, open, cat, resolved, sat) per week
     recent_tickets: deque = field(default_factory=lambda: deque(maxlen=TICKET_MEMORY_WEEKS))
-    # a synthetic campaign's effect on the hazard (features/synthetic/campaigns.py); None without campaigns
+    # a synthetic campaign's effect on the hazard (features/synthetic/subscription/campaigns.py); None without campaigns
     treatment: Any = None
 
     @property

@@ -37,7 +37,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from features.catalog import FAMILIES
-from features.synthetic.config import ATTR, BILLING, COMPLAIN, ENGAGE, SECONDS_PER_DAY, TENURE, USAGE
+from features.synthetic.core.config import SECONDS_PER_DAY
+from features.synthetic.core.hazard import ATTR, BILLING, COMPLAIN, ENGAGE, TENURE, USAGE, sigmoid
+from features.synthetic.subscription.config import RENEWAL_BOOST
+from features.synthetic.subscription.hazard import next_renewal_after
+from features.synthetic.subscription.world import early_life
 
 CAMPAIGN_STREAM = 7_777
 BELIEF_ACCURACY = 0.7
@@ -120,9 +124,6 @@ class Treatment:
 def _accumulate(rec: dict, state, w: int) -> None:
     """One horizon week of the truth: the log survival without and with the action (the oracle's arithmetic,
     ``hazard.horizon_log_survival``, on the week's own hazard; after a churn, the last one held)."""
-    from features.synthetic.config import RENEWAL_BOOST
-    from features.synthetic.world import early_life, sigmoid
-
     a, b = max(rec["h_first"], 7 * w), min(rec["h_last"], 7 * w + 6)
     lg = rec["lg_static"] + early_life(np.maximum(0, 7 * w - state.signup_day[rec["cust"]]).astype(np.float64))
     ren = rec["annual"] & (rec["renewal"] >= a) & (rec["renewal"] <= b)
@@ -172,8 +173,6 @@ def run_campaign(cfg: CampaignConfig, state, world, hz, week, cutoff_day: int, h
     """Assign, act and start recording one campaign at ``cutoff_day`` for a chunk's active ``customers`` (their
     oracle probabilities ``prob``); the reached contacted customers get their action's shift (``state.treatment``).
     The truth accumulates week by week (:meth:`Treatment.step`) and comes out with :meth:`Treatment.records`."""
-    from features.synthetic.hazard import next_renewal_after
-
     if state.treatment is None:
         state.treatment = Treatment(state.n)
     pos, tier = targets(prob, cfg.top_share)

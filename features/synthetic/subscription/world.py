@@ -6,12 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from features.synthetic.config import (EARLY_LIFE, EARLY_LIFE_DAYS, HOUR_W, MONTH_SEASON, PLAN_PRICE, PLANS, REGIONS,
-                                       TICKET_HOUR_W, WEEKDAY_W, SyntheticConfig)
-
-
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
+from features.synthetic.subscription.config import (EARLY_LIFE, EARLY_LIFE_DAYS, HOUR_W, MONTH_SEASON, PLAN_PRICE,
+                                                    PLANS, REGIONS, TICKET_HOUR_W, WEEKDAY_W, SyntheticConfig)
 
 
 def early_life(tenure_days: np.ndarray) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""The weekly loop over one chunk of customers, and the chunks in order (in parallel if asked).
+"""The weekly loop over one chunk of customers (``core.chunks`` runs the chunks in order, in parallel if asked).
 
 A week runs the hazard (from what happened before it), the churn draw, the
 oracle for the cutoffs that fall in it, then the week's activity. A new kind
@@ -8,23 +8,18 @@ called from :func:`simulate_week`.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
 import numpy as np
 
 from features.catalog import FAMILIES
-from features.synthetic import activity, campaigns
-from features.synthetic.activity import Activity, Batches
-from features.synthetic.config import SyntheticConfig
-from features.synthetic.hazard import Week, draw_churn, hazard, oracle
-from features.synthetic.state import EMPTY_TICKETS, CustomerState
-from features.synthetic.world import World
-
-EVENT_DTYPES = {"cust": np.int32, "sec": np.int64, "type": np.int8, "value": np.float64}
-TICKET_DTYPES = {"cust": np.int32, "open": np.int64, "cat": np.int8, "resolved": np.int64, "sat": np.int8}
+from features.synthetic.core.chunks import EVENT_DTYPES, TICKET_DTYPES, Batches
+from features.synthetic.subscription import activity, campaigns
+from features.synthetic.subscription.activity import Activity
+from features.synthetic.subscription.config import SyntheticConfig
+from features.synthetic.subscription.hazard import Week, draw_churn, hazard, oracle
+from features.synthetic.subscription.state import EMPTY_TICKETS, CustomerState
+from features.synthetic.subscription.world import World
 # the oracle rows, with the family contributions of the hazard they use (drivers_at_cutoff)
 ORACLE_DTYPES = {"cust": np.int32, "cutoff": np.int32, "prob": np.float64, **{f: np.float64 for f in FAMILIES}}
 
@@ -106,36 +101,3 @@ def simulate_chunk(cfg: SyntheticConfig, world: World, chunk_index: int, signup_
                                             else out.campaigns.concat(campaigns.CAMPAIGN_DTYPES), state.churn_day,
                                             horizon_days),
     }
-
-
-def _chunk_task(args: tuple) -> dict[str, Any]:
-    return simulate_chunk(*args)
-
-
-def chunk_results(cfg: SyntheticConfig, world: World, signups: np.ndarray, cutoff_days: tuple[int, ...],
-                  horizon_days: int) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yield (first customer index, chunk result) in chunk order; in parallel processes if asked.
-
-    Chunk ``i`` draws from ``default_rng([seed, i])``, so the result does not
-    depend on the number of workers.
-    """
-    bounds = [(s, min(s + cfg.chunk_customers, cfg.n_customers)) for s in range(0, cfg.n_customers, cfg.chunk_customers)]
-    tasks = [(cfg, world, i, signups[a:b], cutoff_days, horizon_days) for i, (a, b) in enumerate(bounds)]
-    workers = min(cfg.workers or min(4, os.cpu_count() or 1), len(tasks))
-    if workers <= 1:
-        for (a, _), t in zip(bounds, tasks):
-            yield a, _chunk_task(t)
-        return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        pending: list[tuple[int, Future]] = []
-        it = iter(zip(bounds, tasks))
-        for (a, _), t in it:
-            pending.append((a, pool.submit(_chunk_task, t)))
-            if len(pending) >= workers + 1:
-                break
-        for (a, _), t in it:
-            first, fut = pending.pop(0)
-            yield first, fut.result()
-            pending.append((a, pool.submit(_chunk_task, t)))
-        for first, fut in pending:
-            yield first, fut.result()

@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from features.catalog import FAMILIES
-from features.synthetic.campaigns import ACTIONS, CHANNELS, TIERS
+from features.synthetic.subscription.campaigns import ACTIONS, CHANNELS, TIERS
 
 CAMPAIGN_SCHEMAS: dict[str, pa.Schema] = {
     "contacts": pa.schema([

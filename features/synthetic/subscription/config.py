@@ -8,7 +8,7 @@ from datetime import date
 
 import numpy as np
 
-from features.catalog import FAMILIES
+from features.synthetic.core.config import WorldConfig
 
 # --------------------------------------------------------------------------
 # Vocabulary
@@ -47,17 +47,6 @@ REGION_EFFECT = np.array([0.0, 0.12, -0.08, 0.05])
 COLOURS: tuple[str, ...] = ("red", "green", "blue", "yellow", "purple")
 NO_EFFECT_ATTRIBUTES: tuple[str, ...] = ("favourite_colour",)
 
-# Family indices in FAMILIES order.
-FAMILY_INDEX = {name: i for i, name in enumerate(FAMILIES)}
-USAGE, ENGAGE, TENURE, COMPLAIN, BILLING, ATTR = (
-    FAMILY_INDEX["usage"],
-    FAMILY_INDEX["engagement"],
-    FAMILY_INDEX["tenure"],
-    FAMILY_INDEX["complaints"],
-    FAMILY_INDEX["billing"],
-    FAMILY_INDEX["attributes"],
-)
-
 # Weekday (Mon=0) and hour-of-day activity profiles.
 WEEKDAY_W = np.array([1.0, 1.0, 1.0, 1.0, 0.95, 0.6, 0.55])
 HOUR_W = np.array(
@@ -71,7 +60,6 @@ TICKET_HOUR_W = np.array(
 MONTH_SEASON = np.array([1.0, 1.0, 1.02, 1.0, 0.98, 0.95, 0.88, 0.88, 1.0, 1.03, 1.02, 0.85])
 
 NEVER = np.int32(-(10**6))  # "no such day" for day-valued state
-SECONDS_PER_DAY = 86_400
 
 # Hazard coefficients (weekly logit scale).
 BASE_LOGIT = np.array([-5.95, -9.0])  # monthly, annual (outside renewal)
@@ -90,15 +78,11 @@ SLOW_HOURS = 72.0
 
 
 @dataclass(frozen=True)
-class SyntheticConfig:
-    """Knobs of the synthetic customer world.
+class SyntheticConfig(WorldConfig):
+    """Knobs of the synthetic customer world, after those of every world (``WorldConfig``: size, period, seed,
+    chunks and workers; customers start by signing up).
 
     Attributes:
-        n_customers: number of customers (all sign up within the period).
-        start_date: first possible signup.
-        end_date: the data's as-of date; nothing is stamped after the end of this day.
-        seed: master seed; the same config gives byte-identical files.
-        chunk_customers: customers simulated per chunk; bounds memory.
         events_per_customer_month: usage events (login + session + feature_use)
             per month of a fully onboarded customer of average engagement. The
             default gives ~100 events per customer over the default two years.
@@ -109,17 +93,10 @@ class SyntheticConfig:
         price_increases: ``(effective date, plan, relative increase)``; affected
             active customers get a ``price_change`` event on that date.
         churn_logit_shift: added to every hazard logit (moves the churn rate).
-        workers: processes that simulate chunks in parallel (``0``: one per CPU,
-            at most 4). Does not change the output.
         campaigns: a ``CampaignConfig``: a retention team acts on lists at every cutoff with a holdout
-            (``features/synthetic/campaigns.py``); None (the default): the world is as without them.
+            (``features/synthetic/subscription/campaigns.py``); None (the default): the world is as without them.
     """
 
-    n_customers: int = 20_000
-    start_date: date = date(2023, 1, 1)
-    end_date: date = date(2024, 12, 31)
-    seed: int = 42
-    chunk_customers: int = 50_000
     events_per_customer_month: float = 13.0
     tickets_per_customer_month: float = 0.3
     annual_share: float = 0.3
@@ -132,16 +109,10 @@ class SyntheticConfig:
         )
     )
     churn_logit_shift: float = 0.0
-    workers: int = 1
-    campaigns: Any = None  # a CampaignConfig (features/synthetic/campaigns.py): a retention team acts; None: nobody
+    campaigns: Any = None  # a CampaignConfig (campaigns.py): a retention team acts; None: nobody
 
     def __post_init__(self) -> None:
-        if self.n_customers < 1:
-            raise ValueError("n_customers must be >= 1")
-        if self.end_date <= self.start_date:
-            raise ValueError("end_date must be after start_date")
-        if self.chunk_customers < 1:
-            raise ValueError("chunk_customers must be >= 1")
+        super().__post_init__()
         if self.events_per_customer_month <= 0 or self.tickets_per_customer_month < 0:
             raise ValueError("event and ticket rates must be positive")
         if not 0.0 <= self.annual_share <= 1.0:
@@ -155,7 +126,3 @@ class SyntheticConfig:
                 raise ValueError(f"unknown plan in price_increases: {plan!r}")
             if not isinstance(when, date) or pct <= -1.0:
                 raise ValueError(f"bad price increase: {(when, plan, pct)!r}")
-        if self.workers < 0:
-            raise ValueError("workers must be >= 0")
-        if (self.end_date - self.start_date).days + 7 >= 2**31 // SECONDS_PER_DAY:
-            raise ValueError("period too long")

@@ -7,20 +7,19 @@ rows wait in a temporary Arrow file until the last chunk is done.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from features.catalog import FAMILIES
-from features.synthetic.config import CHANNELS, COLOURS, CONTRACTS, EVENT_TYPES, PLANS, REGIONS, TICKET_CATEGORIES
-from features.synthetic.world import World
-
-RAW_TABLES: tuple[str, ...] = ("customers", "events", "tickets")
-TRUTH_TABLES: tuple[str, ...] = ("oracle", "drivers", "drivers_at_cutoff")
+from features.synthetic.core.tables import (SHARED_SCHEMAS, by_cutoff, dates, drivers_table, events_tables, ids,
+                                            oracle_table, start_offsets, take, tickets_table)
+from features.synthetic.subscription.config import (CHANNELS, COLOURS, CONTRACTS, EVENT_TYPES, PLANS, REGIONS,
+                                                    TICKET_CATEGORIES)
+from features.synthetic.subscription.world import World
 
 SCHEMAS: dict[str, pa.Schema] = {
     "customers": pa.schema(
@@ -36,111 +35,26 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("favourite_colour", pa.string()),
         ]
     ),
-    "events": pa.schema(
-        [
-            ("customer_id", pa.string()),
-            ("timestamp", pa.timestamp("us")),
-            ("event_type", pa.string()),
-            ("value", pa.float64()),
-        ]
-    ),
-    "tickets": pa.schema(
-        [
-            ("customer_id", pa.string()),
-            ("opened_at", pa.timestamp("us")),
-            ("category", pa.string()),
-            ("resolved_at", pa.timestamp("us")),
-            ("satisfaction", pa.int64()),
-        ]
-    ),
-    "oracle": pa.schema(
-        [("customer_id", pa.string()), ("cutoff", pa.date32()), ("oracle_probability", pa.float64())]
-    ),
-    "drivers": pa.schema([("customer_id", pa.string()), ("dominant_driver", pa.string())]),
-    "drivers_at_cutoff": pa.schema(
-        [("customer_id", pa.string()), ("cutoff", pa.date32())]
-        + [(f, pa.float64()) for f in FAMILIES]
-        + [("true_driver", pa.string())]
-    ),
+    **SHARED_SCHEMAS,
 }
-
-ROWS_PER_GROUP = 1_000_000  # Parquet row group size; events are handed out in slices of this many rows
-_KEY_SHIFT = 32  # sort key: customer index << 32 | second of the period
+ID_PREFIX = "C"  # customer ids: C0000001, ... in signup order
 
 
-def _ids(first: int, n: int, width: int) -> pa.Array:
-    return pa.array([f"C{i:0{width}d}" for i in range(first + 1, first + n + 1)], type=pa.string())
-
-
-def _take(values: Sequence[str], codes: np.ndarray) -> pa.Array:
-    return pc.take(pa.array(values, type=pa.string()), pa.array(codes.astype(np.int32)))
-
-
-def _dates(days: np.ndarray, start_days: int, mask: np.ndarray | None = None) -> pa.Array:
-    return pa.array((days + start_days).astype(np.int32), type=pa.int32(), mask=mask).cast(pa.date32())
-
-
-def _customers(cu: dict[str, np.ndarray], ids: pa.Array, start_days: int) -> pa.Table:
+def _customers(cu: dict[str, np.ndarray], customer_ids: pa.Array, start_days: int) -> pa.Table:
     churned = cu["churn_day"] >= 0
     return pa.table(
         {
-            "customer_id": ids,
-            "signup_date": _dates(cu["signup_day"], start_days),
-            "churn_date": _dates(cu["churn_day"], start_days, mask=~churned),
-            "plan": _take(PLANS, cu["plan"]),
+            "customer_id": customer_ids,
+            "signup_date": dates(cu["signup_day"], start_days),
+            "churn_date": dates(cu["churn_day"], start_days, mask=~churned),
+            "plan": take(PLANS, cu["plan"]),
             "monthly_fee": pa.array(cu["fee"], type=pa.float64()),
-            "contract": _take(CONTRACTS, cu["contract"]),
-            "channel": _take(CHANNELS, cu["channel"]),
-            "region": _take(REGIONS, cu["region"]),
-            "favourite_colour": _take(COLOURS, cu["colour"]),
+            "contract": take(CONTRACTS, cu["contract"]),
+            "channel": take(CHANNELS, cu["channel"]),
+            "region": take(REGIONS, cu["region"]),
+            "favourite_colour": take(COLOURS, cu["colour"]),
         },
         schema=SCHEMAS["customers"],
-    )
-
-
-def _events(ev: dict[str, np.ndarray], ids: pa.Array, start_us: int) -> Iterator[pa.Table]:
-    """The chunk's events sorted by customer and time, in slices of ``ROWS_PER_GROUP`` rows."""
-    order = np.argsort((ev["cust"].astype(np.int64) << _KEY_SHIFT) | ev["sec"], kind="stable")
-    for s in range(0, ev["cust"].size, ROWS_PER_GROUP):
-        o = order[s : s + ROWS_PER_GROUP]
-        yield pa.table(
-            {
-                "customer_id": ids.take(pa.array(ev["cust"][o])),
-                "timestamp": pa.array(ev["sec"][o] * 1_000_000 + start_us, type=pa.timestamp("us")),
-                "event_type": _take(EVENT_TYPES, ev["type"][o]),
-                "value": pa.array(ev["value"][o], type=pa.float64()),
-            },
-            schema=SCHEMAS["events"],
-        )
-
-
-def _tickets(tk: dict[str, np.ndarray], ids: pa.Array, start_us: int) -> pa.Table:
-    order = np.argsort((tk["cust"].astype(np.int64) << _KEY_SHIFT) | tk["open"], kind="stable")
-    res_sec = tk["resolved"][order]
-    unresolved = res_sec == np.iinfo(np.int64).max
-    sat = tk["sat"][order]
-    return pa.table(
-        {
-            "customer_id": ids.take(pa.array(tk["cust"][order])),
-            "opened_at": pa.array(tk["open"][order] * 1_000_000 + start_us, type=pa.timestamp("us")),
-            "category": _take(TICKET_CATEGORIES, tk["cat"][order]),
-            "resolved_at": pa.array(np.where(unresolved, 0, res_sec) * 1_000_000 + start_us,
-                                    type=pa.timestamp("us"), mask=unresolved),
-            "satisfaction": pa.array(sat.astype(np.int64), type=pa.int64(), mask=sat == 0),
-        },
-        schema=SCHEMAS["tickets"],
-    )
-
-
-def _oracle(oc: dict[str, np.ndarray], ids: pa.Array, start_days: int) -> pa.Table:
-    order = np.lexsort((oc["cust"], oc["cutoff"]))
-    return pa.table(
-        {
-            "customer_id": ids.take(pa.array(oc["cust"][order])),
-            "cutoff": _dates(oc["cutoff"][order], start_days),
-            "oracle_probability": pa.array(oc["prob"][order], type=pa.float64()),
-        },
-        schema=SCHEMAS["oracle"],
     )
 
 
@@ -177,7 +91,7 @@ class CutoffDrivers:
         self._counts: dict[int, np.ndarray] = {}  # cutoff -> customers per contract
         self.true_drivers = np.zeros(len(FAMILIES), dtype=np.int64)  # rows per true driver, after tables()
 
-    def add(self, res: dict[str, Any], ids: pa.Array, start_days: int) -> None:
+    def add(self, res: dict[str, Any], customer_ids: pa.Array, start_days: int) -> None:
         """Spool one chunk's oracle rows with their contributions and add them to the references."""
         if self._closed:
             raise RuntimeError("CutoffDrivers.add after the spool was closed")
@@ -201,7 +115,7 @@ class CutoffDrivers:
                 self._counts[key] = np.zeros(n_con, dtype=np.int64)
             self._sums[key] += sums[:, j, :].T
             self._counts[key] += counts[j]
-        table = pa.table({"customer_id": ids.take(pa.array(cust)), "cutoff": _dates(cutoff, start_days),
+        table = pa.table({"customer_id": customer_ids.take(pa.array(cust)), "cutoff": dates(cutoff, start_days),
                           "contract": pa.array(contract, type=pa.int8()),
                           **{f: pa.array(contrib[i], type=pa.float64()) for i, f in enumerate(FAMILIES)}},
                          schema=_SPOOL_SCHEMA)
@@ -234,7 +148,7 @@ class CutoffDrivers:
                 self.true_drivers += np.bincount(driver, minlength=len(FAMILIES))
                 yield pa.table({"customer_id": batch.column("customer_id"), "cutoff": batch.column("cutoff"),
                                 **{f: batch.column(f) for f in FAMILIES},
-                                "true_driver": _take(FAMILIES, driver)},
+                                "true_driver": take(FAMILIES, driver)},
                                schema=SCHEMAS["drivers_at_cutoff"])
 
 
@@ -248,24 +162,22 @@ def chunk_tables(res: dict[str, Any], first_id: int, width: int, world: World,
     after the last chunk.
     """
     cu = res["customers"]
-    ids = _ids(first_id, cu["signup_day"].shape[0], width)
-    start_days = int(world.start.astype(np.int64))
-    start_us = int(world.start.astype("datetime64[us]").astype(np.int64))
-    yield "customers", _customers(cu, ids, start_days)
+    customer_ids = ids(ID_PREFIX, first_id, cu["signup_day"].shape[0], width)
+    start_days, start_us = start_offsets(world.start)
+    yield "customers", _customers(cu, customer_ids, start_days)
     churned = np.flatnonzero(cu["churn_day"] >= 0)
-    yield "drivers", pa.table(
-        {"customer_id": ids.take(pa.array(churned)), "dominant_driver": _take(FAMILIES, cu["driver"][churned])},
-        schema=SCHEMAS["drivers"],
-    )
+    yield "drivers", drivers_table(customer_ids, churned, cu["driver"][churned])
     if res["events"]["cust"].size:
-        for part in _events(res["events"], ids, start_us):
+        for part in events_tables(res["events"], customer_ids, start_us, EVENT_TYPES):
             yield "events", part
     if res["tickets"]["cust"].size:
-        yield "tickets", _tickets(res["tickets"], ids, start_us)
-    if res["oracle"]["cust"].size:
-        yield "oracle", _oracle(res["oracle"], ids, start_days)
+        yield "tickets", tickets_table(res["tickets"], customer_ids, start_us, TICKET_CATEGORIES)
+    oc = res["oracle"]
+    if oc["cust"].size:
+        order, cust, cutoff = by_cutoff(oc, customer_ids, start_days)
+        yield "oracle", oracle_table(cust, cutoff, oc["prob"][order])
         if drivers is not None:
-            drivers.add(res, ids, start_days)
+            drivers.add(res, customer_ids, start_days)
 
 
 def chunk_stats(res: dict[str, Any], world: World) -> dict[str, int]:

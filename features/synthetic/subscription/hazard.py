@@ -14,11 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from features.catalog import FAMILIES
-from features.synthetic.config import (ATTR, BILLING, COMPLAIN, DOWNGRADE, ENGAGE, FAIL, INACTIVITY, NPS_DETRACTOR,
-                                       NPS_PROMOTER, PRICE, RENEWAL_BOOST, SECONDS_PER_DAY, SLOW_HOURS, TENURE,
-                                       TICKET_WEIGHT, UPGRADE, USAGE, USAGE_DECLINE)
-from features.synthetic.state import CustomerState
-from features.synthetic.world import World, add_months, early_life, sigmoid
+from features.synthetic.core.config import SECONDS_PER_DAY
+from features.synthetic.core.hazard import ATTR, BILLING, COMPLAIN, ENGAGE, TENURE, USAGE, sigmoid
+from features.synthetic.subscription.config import (DOWNGRADE, FAIL, INACTIVITY, NPS_DETRACTOR, NPS_PROMOTER, PRICE,
+                                                    RENEWAL_BOOST, SLOW_HOURS, TICKET_WEIGHT, UPGRADE, USAGE_DECLINE)
+from features.synthetic.subscription.state import CustomerState
+from features.synthetic.subscription.world import World, add_months, early_life
 
 
 @dataclass
@@ -180,7 +181,7 @@ def horizon_log_survival(state: CustomerState, world: World, cust: np.ndarray, l
 
     The early-life term is re-evaluated at the tenure of each horizon week and an annual renewal in the horizon
     applies the renewal probability. ``shift`` (per customer) is added to the logit of the horizon weeks from
-    ``shift_from_week`` on: a campaign's effect (``features/synthetic/campaigns.py``).
+    ``shift_from_week`` on: a campaign's effect (``features/synthetic/subscription/campaigns.py``).
 
     Returns:
         ``(log survival, next renewal day, is annual)`` per customer of ``cust`` (chunk indices).
