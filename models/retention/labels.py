@@ -12,6 +12,7 @@ import pandas as pd
 from features.catalog import WINDOW_SUFFIX, window_days
 from features.spec import slug
 from models.retention import i18n
+from models.retention.reasons.rule_table import match_rule
 
 
 def feature_label(feature: str, language: str, display_names: "DisplayNames | None" = None,
@@ -35,15 +36,11 @@ def feature_label(feature: str, language: str, display_names: "DisplayNames | No
     known = i18n.lookup(f"attributes.{feature}", language, default="")
     if known:
         return str(known)
-    from models.retention.reasons.rules import RULES  # the rules import this module's name_forms
-
-    for rule in RULES:
-        m = rule.pattern.match(feature)
-        if m:
-            template = i18n.lookup(f"feature_labels.{rule.template}", language, default="", profile=profile)
-            if template:
-                return _filled(str(template), m.groupdict(), language, display_names)
-            break
+    matched = match_rule(feature)
+    if matched:
+        template = i18n.lookup(f"feature_labels.{matched[0].template}", language, default="", profile=profile)
+        if template:
+            return _filled(str(template), matched[1], language, display_names)
     words = i18n.lookup("prettify", language)
     window, stem = "", feature
     days = window_days(feature)

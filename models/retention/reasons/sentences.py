@@ -11,7 +11,7 @@ import pandas as pd
 
 from features.catalog import family_of
 from models.retention import i18n
-from models.retention.reasons.render import Fields, RenderContext
+from models.retention.reasons.render import RENDERERS, Fields, RenderContext
 from models.retention.reasons.rules import rule_for
 
 
@@ -77,7 +77,7 @@ def render_feature(
     rule, groups = rule_for(feature)
     ctx = RenderContext(features, np.asarray(rows, dtype=np.intp), language, currency,
                         {} if _cache is None else _cache, display_names)
-    variants, fields = rule.render(ctx, feature, groups)
+    variants, fields = RENDERERS[rule.renderer](ctx, feature, groups)
     family = family or family_of(feature)
     tokens = {
         "FAMILY": family.upper(),

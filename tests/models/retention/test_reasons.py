@@ -9,7 +9,10 @@ import pytest
 
 from models.retention import i18n
 from models.retention.labels import feature_label
-from models.retention.reasons import RULES, render_feature, rule_for, top_reasons
+from models.retention.reasons.rule_table import RULES
+from models.retention.reasons.rules import rule_for
+from models.retention.reasons.select import top_reasons
+from models.retention.reasons.sentences import render_feature
 
 
 @pytest.fixture()
@@ -118,6 +121,13 @@ def test_every_rule_has_both_languages_with_matching_placeholders():
             ph_en = {p.split("_")[0] for p in i18n.placeholders(en[variant])}
             ph_ja = {p.split("_")[0] for p in i18n.placeholders(ja[variant])}
             assert ph_en == ph_ja, (key, variant)
+
+
+def test_every_rule_names_a_renderer():
+    from models.retention.reasons.render import RENDERERS
+    from models.retention.reasons.rule_table import ATTRIBUTE_RULE, GENERIC_RULE
+
+    assert {rule.renderer for rule in (*RULES, ATTRIBUTE_RULE, GENERIC_RULE)} <= set(RENDERERS)
 
 
 @pytest.mark.parametrize("feature,code", [
