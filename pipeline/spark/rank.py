@@ -33,12 +33,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from models.evaluation.baselines import BTYD_COLUMNS
+from models.clv.history import BTYD_COLUMNS
 from models.retention import i18n
 from models.retention.campaigns.assign import STRATA, assignments, hash_uniform, holdout_size
 from models.retention.playbook import fixed_top_shares, recommend_actions, top_share_conditions
 from models.retention.tiers import share_counts, tier_labels, tier_thresholds, tiers_at
-from models.retention.value import spend_model
+from models.clv.spend import spend_model
 from models.retention.scored_list import SEGMENTS, ranked, segment_columns
 from pipeline.scoring import campaign
 from pipeline.core import config

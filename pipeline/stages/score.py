@@ -30,7 +30,8 @@ from models.retention.scored_list import SEGMENTS, ranked, segment_columns
 from models.retention.tiers import assign_tiers, tier_labels
 from models.retention import i18n
 from models.retention.labels import name_forms
-from models.retention.value import DAYS_PER_MONTH, expected_spend, spend_event_type, spend_of, value_at_risk
+from models.clv.spend import DAYS_PER_MONTH, expected_spend, spend_event_type, spend_of
+from models.retention.value import value_at_risk
 from pipeline.scoring import campaign
 from pipeline.core import config, tracking
 from pipeline.core.io import atomic_path, read_json, remove_outputs, write_csv_for_spreadsheet, write_parquet
