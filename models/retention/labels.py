@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -134,9 +136,10 @@ def name_forms(language: str, section: str, fallback: str, name: str,
 
 
 @functools.lru_cache(maxsize=None)
-def attribute_value_words(language: str) -> dict[str, str]:
+def attribute_value_words(language: str) -> Mapping[str, str]:
+    """The locale's names of attribute values ("true" reads "yes"), by value text in lower case; read-only (cached)."""
     entry = i18n.lookup("attribute_values", language, default={})
-    return {str(k).lower(): str(v) for k, v in entry.items()}
+    return MappingProxyType({str(k).lower(): str(v) for k, v in entry.items()})
 
 
 def value_key(value: Any) -> str:

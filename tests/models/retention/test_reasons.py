@@ -395,3 +395,12 @@ def test_attribute_values_without_a_name_are_made_readable_and_numbers_and_boole
     assert _values(df, "loyalty_member", "ja", names) == ["ロイヤルティ会員：会員", "ロイヤルティ会員：いいえ", "ロイヤルティ会員：会員"]
     assert _values(df, "discount", "en", names) == ["Discount: 0.50", "Discount: a dozen and a quarter",
                                                     "Discount: 1,234.50"]
+
+
+def test_a_reason_template_is_read_only():
+    from models.retention.reasons.sentences import _template
+
+    template = _template("en", "monthly_fee")
+    with pytest.raises(TypeError):
+        template["missing"] = "changed"  # type: ignore[index]
+    assert _template("en", "monthly_fee")["missing"] != "changed"
