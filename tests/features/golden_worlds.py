@@ -91,7 +91,7 @@ def many_types_frames() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, list[
 
 
 def _many_types() -> pd.DataFrame:
-    from features.build import features_from_frames
+    from tests.features.frames import features_from_frames
     from features.columns import FeatureConfig
 
     customers, events, tickets, cutoffs = many_types_frames()
