@@ -11,7 +11,8 @@ from dateutil.relativedelta import relativedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from features.columns import FeatureConfig, history_columns
+from features.columns import history_columns
+from features.spec import FeatureConfig
 from features.sql import Dialect
 from tests.features.frames import features_from_frames
 

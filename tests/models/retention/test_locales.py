@@ -54,7 +54,8 @@ def test_every_computed_feature_has_a_label_in_each_language():
     import re
 
     from features.catalog import family_of
-    from features.columns import FeatureConfig, all_columns
+    from features.columns import all_columns
+    from features.spec import FeatureConfig
     from models.retention.labels import feature_label
 
     cfg = FeatureConfig(event_types=("login", "purchase", "payment_failed", "nps", "plan_change", "price_change"),

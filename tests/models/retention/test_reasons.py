@@ -181,7 +181,8 @@ def test_many_customers_each_get_their_own_reasons_in_one_vectorised_pass():
 
 def test_every_computed_feature_has_its_own_rule_and_both_languages():
     from features.catalog import family_of
-    from features.columns import FeatureConfig, all_columns
+    from features.columns import all_columns
+    from features.spec import FeatureConfig
 
     cfg = FeatureConfig(event_types=("login", "purchase", "payment_failed", "nps", "plan_change", "signup"),
                         value_sum_event_types=("purchase",), ticket_categories=("billing", "complaint"),
