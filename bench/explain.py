@@ -36,7 +36,7 @@ from models.explain.reference import reference_groups, reference_risk
 from models.explain.treeshap import interventional_contributions, reference_tables
 from models.retention.drivers import driver_first
 from models.retention.explain_customers import CHUNK_ROWS, explain_customers
-from models.retention.reasons import top_reasons
+from models.retention.reasons.select import top_reasons
 from pipeline.core.config import ExplainParams
 
 CATEGORICAL = ("plan", "region", "contract")

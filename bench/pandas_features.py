@@ -14,7 +14,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from features.columns import FeatureConfig, slug
+from features.spec import FeatureConfig, slug
 
 DAY = pd.Timedelta(days=1)
 

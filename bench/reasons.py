@@ -16,7 +16,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from models.retention.reasons import top_reasons
+from models.retention.reasons.select import top_reasons
 
 
 def frame_and_contributions(n: int, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray, list[str]]:

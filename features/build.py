@@ -311,37 +311,3 @@ def dictionary_frame(info: list[FeatureInfo], families: dict[str, str] | None = 
         [(f.name, (families or {}).get(f.name) or f.family, f.meaning, f.window, f.unit) for f in info],
         columns=["feature", "family", "meaning", "window", "unit"],
     )
-
-
-def features_from_frames(customers: pd.DataFrame, events: pd.DataFrame, tickets: pd.DataFrame,
-                         cutoffs: list[dt.date], cfg: FeatureConfig) -> pd.DataFrame:
-    """Compute the features for in-memory tables (tests, notebooks, small data).
-
-    Args:
-        customers: validated customers (customer_id, signup_date, churn_date, attributes).
-        events: validated events (customer_id, timestamp, event_type, value).
-        tickets: validated tickets (customer_id, opened_at, category, resolved_at, satisfaction).
-        cutoffs: observation dates.
-        cfg: what to compute.
-
-    Returns:
-        One row per active (customer, cutoff), as the featurize stage writes it.
-    """
-    import duckdb
-
-    con = duckdb.connect()
-    try:
-        con.register("customers", customers)
-        con.register("events", events)
-        con.register("tickets", tickets)
-        first_day = min(pd.to_datetime(customers["signup_date"]).min().date(), min(cutoffs))
-        day_cutoff, day_bucket = calendar_tables(cutoffs, first_day, cfg.lookback_days)
-        con.register("cutoffs", pd.DataFrame({"cutoff": sorted(set(cutoffs))}))
-        con.register("day_cutoff", day_cutoff)
-        con.register("day_bucket", day_bucket)
-        sql, _ = feature_sql(cfg)
-        out = con.sql(sql).df()
-        out["cutoff"] = pd.to_datetime(out["cutoff"]).dt.date
-        return out
-    finally:
-        con.close()

@@ -12,13 +12,11 @@ the cutoff day (events, ticket openings), and ticket facts that arrive later
 from __future__ import annotations
 
 from features.sql import Dialect, ident, literal
-from features.spec import (EVENTS, HISTORY, MASK_BITS, SELECT, TICKETS, WIDE_MASK_BITS, Column, FeatureConfig,
-                           FeatureInfo, count_of, slug, unique_slugs, value_of)
+from features.spec import EVENTS, MASK_BITS, SELECT, TICKETS, Column, FeatureConfig, FeatureInfo, count_of, value_of
 
-__all__ = ["EVENTS", "HISTORY", "MASK_BITS", "SELECT", "TICKETS", "WIDE_MASK_BITS", "Column", "FeatureConfig",
-           "FeatureInfo", "count_of", "slug", "unique_slugs", "value_of", "RESERVED", "activity_columns",
-           "all_columns", "attribute_columns", "attribute_names", "calendar_columns", "history_columns",
-           "rare_event_columns", "renamed_attributes", "ticket_columns", "tenure_columns", "usage_columns"]
+__all__ = ["RESERVED", "activity_columns", "all_columns", "attribute_columns", "attribute_names", "calendar_columns",
+           "history_columns", "rare_event_columns", "renamed_attributes", "ticket_columns", "tenure_columns",
+           "usage_columns"]
 
 
 def _col(expr: str, name: str, meaning: str, window: str, unit: str, source: str | None,

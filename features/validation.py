@@ -20,10 +20,9 @@ import duckdb
 
 from features.contract import COLUMNS, CONTACT_GROUPS, ContractError, RawTable
 from features.sql import ident, literal
-from features.staging import ReadRules, stage_table, trimmed_text
+from features.staging import ReadRules, trimmed_text
 
-__all__ = ["MAX_ABS_VALUE", "Failure", "ReadRules", "Rule", "TableResult", "check_table", "empty_table_failure",
-           "row_rules", "stage_table"]
+__all__ = ["MAX_ABS_VALUE", "Failure", "Rule", "TableResult", "check_table", "empty_table_failure", "row_rules"]
 
 
 @dataclasses.dataclass(frozen=True)

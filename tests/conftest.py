@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from features.columns import FeatureConfig
+from features.spec import FeatureConfig
 
 
 def ts(s: str) -> pd.Timestamp:

@@ -8,7 +8,7 @@
   fitted on the training rows only.
 * Recency and frequency alone, each one feature in its known direction (longer
   since the last activity, fewer repeat active days: riskier); nothing is fitted.
-* BG/NBD (``models/evaluation/bgnbd.py``), the buy-till-you-die model of
+* BG/NBD (``models/clv/``), the buy-till-you-die model of
   non-contract churn, on the customer's active days: frequency
   ``repeat_active_days``, recency ``activity_span_days``, age
   ``days_since_first_activity``. It is fitted on the last training cutoff's
@@ -22,6 +22,9 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+
+from models.clv.fit import bgnbd_penalizer, fit_bgnbd
+from models.clv.history import btyd_history
 
 # (column, direction): +1 means a larger value is riskier, -1 a smaller one.
 HEALTH_SIGNALS: tuple[tuple[str, int], ...] = (
@@ -132,25 +135,6 @@ def recency_frequency_scores(frame: pd.DataFrame) -> dict[str, np.ndarray]:
     return {name: s.rank(pct=True, method="average").to_numpy() for name, s in out.items() if s.nunique() > 1}
 
 
-BTYD_COLUMNS = ("repeat_active_days", "activity_span_days", "days_since_first_activity")
-def bgnbd_penalizer(n_customers: int) -> float:
-    """The L2 weight on BG/NBD's log-parameters: a prior worth about one customer (1/n of the mean log-likelihood),
-    at most 0.01, so that tiny or degenerate data gets finite estimates and large data is not biased (1e-3 on
-    20,000 simulated customers pulled a and b to 1.8 and 5.2 from 2.5 and 7.5, and the expected purchases 4% high)."""
-    return min(0.01, 1.0 / max(int(n_customers), 1))
-
-
-def btyd_history(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """BG/NBD inputs ``(x, t_x, T)`` in days from the whole-history features, or None without them.
-
-    A customer never active has no first purchase: ``x = t_x = T = 0`` (a brand-new customer).
-    """
-    if not set(BTYD_COLUMNS) <= set(frame.columns):
-        return None
-    x, t_x, T = (pd.to_numeric(frame[c], errors="coerce").astype("float64").fillna(0).to_numpy() for c in BTYD_COLUMNS)
-    return x, np.minimum(t_x, T), T
-
-
 def bgnbd_scores(train: pd.DataFrame, test: pd.DataFrame, horizon_days: int) -> tuple[dict[str, np.ndarray], dict]:
     """BG/NBD fitted on ``train``, scored on ``test``: ``(scores in [0, 1], fitted parameters)``.
 
@@ -158,8 +142,6 @@ def bgnbd_scores(train: pd.DataFrame, test: pd.DataFrame, horizon_days: int) -> 
     expected purchases, as a number in [0, 1]); ``bgnbd_p_alive`` is ``1 - P(alive)``.
     Empty when the frames lack the whole-history features or ``train`` has no repeat activity.
     """
-    from models.evaluation.bgnbd import fit_bgnbd
-
     fit_on, score_on = btyd_history(train), btyd_history(test)
     if fit_on is None or score_on is None or not np.any(fit_on[0] > 0):
         return {}, {}

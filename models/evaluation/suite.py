@@ -8,6 +8,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from models.clv.spend import expected_spend, spend_event_type
 from models.evaluation import metrics as M
 from models.evaluation.baselines import (bgnbd_scores, fit_logistic, health_score, predict_logistic,
                                         recency_frequency_scores)
@@ -70,12 +71,10 @@ def customer_value(test: pd.DataFrame, ev, kind: str = "subscription",
                    histories: pd.DataFrame | None = None) -> np.ndarray | None:
     """Value of keeping each customer: ``evaluate.customer_value``; else for a subscription ``monthly_fee`` ×
     ``value_horizon_months``, for a non-contract business the expected spend over those months
-    (``models/retention/value.py``, fitted on ``histories``, everyone at the test cutoff); None without either."""
+    (``models/clv/spend.py``, fitted on ``histories``, everyone at the test cutoff); None without either."""
     if ev.customer_value is not None:
         return np.full(len(test), float(ev.customer_value))
     if kind == "non_contract":
-        from models.retention.value import expected_spend, spend_event_type
-
         spend = spend_event_type(list(test.columns))
         if spend is None or histories is None or f"events_{spend}_value_sum_all" not in histories.columns:
             return None

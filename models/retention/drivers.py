@@ -78,7 +78,7 @@ def driver_first(contributions: np.ndarray, feature_names: list[str],
     e.g. 7-, 30- and 90-day counts, so its single strongest feature can lose to
     a lone feature of another family while the family as a whole weighs more).
     The returned array equals the contributions except that the driver family's
-    strongest feature is lifted above every other, so :func:`models.retention.reasons.top_reasons`
+    strongest feature is lifted above every other, so :func:`models.retention.reasons.select.top_reasons`
     puts it first and the remaining reasons follow by contribution.
 
     With ``tenure_days``, a usage or engagement window longer than the customer's tenure

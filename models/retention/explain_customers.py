@@ -27,7 +27,7 @@ from models.explain.native import shap_contributions
 from models.explain.reference import SegmentReference, explain_segments, reference_risk, segment_reference
 from models.predict import linear_part
 from models.retention.drivers import driver_first
-from models.retention.reasons import top_reasons
+from models.retention.reasons.select import top_reasons
 from models.training.booster import matrix
 
 log = logging.getLogger(__name__)
@@ -110,7 +110,7 @@ def explain_customers(booster: lgb.Booster, meta: dict, rows: pd.DataFrame, refe
 
     Returns:
         ``(reasons, contributions, reference_log_odds, reference)``: the frame of
-        :func:`models.retention.reasons.top_reasons`, the ``(n, n_features)`` contributions
+        :func:`models.retention.reasons.select.top_reasons`, the ``(n, n_features)`` contributions
         (booster feature order), per customer the log-odds its contributions
         start from, and the segment value it was compared with ("" = everybody).
     """

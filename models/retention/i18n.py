@@ -9,6 +9,7 @@ own conventions.
 
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 import functools
 import logging
@@ -43,9 +44,8 @@ def check_language(language: str) -> str:
     return language
 
 
-@functools.lru_cache(maxsize=None)
 def catalog(language: str) -> dict[str, Any]:
-    """Return the parsed message catalog of one language (cached after the first read).
+    """Return the parsed message catalog of one language (read once; each call gets its own copy).
 
     Args:
         language: ``"en"`` or ``"ja"``.
@@ -53,6 +53,12 @@ def catalog(language: str) -> dict[str, Any]:
     Returns:
         The nested dict merged from ``models/retention/locales/<language>/*.yaml``.
     """
+    return copy.deepcopy(_messages(language))
+
+
+@functools.lru_cache(maxsize=None)
+def _messages(language: str) -> dict[str, Any]:
+    """The catalog of ``language`` as read, shared by every lookup: never handed out (callers get copies)."""
     check_language(language)
     data: dict[str, Any] = {}
     for path in sorted((LOCALES_DIR / language).glob("*.yaml")):
@@ -74,12 +80,17 @@ PROFILES: tuple[str, ...] = ("subscription", "non_contract")
 
 
 def _find(key: str, language: str) -> Any:
-    node: Any = catalog(language)
+    node: Any = _messages(language)
     for part in key.split("."):
         if not isinstance(node, dict) or part not in node:
             return None
         node = node[part]
     return node
+
+
+def _own(node: Any) -> Any:
+    """A catalog entry the caller may keep: texts as they are, lists and mappings copied."""
+    return copy.deepcopy(node) if isinstance(node, (dict, list)) else node
 
 
 def lookup(key: str, language: str, default: Any = None, profile: str | None = None) -> Any:
@@ -94,7 +105,7 @@ def lookup(key: str, language: str, default: Any = None, profile: str | None = N
             words differ ("did not buy again" for "left").
 
     Returns:
-        The entry (a string, list or mapping).
+        The entry (a string, or a copy of a list or mapping: changing it changes no other lookup).
     """
     if profile and profile != "subscription":
         if profile not in PROFILES:
@@ -104,13 +115,13 @@ def lookup(key: str, language: str, default: Any = None, profile: str | None = N
             if node is not None:
                 if lang != language:
                     LOGGER.warning("message %r missing for language %r; using English", f"{profile}.{key}", language)
-                return node
+                return _own(node)
     for lang in (language, "en"):
         node = _find(key, lang)
         if node is not None:
             if lang != language:
                 LOGGER.warning("message %r missing for language %r; using English", key, language)
-            return node
+            return _own(node)
     if default is not None:
         return default
     raise KeyError(f"message {key!r} is in neither the {language!r} nor the 'en' catalog ({LOCALES_DIR})")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -12,6 +14,7 @@ import pandas as pd
 from features.catalog import WINDOW_SUFFIX, window_days
 from features.spec import slug
 from models.retention import i18n
+from models.retention.reasons.rule_table import match_rule
 
 
 def feature_label(feature: str, language: str, display_names: "DisplayNames | None" = None,
@@ -35,15 +38,11 @@ def feature_label(feature: str, language: str, display_names: "DisplayNames | No
     known = i18n.lookup(f"attributes.{feature}", language, default="")
     if known:
         return str(known)
-    from models.retention.reasons.rules import RULES  # the rules import this module's name_forms
-
-    for rule in RULES:
-        m = rule.pattern.match(feature)
-        if m:
-            template = i18n.lookup(f"feature_labels.{rule.template}", language, default="", profile=profile)
-            if template:
-                return _filled(str(template), m.groupdict(), language, display_names)
-            break
+    matched = match_rule(feature)
+    if matched:
+        template = i18n.lookup(f"feature_labels.{matched[0].template}", language, default="", profile=profile)
+        if template:
+            return _filled(str(template), matched[1], language, display_names)
     words = i18n.lookup("prettify", language)
     window, stem = "", feature
     days = window_days(feature)
@@ -137,9 +136,10 @@ def name_forms(language: str, section: str, fallback: str, name: str,
 
 
 @functools.lru_cache(maxsize=None)
-def attribute_value_words(language: str) -> dict[str, str]:
+def attribute_value_words(language: str) -> Mapping[str, str]:
+    """The locale's names of attribute values ("true" reads "yes"), by value text in lower case; read-only (cached)."""
     entry = i18n.lookup("attribute_values", language, default={})
-    return {str(k).lower(): str(v) for k, v in entry.items()}
+    return MappingProxyType({str(k).lower(): str(v) for k, v in entry.items()})
 
 
 def value_key(value: Any) -> str:

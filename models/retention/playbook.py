@@ -18,6 +18,7 @@ built-in codes are in ``models/retention/locales/<language>/*.yaml``.
 
 from __future__ import annotations
 
+import copy
 import functools
 import logging
 import math
@@ -127,8 +128,13 @@ class Playbook(_Strict):
         return {c.column for r in self.segment_rules for c in r.conditions}
 
 
-@functools.lru_cache(maxsize=None)
 def _default_data(kind: str) -> dict[str, Any]:
+    """The default playbook of ``kind`` as read from its file, a copy of its own for each caller."""
+    return copy.deepcopy(_parsed_default(kind))
+
+
+@functools.lru_cache(maxsize=None)
+def _parsed_default(kind: str) -> dict[str, Any]:
     path = PLAYBOOKS_DIR / f"{kind}.yaml"
     if not path.is_file():
         kinds = sorted(p.stem for p in PLAYBOOKS_DIR.glob("*.yaml"))

@@ -35,7 +35,8 @@ from models.retention.playbook import Playbook, default_playbook, fixed_top_shar
     top_share_conditions, with_overrides
 from models.retention.scored_list import SEGMENTS, segment_columns
 from models.retention.tiers import share_counts, tier_labels, tier_thresholds, tiers_at
-from models.retention.value import DAYS_PER_MONTH, expected_spend, spend_event_type, spend_of, value_at_risk
+from models.clv.spend import DAYS_PER_MONTH, expected_spend, spend_event_type, spend_of
+from models.retention.value import value_at_risk
 from pipeline.core.config import CampaignParams, Params, ScoreParams
 from pipeline.core.errors import ParamsError
 

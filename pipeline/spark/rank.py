@@ -7,7 +7,7 @@ run per partition, and its base-wide step reads the base through :class:`SparkBa
 whole base is computed once, small, on the driver:
 
 * where the value comes from (the recipe's ``value_source``, on the column sums and whether a fee is known);
-* a non-contract business's BG/NBD fit (``models.retention.value.spend_model``) on every customer's
+* a non-contract business's BG/NBD fit (``models.clv.spend.spend_model``) on every customer's
   history at the scoring date: the four whole-history numbers and the spend of each customer (about 50
   bytes a customer) come to the driver, in customer order, as the score stage fits them;
 * the recipe's thresholds (``top_share`` tiers and playbook rules), by a sort on Spark;
@@ -29,11 +29,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from models.evaluation.baselines import BTYD_COLUMNS
+from models.clv.history import BTYD_COLUMNS
 from models.retention import i18n
 from models.retention.campaigns.assign import STRATA, assignments, hash_uniform, holdout_size
 from models.retention.scored_list import ranked
-from models.retention.value import spend_model
+from models.clv.spend import spend_model
 from pipeline.core.config import CampaignParams
 from pipeline.scoring import campaign
 from pipeline.scoring.recipe import ACTION_COLUMNS, Recipe

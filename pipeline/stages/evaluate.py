@@ -23,7 +23,8 @@ import pyarrow.parquet as pq
 from mlflow.tracking import MlflowClient
 
 from models.evaluation import metrics as M
-from models.evaluation.baselines import BTYD_COLUMNS, health_signals_used
+from models.clv.history import BTYD_COLUMNS
+from models.evaluation.baselines import health_signals_used
 from models.evaluation.suite import baseline_scores, evaluate_frame
 from models.predict import load_model
 from pipeline.core import config, plots, registry, tracking

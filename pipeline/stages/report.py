@@ -30,7 +30,7 @@ def measures(features_path: Path, labels_path: Path, profile: str, spend_wanted:
     import pyarrow.parquet as pq
 
     from models.retention.report.trends import csat_column, trend_sql, value_column
-    from models.retention.value import spend_event_type
+    from models.clv.spend import spend_event_type
     from pipeline.core import duck
 
     columns = pq.read_schema(features_path).names

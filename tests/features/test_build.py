@@ -9,10 +9,11 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from features.build import calendar_tables, features_from_frames
-from features.columns import FeatureConfig, slug
+from features.build import calendar_tables
 from features.catalog import family_of
 from features.cutoffs import labelled, schedule
+from features.spec import FeatureConfig, slug
+from tests.features.frames import features_from_frames
 
 JAN31 = dt.date(2024, 1, 31)
 

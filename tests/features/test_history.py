@@ -11,9 +11,10 @@ from dateutil.relativedelta import relativedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from features.build import features_from_frames
-from features.columns import FeatureConfig, history_columns
+from features.columns import history_columns
+from features.spec import FeatureConfig
 from features.sql import Dialect
+from tests.features.frames import features_from_frames
 
 CUTOFFS = [dt.date(2024, 1, 31), dt.date(2024, 2, 29), dt.date(2024, 3, 31), dt.date(2024, 4, 30)]
 SIGNUPS = {"A": dt.date(2023, 11, 30), "B": dt.date(2024, 1, 31), "C": dt.date(2023, 12, 15)}

@@ -11,8 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from features.labels import (active_customers_sql, label_calendar, label_sql, labels_from_frames)
+from features.labels import active_customers_sql, label_calendar, label_sql
 from pipeline.core import config
+from tests.features.frames import labels_from_frames
 
 T = dt.date(2024, 1, 31)          # T + 30 days = 2024-03-01 (2024 is a leap year)
 OLD = dt.date(2023, 1, 1)

@@ -243,6 +243,14 @@ def attribute(ctx: RenderContext, feature: str, g: dict[str, str]) -> tuple[np.n
                       "value": _display_values(ctx, feature)}
 
 
+def trend_change(ctx: RenderContext, feature: str, g: dict[str, str]) -> tuple[np.ndarray, Fields]:
+    return trend(ctx, feature, g, "change")
+
+
+def trend_diff(ctx: RenderContext, feature: str, g: dict[str, str]) -> tuple[np.ndarray, Fields]:
+    return trend(ctx, feature, g, "diff")
+
+
 def usage_change(ctx: RenderContext, feature: str, g: dict[str, str]) -> tuple[np.ndarray, Fields]:
     return trend(ctx, feature, {**g, "event": "total"}, "usage")
 
@@ -262,3 +270,11 @@ def _display_values(ctx: RenderContext, feature: str) -> np.ndarray:
     else:
         raw = pd.Series(raw, dtype=object).astype(str).to_numpy(dtype=object)
     return value_names(feature, raw, ctx.language, ctx.display_names, shown)
+
+
+# The renderers by the name a rule of rule_table.py gives.
+RENDERERS: dict[str, Renderer] = {
+    "ago": ago, "attribute": attribute, "count": count, "money": money, "overdue": overdue, "price": price,
+    "renewal": renewal, "score": score, "share": share, "since": since, "slope": slope, "tickets": tickets,
+    "trend_change": trend_change, "trend_diff": trend_diff, "usage_change": usage_change, "value": value,
+}

@@ -5,13 +5,15 @@ from __future__ import annotations
 import functools
 import re
 import string
+from collections.abc import Mapping
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
 
 from features.catalog import family_of
 from models.retention import i18n
-from models.retention.reasons.render import Fields, RenderContext
+from models.retention.reasons.render import RENDERERS, Fields, RenderContext
 from models.retention.reasons.rules import rule_for
 
 
@@ -20,11 +22,12 @@ def _code_token(text: str) -> str:
 
 
 @functools.lru_cache(maxsize=None)
-def _template(language: str, key: str, profile: str | None = None) -> dict[str, str]:
+def _template(language: str, key: str, profile: str | None = None) -> Mapping[str, str]:
+    """The variants of reason template ``key`` (``reasons.<key>`` in the locale), read-only: the result is cached."""
     entry = i18n.lookup(f"reasons.{key}", language, profile=profile)
     if not isinstance(entry, dict) or "missing" not in entry:
         raise ValueError(f"reason template {key!r} ({language}) must be a mapping with at least a 'missing' variant")
-    return {str(k): str(v) for k, v in entry.items()}
+    return MappingProxyType({str(k): str(v) for k, v in entry.items()})
 
 
 def _fill(text: str, fields: Fields, mask: np.ndarray, language: str, where: str) -> np.ndarray:
@@ -77,7 +80,7 @@ def render_feature(
     rule, groups = rule_for(feature)
     ctx = RenderContext(features, np.asarray(rows, dtype=np.intp), language, currency,
                         {} if _cache is None else _cache, display_names)
-    variants, fields = rule.render(ctx, feature, groups)
+    variants, fields = RENDERERS[rule.renderer](ctx, feature, groups)
     family = family or family_of(feature)
     tokens = {
         "FAMILY": family.upper(),

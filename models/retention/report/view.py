@@ -15,7 +15,7 @@ from models.retention.labels import feature_label, value_names
 from models.retention.report.campaign import campaign_view, holdout_note
 from models.retention.report.charts import hbar_chart_svg, histogram_svg, line_chart_svg, nice_max
 from models.retention.tiers import TIERS
-from models.retention.value import DAYS_PER_MONTH
+from models.clv.spend import DAYS_PER_MONTH
 
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "rank", "customer_id", "churn_probability", "risk_tier", "value_at_risk",

@@ -54,7 +54,8 @@ def test_bgnbd_baseline_on_its_own_process_predicts_the_holdout():
     from sklearn.metrics import roc_auc_score
 
     from models.evaluation.baselines import bgnbd_scores
-    from models.evaluation.bgnbd import BGNBD, simulate_with_holdout
+    from models.clv.bgnbd import BGNBD
+    from models.clv.simulate import simulate_with_holdout
 
     truth = BGNBD(r=0.5, alpha=20.0, a=2.5, b=7.5)
     rng = np.random.default_rng(11)
@@ -99,7 +100,7 @@ def test_the_profit_curve_values_a_retailers_customers_by_expected_spend_not_a_p
                          "monthly_fee": 1.06})   # a price level from price notices, not a fee
     hist["active_days_all"] = hist["repeat_active_days"] + 1
     hist["events_purchase_value_sum_all"] = hist["active_days_all"] * 50.0
-    from models.retention.value import expected_spend
+    from models.clv.spend import expected_spend
 
     value = customer_value(hist, ev, "non_contract", hist)
     np.testing.assert_allclose(value, expected_spend(hist, hist, "purchase", ev.value_horizon_months)[0])

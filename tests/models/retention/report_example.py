@@ -9,7 +9,7 @@ import pandas as pd
 
 from models.explain.importance import family_importance
 from models.retention.playbook import default_playbook, recommend_actions
-from models.retention.reasons import top_reasons
+from models.retention.reasons.select import top_reasons
 from models.retention.report import ReportContext
 from models.retention.tiers import assign_tiers
 from models.retention.value import value_at_risk

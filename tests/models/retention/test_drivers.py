@@ -8,7 +8,7 @@ import pytest
 
 from features.catalog import FAMILIES
 from models.retention.drivers import driver_first, family_scores, history_days
-from models.retention.reasons import top_reasons
+from models.retention.reasons.select import top_reasons
 
 
 def test_driver_family_is_the_largest_sum_of_risk_raising_contributions():

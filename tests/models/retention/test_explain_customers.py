@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from models.explain.native import shap_contributions
-from models.retention.reasons import top_reasons
+from models.retention.reasons.select import top_reasons
 from tests.models.worlds import contract_world
 
 

@@ -40,13 +40,13 @@ def test_a_top_level_key_in_two_files_is_refused(tmp_path, monkeypatch):
     (tmp_path / "en/a.yaml").write_text(yaml.safe_dump({"report": {"x": "1"}}))
     (tmp_path / "en/b.yaml").write_text(yaml.safe_dump({"report": {"y": "2"}}))
     monkeypatch.setattr(i18n, "LOCALES_DIR", tmp_path)
-    i18n.catalog.cache_clear()
+    i18n._messages.cache_clear()
     try:
         with pytest.raises(ValueError, match="already defined"):
             i18n.catalog("en")
     finally:
         monkeypatch.undo()
-        i18n.catalog.cache_clear()
+        i18n._messages.cache_clear()
 
 
 def test_every_computed_feature_has_a_label_in_each_language():
@@ -54,7 +54,8 @@ def test_every_computed_feature_has_a_label_in_each_language():
     import re
 
     from features.catalog import family_of
-    from features.columns import FeatureConfig, all_columns
+    from features.columns import all_columns
+    from features.spec import FeatureConfig
     from models.retention.labels import feature_label
 
     cfg = FeatureConfig(event_types=("login", "purchase", "payment_failed", "nps", "plan_change", "price_change"),
@@ -90,3 +91,29 @@ def test_format_numbers_formats_each_value_as_one_at_a_time(language, decimals):
         return text.replace(",", "\x00").replace(".", decimal).replace("\x00", group)
 
     assert list(i18n.format_numbers(values, language, decimals)) == [one(v) for v in values]
+
+
+def test_changing_the_catalog_a_caller_got_changes_no_later_call():
+    got = i18n.catalog("en")
+    title = got["report"]["title"]
+    got["report"]["title"] = "changed"
+    del got["reasons"]
+    again = i18n.catalog("en")
+    assert again["report"]["title"] == title and "reasons" in again
+    assert i18n.lookup("report.title", "en") == title
+
+
+def test_changing_a_looked_up_mapping_changes_no_later_lookup():
+    words = i18n.lookup("prettify", "en")
+    before = dict(words)
+    words.clear()
+    assert i18n.lookup("prettify", "en") == before
+
+
+def test_the_attribute_value_words_are_read_only():
+    from models.retention.labels import attribute_value_words
+
+    words = attribute_value_words("en")
+    with pytest.raises(TypeError):
+        words["true"] = "changed"  # type: ignore[index]
+    assert attribute_value_words("en") == words and "changed" not in attribute_value_words("en").values()

@@ -147,3 +147,15 @@ def test_every_action_of_both_default_playbooks_has_a_text_in_every_language():
         for rule in pb.segment_rules:
             for lang in i18n.LANGUAGES:
                 assert i18n.t(rule.action_reason, lang), (kind, rule.name, lang)
+
+
+def test_changing_the_default_playbook_data_a_caller_got_changes_no_later_call():
+    from models.retention.playbook import _default_data
+
+    got = _default_data("subscription")
+    families = dict(got["families"])
+    got["families"].clear()
+    got["default"] = "CHANGED"
+    again = _default_data("subscription")
+    assert again["families"] == families and again["default"] != "CHANGED"
+    assert default_playbook("subscription").families == families

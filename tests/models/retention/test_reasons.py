@@ -9,7 +9,10 @@ import pytest
 
 from models.retention import i18n
 from models.retention.labels import feature_label
-from models.retention.reasons import RULES, render_feature, rule_for, top_reasons
+from models.retention.reasons.rule_table import RULES
+from models.retention.reasons.rules import rule_for
+from models.retention.reasons.select import top_reasons
+from models.retention.reasons.sentences import render_feature
 
 
 @pytest.fixture()
@@ -120,6 +123,13 @@ def test_every_rule_has_both_languages_with_matching_placeholders():
             assert ph_en == ph_ja, (key, variant)
 
 
+def test_every_rule_names_a_renderer():
+    from models.retention.reasons.render import RENDERERS
+    from models.retention.reasons.rule_table import ATTRIBUTE_RULE, GENERIC_RULE
+
+    assert {rule.renderer for rule in (*RULES, ATTRIBUTE_RULE, GENERIC_RULE)} <= set(RENDERERS)
+
+
 @pytest.mark.parametrize("feature,code", [
     ("events_payment_failed_count_30d", "BILLING_PAYMENT_FAILED"),
     ("events_nps_count_90d", "ENGAGEMENT_LOW_NPS"),
@@ -171,7 +181,8 @@ def test_many_customers_each_get_their_own_reasons_in_one_vectorised_pass():
 
 def test_every_computed_feature_has_its_own_rule_and_both_languages():
     from features.catalog import family_of
-    from features.columns import FeatureConfig, all_columns
+    from features.columns import all_columns
+    from features.spec import FeatureConfig
 
     cfg = FeatureConfig(event_types=("login", "purchase", "payment_failed", "nps", "plan_change", "signup"),
                         value_sum_event_types=("purchase",), ticket_categories=("billing", "complaint"),
@@ -385,3 +396,12 @@ def test_attribute_values_without_a_name_are_made_readable_and_numbers_and_boole
     assert _values(df, "loyalty_member", "ja", names) == ["ロイヤルティ会員：会員", "ロイヤルティ会員：いいえ", "ロイヤルティ会員：会員"]
     assert _values(df, "discount", "en", names) == ["Discount: 0.50", "Discount: a dozen and a quarter",
                                                     "Discount: 1,234.50"]
+
+
+def test_a_reason_template_is_read_only():
+    from models.retention.reasons.sentences import _template
+
+    template = _template("en", "monthly_fee")
+    with pytest.raises(TypeError):
+        template["missing"] = "changed"  # type: ignore[index]
+    assert _template("en", "monthly_fee")["missing"] != "changed"

@@ -15,7 +15,9 @@ from scipy.integrate import quad
 from scipy.special import betaln
 from sklearn.metrics import roc_auc_score
 
-from models.evaluation.bgnbd import BGNBD, fit_bgnbd, simulate, simulate_with_holdout
+from models.clv.bgnbd import BGNBD
+from models.clv.fit import fit_bgnbd
+from models.clv.simulate import simulate, simulate_with_holdout
 
 pytestmark = pytest.mark.filterwarnings("error")
 
