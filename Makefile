@@ -31,6 +31,7 @@ $(JAVA):
 	SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq openjdk-17-jre-headless >/dev/null
 
 test: $(STAMP) $(CHROMIUM) $(JAVA)
+	$(BIN)/ruff check .
 	PATH="$(abspath $(BIN)):$$PATH" CHROMIUM_PATH=$(CHROMIUM) $(BIN)/python -m pytest
 
 # The MLflow UI on the repository's store; it prints the page that opens the runs as model training.

@@ -23,8 +23,8 @@ import numpy as np
 
 from features.catalog import FAMILIES
 from models.retention.truth import resampled_label_weights, weighted_ceiling
-from pipeline.core import config
 from pipeline.checks.ground_truth import label_rows, label_weighted, summary, truth_population
+from pipeline.core import config
 from pipeline.core.io import read_json
 
 PERCENTILES = (2.5, 50.0, 97.5)

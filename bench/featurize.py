@@ -50,7 +50,9 @@ def _params(path: Path) -> Path:
 
 
 def make_world(root: Path, customers: int, workers: int) -> tuple[dict, dict]:
-    """Generate the synthetic tables and validate them (in a child process); return the summary and validate's figures."""
+    """Generate the synthetic tables and validate them (in a child process).
+
+    Returns the summary and validate's figures."""
     from features.synthetic.subscription import SyntheticConfig
     from pipeline.stages.generate import write_world
 
@@ -149,9 +151,9 @@ def _child(root: Path) -> int:
 def feature_config(validated: Path, params_path: Path):
     """The FeatureConfig the featurize stage resolves from params and data (for the pandas baseline)."""
     from pipeline.core import config
-    from pipeline.stages.featurize import feature_config as resolve
     from pipeline.core.duck import connect_validated
     from pipeline.core.io import read_json
+    from pipeline.stages.featurize import feature_config as resolve
 
     params = config.Params.load(params_path)
     manifest = read_json(validated / "manifest.json")
@@ -183,7 +185,8 @@ def compare(sql: pd.DataFrame, pdf: pd.DataFrame, sample: int = 500, seed: int =
         if x.dtype == object or pd.api.types.is_string_dtype(x):
             ok = (x.astype("string").fillna("<NA>") == y.astype("string").fillna("<NA>")).to_numpy()
         else:
-            ok = np.isclose(x.astype(float).to_numpy(), y.astype(float).to_numpy(), rtol=1e-9, atol=1e-9, equal_nan=True)
+            ok = np.isclose(x.astype(float).to_numpy(), y.astype(float).to_numpy(),
+                            rtol=1e-9, atol=1e-9, equal_nan=True)
         n_values += len(ok)
         if not ok.all():
             i = int(np.flatnonzero(~ok)[0])
@@ -197,7 +200,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--events", type=int, default=10_000_000, help="about this many events (100 per customer)")
     ap.add_argument("--pandas-events", type=int, default=1_000_000, help="events for the pandas comparison (0: skip)")
     ap.add_argument("--workers", type=int, default=2, help="generator worker processes")
-    ap.add_argument("--memory-limit", default=None, help="DuckDB memory_limit for featurize (default: pipeline.core.io's)")
+    ap.add_argument("--memory-limit", default=None,
+                    help="DuckDB memory_limit for featurize (default: pipeline.core.io's)")
     ap.add_argument("--tmp", type=Path, default=None, help="parent folder of the temporary data (needs disk space)")
     ap.add_argument("--world", type=Path, default=None,
                     help="keep the generated world in this folder and reuse it on the next run (validate is rerun)")

@@ -120,7 +120,8 @@ def features_pandas(customers: pd.DataFrame, events: pd.DataFrame, tickets: pd.D
         ev["age"] = (c - ev["day"]).dt.days
         g = ev.groupby("customer_id")
 
-        def count(mask: pd.Series, col: str | None = None) -> pd.Series:
+        def count(mask: pd.Series, col: str | None = None,
+                  ev: pd.DataFrame = ev, index: pd.Index = index) -> pd.Series:
             sel = ev[mask]
             s = sel.groupby("customer_id")[col].sum() if col else sel.groupby("customer_id").size()
             return s.reindex(index).fillna(0)
@@ -147,7 +148,8 @@ def features_pandas(customers: pd.DataFrame, events: pd.DataFrame, tickets: pd.D
         for w in cfg.windows:
             sel = ev[ev["active"] & (ev["age"] < w)]
             out[f"active_days_{w}d"] = sel.groupby("customer_id")["age"].nunique().reindex(index).fillna(0)
-            out[f"distinct_event_types_{w}d"] = sel.groupby("customer_id")["event_type"].nunique().reindex(index).fillna(0)
+            distinct = sel.groupby("customer_id")["event_type"].nunique()
+            out[f"distinct_event_types_{w}d"] = distinct.reindex(index).fillna(0)
         sel = ev[ev["active"] & (ev["age"] < 7 * weeks_big)]
         weeks = np.floor(sel["age"] / 7).groupby(sel["customer_id"]).nunique()
         out[f"weeks_active_share_{7 * weeks_big}d"] = (weeks / weeks_big).reindex(index).fillna(0)
@@ -183,7 +185,7 @@ def features_pandas(customers: pd.DataFrame, events: pd.DataFrame, tickets: pd.D
                         (end - tk["opened_at"]).dt.total_seconds()) / 3600.0
         tk["slow"] = took > cfg.slow_resolution_hours
 
-        def tcount(mask: pd.Series) -> pd.Series:
+        def tcount(mask: pd.Series, tk: pd.DataFrame = tk, index: pd.Index = index) -> pd.Series:
             return tk[mask].groupby("customer_id").size().reindex(index).fillna(0)
 
         for w in cfg.windows:

@@ -33,7 +33,6 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import psutil  # noqa: E402
 import yaml  # noqa: E402
-
 from featurize import EVENTS_PER_CUSTOMER, FIRST_CUTOFF, make_world  # noqa: E402
 
 FLOOR = 3.0

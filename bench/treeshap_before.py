@@ -13,7 +13,6 @@ import pandas as pd
 
 from models.explain.native import aligned
 
-
 _ZERO_THRESHOLD = 1e-35  # LightGBM's kZeroThreshold
 
 

@@ -64,7 +64,8 @@ def attribute_sql(con: duckdb.DuckDBPyConnection, table: RawTable, types: dict[s
             out[column] = f"CAST({q} AS DOUBLE)"
             continue
         text = _text(q)
-        n_text, n_num = con.sql(f"SELECT count({text}), count(TRY_CAST({text} AS DOUBLE)) FROM {customers}").fetchall()[0]
+        sql = f"SELECT count({text}), count(TRY_CAST({text} AS DOUBLE)) FROM {customers}"
+        n_text, n_num = con.sql(sql).fetchall()[0]
         if n_text > 0 and n_text == n_num and src_type != "BOOLEAN":
             out[column] = f"TRY_CAST({text} AS DOUBLE)"
             continue

@@ -25,7 +25,8 @@ from features.spec import EVENTS, MASK_BITS, SELECT, TICKETS, Column, FeatureCon
 from features.sql import Dialect, ident, literal
 
 
-def calendar_tables(cutoffs: list[dt.date], first_day: dt.date, lookback_days: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def calendar_tables(cutoffs: list[dt.date], first_day: dt.date,
+                    lookback_days: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Small calendar tables that turn range conditions into equi-joins.
 
     Args:
@@ -265,9 +266,10 @@ def _history_ctes(cfg: FeatureConfig, d: Dialect) -> str:
 
     Each day is counted in its bucket (the first cutoff on or after it) and a
     total at cutoff T sums the customer's buckets up to T, so it reads only days
-    up to T (a join and one aggregate: cheaper than a running window per total). A gap between two active days belongs to the bucket
-    of its later day, so it is known only once it has closed. Without history
-    features only the last active day is kept (``days_since_last_event``).
+    up to T (a join and one aggregate: cheaper than a running window per total).
+    A gap between two active days belongs to the bucket of its later day, so it
+    is known only once it has closed. Without history features only the last
+    active day is kept (``days_since_last_event``).
     """
     active = f"{count_of('total')} > 0"
     per_bucket = [f"max(CASE WHEN {active} THEN dl.day END) AS last_day"]

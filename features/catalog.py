@@ -29,7 +29,8 @@ complaints
     ``tickets_open_count``, ``satisfaction_mean_{w}d``, ``satisfaction_min_{w}d``,
     ``tickets_slow_resolution_count_{w}d``, ``complaints_repeat_count_{w}d``
 billing
-    ``monthly_fee``, ``price_change_pct_{w}d`` (ratio: 0.12 = +12%), ``payment_failed_count_{w}d``, ``events_price_change_count_{w}d``
+    ``monthly_fee``, ``price_change_pct_{w}d`` (ratio: 0.12 = +12%), ``payment_failed_count_{w}d``,
+    ``events_price_change_count_{w}d``
 attributes
     every static column of the customers table, under its own name.
 """

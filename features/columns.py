@@ -11,8 +11,8 @@ the cutoff day (events, ticket openings), and ticket facts that arrive later
 
 from __future__ import annotations
 
-from features.sql import Dialect, ident, literal
 from features.spec import EVENTS, MASK_BITS, SELECT, TICKETS, Column, FeatureConfig, FeatureInfo, count_of, value_of
+from features.sql import Dialect, ident, literal
 
 __all__ = ["RESERVED", "activity_columns", "all_columns", "attribute_columns", "attribute_names", "calendar_columns",
            "history_columns", "rare_event_columns", "renamed_attributes", "ticket_columns", "tenure_columns",
@@ -48,7 +48,8 @@ def usage_columns(cfg: FeatureConfig) -> list[Column]:
     total = count_of("total")
     for w in windows:
         cols.append(_col(f"sum(CASE WHEN age < {w} THEN {total} ELSE 0 END)", f"events_total_count_{w}d",
-                         f"Number of activity events (all types) in the last {w} days", f"{w}d", "events", EVENTS, True))
+                         f"Number of activity events (all types) in the last {w} days", f"{w}d", "events",
+                         EVENTS, True))
     change_types = [(slugs[t], count_of(slugs[t])) for t in cfg.active_types] + [("total", total)]
     for s, n in change_types:
         last = f"sum(CASE WHEN age < {dw} THEN {n} ELSE 0 END)"
@@ -188,8 +189,8 @@ def tenure_columns(cfg: FeatureConfig, d: Dialect) -> list[Column]:
     cols = [_col(tenure, "tenure_days", "Days since signup", "all history", "days", SELECT)]
     if cfg.contract_attribute and cfg.contract_attribute in cfg.attributes:
         contract = f"lower(CAST(c.{ident(cfg.contract_attribute)} AS VARCHAR))"
-        cycle = (f"CASE WHEN {contract} LIKE '%two%' THEN 730 WHEN {contract} LIKE '%annual%' OR {contract} LIKE '%year%' "
-                 f"THEN 365 ELSE 30 END")
+        cycle = (f"CASE WHEN {contract} LIKE '%two%' THEN 730 "
+                 f"WHEN {contract} LIKE '%annual%' OR {contract} LIKE '%year%' THEN 365 ELSE 30 END")
         cols.append(_col(f"{cycle} - ({tenure} % {cycle})", "days_to_renewal",
                          "Days until the next contract renewal (annual contracts renew yearly, others monthly)",
                          "at cutoff", "days", SELECT))

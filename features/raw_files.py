@@ -30,8 +30,15 @@ from pathlib import Path
 import duckdb
 
 from features import encodings
-from features.contract import (REQUIRED_TABLES, SUFFIXES, ContractError, RawTable, column_names, contract_key,
-                               required_columns)
+from features.contract import (
+    REQUIRED_TABLES,
+    SUFFIXES,
+    ContractError,
+    RawTable,
+    column_names,
+    contract_key,
+    required_columns,
+)
 from features.sql import ident, literal
 
 log = logging.getLogger(__name__)

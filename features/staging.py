@@ -19,7 +19,6 @@ from features.contract import COLUMNS, DEFAULTS, RawTable, attribute_columns, ch
 from features.raw_files import ROW, raw_view
 from features.sql import ident, literal
 
-
 # Whitespace a spreadsheet leaves around a value: spaces, tabs, line ends and the no-break space.
 _WHITESPACE = literal(" \t\r\n\u00a0")
 _FLOAT_TYPES = ("DOUBLE", "FLOAT", "REAL")

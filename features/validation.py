@@ -85,7 +85,8 @@ def _parse_rules(table: str, present: tuple[str, ...], raw_text: tuple[str, ...]
             rules.append(Rule(column, "type", "are not whole numbers or text (an id such as 1.5)",
                               f"t.{raw} IS NOT NULL AND t.{col} IS NULL"))
         if kept and target != "VARCHAR":
-            what = {"DATE": "a date (YYYY-MM-DD)", "TIMESTAMP": "a datetime (YYYY-MM-DD HH:MM:SS)", "DOUBLE": "a number"}[target]
+            what = {"DATE": "a date (YYYY-MM-DD)", "TIMESTAMP": "a datetime (YYYY-MM-DD HH:MM:SS)",
+                    "DOUBLE": "a number"}[target]
             rules.append(Rule(column, "type", f"are not {what}", f"t.{raw} IS NOT NULL AND t.{col} IS NULL"))
     return rules
 
@@ -180,7 +181,8 @@ def row_rules(table: str, present: tuple[str, ...], read: ReadRules = ReadRules(
                  "t.resolved_at < t.opened_at"),
             *_time_rules("resolved_at", "are resolved", "t.resolved_at", future),
             Rule("satisfaction", "range_1_5", "have a satisfaction outside 1-5",
-                 "t.satisfaction IS NOT NULL AND (NOT isfinite(t.satisfaction) OR t.satisfaction < 1 OR t.satisfaction > 5)"),
+                 "t.satisfaction IS NOT NULL AND "
+                 "(NOT isfinite(t.satisfaction) OR t.satisfaction < 1 OR t.satisfaction > 5)"),
         ]
     return rules
 

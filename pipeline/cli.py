@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.logging import RichHandler
 
-from pipeline.core.errors import ChurnError   # imports nothing: --help stays instant
+from pipeline.core.errors import ChurnError  # imports nothing: --help stays instant
 
 app = typer.Typer(add_completion=False, help="Customer churn pipeline stages (run them all with `dvc repro`).")
 console = Console(stderr=True)

@@ -27,7 +27,8 @@ def psi_numeric(expected: pd.Series, actual: pd.Series, bins: int = 10) -> float
     """PSI of a numeric feature, binned at the expected population's quantiles."""
     e = pd.to_numeric(expected, errors="coerce").astype(float)
     a = pd.to_numeric(actual, errors="coerce").astype(float)
-    edges = np.unique(np.nanquantile(e.dropna(), np.linspace(0, 1, bins + 1)[1:-1])) if e.notna().any() else np.array([])
+    inner = np.linspace(0, 1, bins + 1)[1:-1]
+    edges = np.unique(np.nanquantile(e.dropna(), inner)) if e.notna().any() else np.array([])
     def shares(x: pd.Series) -> np.ndarray:
         idx = np.where(x.isna(), len(edges) + 1, np.searchsorted(edges, x.fillna(0).to_numpy(), side="right"))
         counts = np.bincount(idx, minlength=len(edges) + 2).astype(float)

@@ -10,8 +10,13 @@ import pandas as pd
 
 from models.clv.spend import expected_spend, spend_event_type
 from models.evaluation import metrics as M
-from models.evaluation.baselines import (bgnbd_scores, fit_logistic, health_score, predict_logistic,
-                                        recency_frequency_scores)
+from models.evaluation.baselines import (
+    bgnbd_scores,
+    fit_logistic,
+    health_score,
+    predict_logistic,
+    recency_frequency_scores,
+)
 
 log = logging.getLogger(__name__)
 
@@ -125,5 +130,6 @@ def evaluate_frame(y: np.ndarray, p: np.ndarray, p_raw: np.ndarray, test: pd.Dat
         plots["profit.csv"] = pd.DataFrame(curve)
     else:
         log.warning("no evaluate.customer_value and no fee or spend in the data: profit curve skipped")
-        plots["profit.csv"] = pd.DataFrame({"share": [], "profit": [], "expected_profit": [], "profit_per_customer": []})
+        plots["profit.csv"] = pd.DataFrame({"share": [], "profit": [], "expected_profit": [],
+                                            "profit_per_customer": []})
     return metrics, plots

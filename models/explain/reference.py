@@ -15,11 +15,10 @@ import lightgbm
 import numpy as np
 import pandas as pd
 
+from models.explain.blend import blend_contributions
 from models.explain.native import aligned
 from models.explain.treeshap import ReferenceTables, interventional_contributions, reference_tables
-from models.explain.blend import blend_contributions
 from models.training.linear import LinearPart, blend
-
 
 _MISSING = "\x00missing"  # group key of customers without a segment value
 

@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import yaml
-from babel import numbers as _bn
 from babel import dates as _bd
+from babel import numbers as _bn
 
 LOGGER = logging.getLogger(__name__)
 
@@ -146,7 +146,8 @@ def t(key: str, language: str, profile: str | None = None, **values: Any) -> str
     try:
         return text.format(**values) if values or "{" in text else text
     except KeyError as exc:
-        raise KeyError(f"message {key!r} ({language}) needs placeholder {exc.args[0]!r}; given {sorted(values)}") from None
+        raise KeyError(f"message {key!r} ({language}) needs placeholder {exc.args[0]!r}; "
+                       f"given {sorted(values)}") from None
 
 
 def placeholders(text: str) -> set[str]:

@@ -19,7 +19,9 @@ from models.retention.reasons.rule_table import match_rule
 
 def feature_label(feature: str, language: str, display_names: "DisplayNames | None" = None,
                   profile: str | None = None) -> str:
-    """Return a readable label for a column name in ``language`` ("Logins (last 30 days)", "ログインの回数（直近30日）").
+    """Return a readable label for a column name in ``language``.
+
+    For example "Logins (last 30 days)", "ログインの回数（直近30日）".
 
     Args:
         feature: a feature or attribute column name.

@@ -71,7 +71,8 @@ class SegmentRule(_Strict):
 
     name: str = Field(min_length=1)
     action: str = Field(min_length=1)
-    action_reason: str | None = None  # a message key (e.g. action_reasons.loyal_high_value); None: "Segment rule: <name>"
+    # a message key (e.g. action_reasons.loyal_high_value); None: "Segment rule: <name>"
+    action_reason: str | None = None
     conditions: tuple[Condition, ...]
 
     @field_validator("conditions")

@@ -36,11 +36,16 @@ def driver_match_report(explained: np.ndarray, truth: np.ndarray) -> dict[str, A
     per_family = {
         fam: {"n": int((truth == fam).sum()),
               "match_rate": float(hit[truth == fam].mean()),
-              "explained_as": {str(k): int(v) for k, v in
-                               pd.Series(explained[truth == fam]).replace("", "none").value_counts().sort_index().items()}}
+              "explained_as": _counts(explained[truth == fam])}
         for fam in sorted(pd.unique(truth))
     }
     return {"driver_match_rate": float(hit.mean()), "per_family": per_family}
+
+
+def _counts(explained: np.ndarray) -> dict[str, int]:
+    """How many customers were explained as each family ("none": no reason), in the families' order."""
+    counts = pd.Series(explained).replace("", "none").value_counts().sort_index()
+    return {str(k): int(v) for k, v in counts.items()}
 
 
 def relative_truth(truth: pd.DataFrame, segment: pd.Series | None) -> np.ndarray:

@@ -46,7 +46,8 @@ AUTO_CAPACITY: tuple[tuple[int, int, float], ...] = ((500_000, 7, 0.02),)
 LARGE_CAPACITY: tuple[int, float] = (31, 0.05)
 
 
-def auto_capacity(n_rows: int, num_leaves: int | str = "auto", learning_rate: float | str = "auto") -> tuple[int, float]:
+def auto_capacity(n_rows: int, num_leaves: int | str = "auto",
+                  learning_rate: float | str = "auto") -> tuple[int, float]:
     """``(num_leaves, learning_rate)``: the given values, or for ``"auto"`` the ones for this many labelled rows."""
     leaves, rate = next(((nl, lr) for limit, nl, lr in AUTO_CAPACITY if n_rows < limit), LARGE_CAPACITY)
     return (leaves if num_leaves == "auto" else int(num_leaves),
@@ -76,7 +77,8 @@ def lgbm_params(seed: int, learning_rate: float, num_leaves: int, min_child_samp
 
 
 def params_for(tp, n_rows: int) -> dict:
-    """LightGBM parameters from the ``train`` params section, ``auto`` capacity resolved for ``n_rows`` labelled rows."""
+    """LightGBM parameters from the ``train`` params section, ``auto`` capacity resolved for ``n_rows`` labelled
+    rows."""
     num_leaves, learning_rate = auto_capacity(n_rows, tp.num_leaves, tp.learning_rate)
     return lgbm_params(tp.seed, learning_rate, num_leaves, tp.min_child_samples, tp.feature_fraction,
                        tp.bagging_fraction, tp.bagging_freq, tp.lambda_l2, tp.num_threads)

@@ -43,7 +43,8 @@ class TrainResult:
     split: dict[str, Any]        # cutoffs per role, as written to model_meta.json
     rows: dict[str, int]
     calibrator: Calibrator
-    calibration: pd.DataFrame    # the rows the calibrator was fitted on: customer_id, cutoff, label, fold, probabilities
+    # the rows the calibrator was fitted on: customer_id, cutoff, label, fold, probabilities
+    calibration: pd.DataFrame
     metrics: dict[str, float]
     tuned: dict[str, Any] | None = None  # Optuna's best params and value, when a search ran
     blend_weight: float = 0.0    # the linear part's weight (train.linear_blend, or the one auto chose)

@@ -29,13 +29,19 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from models.clv.spend import DAYS_PER_MONTH, expected_spend, spend_event_type, spend_of
 from models.retention import i18n
 from models.retention.labels import check_display_names, name_forms
-from models.retention.playbook import Playbook, default_playbook, fixed_top_shares, recommend_actions, \
-    top_share_conditions, with_overrides
+from models.retention.playbook import (
+    Playbook,
+    default_playbook,
+    fixed_top_shares,
+    recommend_actions,
+    top_share_conditions,
+    with_overrides,
+)
 from models.retention.scored_list import SEGMENTS, segment_columns
 from models.retention.tiers import share_counts, tier_labels, tier_thresholds, tiers_at
-from models.clv.spend import DAYS_PER_MONTH, expected_spend, spend_event_type, spend_of
 from models.retention.value import value_at_risk
 from pipeline.core.config import CampaignParams, Params, ScoreParams
 from pipeline.core.errors import ParamsError

@@ -26,8 +26,8 @@ import re
 import shutil
 import sys
 import urllib.parse
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -36,8 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from features.sql import ident
-from pipeline.core import config
-from pipeline.core import duck
+from pipeline.core import config, duck
 
 BUCKET, TABLE = "_bucket", "_table"
 REPO = Path(__file__).resolve().parents[1]
@@ -378,7 +377,8 @@ def write(q: SparkQueries, sql: str, sp: config.SparkParams, name: str, path: Pa
 
 
 @contextlib.contextmanager
-def sorted_result(q: SparkQueries, sql: str, sp: config.SparkParams, name: str, scratch: Path, batch_rows: int = 122_880) -> Iterator[pa.RecordBatchReader]:
+def sorted_result(q: SparkQueries, sql: str, sp: config.SparkParams, name: str, scratch: Path,
+                  batch_rows: int = 122_880) -> Iterator[pa.RecordBatchReader]:
     """Run a stage's query per customer bucket; its rows as Arrow batches of ``batch_rows``, ordered by
     (cutoff, customer_id), in the Arrow types the DuckDB engine's query gives (128-bit integers as DOUBLE).
 

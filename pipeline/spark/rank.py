@@ -23,17 +23,16 @@ with the action each targeted customer's stratum is on (a holdout's before it be
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from models.clv.history import BTYD_COLUMNS
+from models.clv.spend import spend_model
 from models.retention import i18n
 from models.retention.campaigns.assign import STRATA, assignments, hash_uniform, holdout_size
 from models.retention.scored_list import ranked
-from models.clv.spend import spend_model
 from pipeline.core.config import CampaignParams
 from pipeline.scoring import campaign
 from pipeline.scoring.recipe import ACTION_COLUMNS, Recipe

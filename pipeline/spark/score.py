@@ -29,17 +29,18 @@ import pandas as pd
 import pyarrow as pa
 
 from models.explain.reference import reference_risk, selection
+from models.predict import linear_part
 from models.retention.explain_customers import explain_customers
 from models.training.booster import matrix
-from models.predict import linear_part
-from pipeline.scoring import campaign
 from pipeline.core.io import write_csv_for_spreadsheet
+from pipeline.scoring import campaign
 
 RISK = "_risk"
 
 
 def scoring_frame(spark, features_path: str, active_path: str, score_date: dt.date):
-    """The feature rows at the scoring date of the customers active then (as ``pipeline.stages.explain.scoring_rows``)."""
+    """The feature rows at the scoring date of the customers active then (as
+    ``pipeline.stages.explain.scoring_rows``)."""
     from pyspark.sql import functions as F
 
     rows = spark.read.parquet(str(features_path)).where(F.col("cutoff") == F.lit(score_date))
@@ -196,14 +197,14 @@ def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("dat
     import tempfile
 
     import mlflow
-
     from pyspark.sql import functions as F
 
     from pipeline.core import tracking
     from pipeline.core.config import Params
-    from pipeline.scoring.recipe import Recipe
-    from pipeline.spark import engine as spark_engine, rank as spark_rank
     from pipeline.core.io import read_json
+    from pipeline.scoring.recipe import Recipe
+    from pipeline.spark import engine as spark_engine
+    from pipeline.spark import rank as spark_rank
 
     params = Params.load(params_path)
     sp, ep, language = params.spark, params.explain, params.report.language

@@ -22,8 +22,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 from mlflow.tracking import MlflowClient
 
-from models.evaluation import metrics as M
 from models.clv.history import BTYD_COLUMNS
+from models.evaluation import metrics as M
 from models.evaluation.baselines import health_signals_used
 from models.evaluation.suite import baseline_scores, evaluate_frame
 from models.predict import load_model
@@ -46,7 +46,8 @@ def oracle_auc(preds: pd.DataFrame, oracle_path: Path) -> float | None:
         log.warning("oracle probabilities missing for %d of %d test rows; oracle AUC skipped",
                     int(merged["oracle_probability"].isna().sum()), len(merged))
         return None
-    return float(M.classification_metrics(merged["label"].to_numpy(), merged["oracle_probability"].to_numpy())["roc_auc"])
+    metrics = M.classification_metrics(merged["label"].to_numpy(), merged["oracle_probability"].to_numpy())
+    return float(metrics["roc_auc"])
 
 
 def btyd_histories(features_path: Path, meta: dict) -> pd.DataFrame | None:

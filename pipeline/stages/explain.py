@@ -28,8 +28,8 @@ from models.explain.importance import family_importance
 from models.predict import ChurnModel
 from models.retention.explain_customers import explain_customers
 from models.retention.labels import check_display_names
-from pipeline.core import config, registry, tracking
 from pipeline.checks.ground_truth import driver_match, explain_metrics, truth_at_cutoff
+from pipeline.core import config, registry, tracking
 from pipeline.core.io import atomic_path, read_json, remove_outputs, write_json, write_parquet
 
 log = logging.getLogger(__name__)
@@ -108,7 +108,8 @@ def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("dat
                      100 * match["driver_match_rate"], match["n_churners"], match["test_cutoff"])
         if at_cutoff:
             for g, v in at_cutoff["groups"].items():
-                mlflow.log_metrics({f"truth_match_rate_{g}": v["match_rate"], f"truth_spearman_{g}": v["spearman_mean"]})
+                mlflow.log_metrics({f"truth_match_rate_{g}": v["match_rate"],
+                                    f"truth_spearman_{g}": v["spearman_mean"]})
                 log.info("at the cutoff: top reason = true driver for %.1f%% of %s (n %d), Spearman %.3f",
                          100 * v["match_rate"], g, v["n"], v["spearman_mean"])
             ceiling = at_cutoff.get("label_weighted_explanation")

@@ -25,17 +25,22 @@ import pyarrow as pa
 from features.build import calendar_tables, chunk_count, dictionary_frame, feature_sql
 from features.catalog import family_map
 from features.columns import renamed_attributes
+from features.cutoffs import schedule
+from features.defaults import (
+    CONTRACT_NAMES,
+    EVENT_TYPE_SUMMARY_SQL,
+    REVENUE_NAMES,
+    auto_windows,
+    find_column,
+    summarise_event_types,
+)
 from features.spec import FeatureConfig
 from features.sql import ident
-from features.defaults import (CONTRACT_NAMES, EVENT_TYPE_SUMMARY_SQL, REVENUE_NAMES, auto_windows, find_column,
-                               summarise_event_types)
-from features.cutoffs import schedule
-from pipeline.core import config
-from pipeline.core import duck
-from pipeline.spark import engine as spark_engine
+from pipeline.core import config, duck
 from pipeline.core.io import atomic_path, read_json, remove_outputs, write_json
 from pipeline.core.parts import Background, known_cutoffs, split_part, stitch, write_in_row_groups, write_whole
 from pipeline.core.ranges import RangeTables, customer_ranges
+from pipeline.spark import engine as spark_engine
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +95,8 @@ def as_doubles(con, sql: str) -> str:
             f"FROM ({sql})")
 
 
-def resolve_dates(cut: config.CutoffParams, as_of: dt.date, score_as_of: dt.date | None) -> tuple[list[dt.date], dt.date]:
+def resolve_dates(cut: config.CutoffParams, as_of: dt.date,
+                  score_as_of: dt.date | None) -> tuple[list[dt.date], dt.date]:
     """The cutoffs to build and the scoring date.
 
     Args:

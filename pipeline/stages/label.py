@@ -21,10 +21,9 @@ import pandas as pd
 
 from features.cutoffs import labelled
 from features.labels import active_customers_sql, label_calendar, label_sql, summary_sql
-from pipeline.core import config
-from pipeline.core import duck
-from pipeline.spark import engine as spark_engine
+from pipeline.core import config, duck
 from pipeline.core.io import atomic_path, read_json, remove_outputs
+from pipeline.spark import engine as spark_engine
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +37,8 @@ def _write(engine: str, sp: config.SparkParams, con, sql: str, name: str, path: 
 
 
 def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("data/interim/validated"),
-         features_meta: Path = Path("data/features/features_meta.json"), out_dir: Path = Path("data/labels")) -> pd.DataFrame:
+         features_meta: Path = Path("data/features/features_meta.json"),
+         out_dir: Path = Path("data/labels")) -> pd.DataFrame:
     """Run the label stage from params; return the per-cutoff summary."""
     params = config.Params.load(params_path)
     lab = params.label

@@ -139,7 +139,7 @@ def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("da
     """Run the measure stage from params."""
     params = config.Params.load(params_path)
     ep = params.evaluate
-    params.label
+    params.label  # noqa: B018  (validated at the start: the labels' horizon is the campaign's)
     mp = params.mlflow
     remove_outputs(results_path, metrics_path)
     contacts_path = validated_dir / "contacts.parquet"

@@ -17,20 +17,21 @@ from pathlib import Path
 import mlflow
 import pandas as pd
 
-from models.retention.report import ReportContext, render_report
 from models.retention.labels import check_display_names
+from models.retention.report import ReportContext, render_report
 from pipeline.core import config, tracking
 from pipeline.core.io import atomic_path, read_json, remove_outputs
 
 log = logging.getLogger(__name__)
 
 
-def measures(features_path: Path, labels_path: Path, profile: str, spend_wanted: str = "auto") -> tuple[pd.DataFrame, dict]:
+def measures(features_path: Path, labels_path: Path, profile: str,
+             spend_wanted: str = "auto") -> tuple[pd.DataFrame, dict]:
     """The business's measures per labelled cutoff (``models/retention/report/trends.py``) and their windows."""
     import pyarrow.parquet as pq
 
-    from models.retention.report.trends import csat_column, trend_sql, value_column
     from models.clv.spend import spend_event_type
+    from models.retention.report.trends import csat_column, trend_sql, value_column
     from pipeline.core import duck
 
     columns = pq.read_schema(features_path).names
@@ -41,7 +42,8 @@ def measures(features_path: Path, labels_path: Path, profile: str, spend_wanted:
         sums = [c for c in columns if c.startswith("events_") and c.endswith("_value_sum_all")]
         totals = {}
         if sums:
-            row = con.sql("SELECT " + ", ".join(f'sum(CAST("{c}" AS DOUBLE))' for c in sums) + " FROM features").fetchone()
+            row = con.sql("SELECT " + ", ".join(f'sum(CAST("{c}" AS DOUBLE))' for c in sums)
+                          + " FROM features").fetchone()
             totals = {c[len("events_"):-len("_value_sum_all")]: float(v or 0) for c, v in zip(sums, row)}
         spend = spend_event_type(columns, spend_wanted, totals)
         sql, names = trend_sql(columns, profile, spend)

@@ -36,7 +36,8 @@ log = logging.getLogger(__name__)
 
 
 def model_version(explain_dir: Path) -> str:
-    """The registry version of the model that scored (``pipeline/core/registry.py``), loudly when it is not a champion."""
+    """The registry version of the model that scored (``pipeline/core/registry.py``), loudly when it is not a
+    champion."""
     choice = read_json(explain_dir / "scoring_model.json")
     version = str(choice["version"])
     if not choice.get("warning"):

@@ -104,7 +104,8 @@ def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("dat
     labelled = sorted(frame["cutoff"].unique())
     lgb_params = params_for(tp, len(frame))
     settings = {**{f"train.{k}": v for k, v in tp.model_dump().items()},
-                "train.num_leaves_used": lgb_params["num_leaves"], "train.learning_rate_used": lgb_params["learning_rate"],
+                "train.num_leaves_used": lgb_params["num_leaves"],
+                "train.learning_rate_used": lgb_params["learning_rate"],
                 **{f"evaluate.{k}": v for k, v in ev.model_dump().items()},
                 "label.horizon_days": lab.horizon_days, "label.mode": lab.mode, "data.source": data.source}
     tracking.setup(mp)

@@ -24,8 +24,7 @@ from features.raw_files import csv_error, open_table
 from features.sql import ident
 from features.staging import ReadRules, stage_table
 from features.validation import Failure, check_table, empty_table_failure
-from pipeline.core import config
-from pipeline.core import duck
+from pipeline.core import config, duck
 from pipeline.core.duck import column_types
 from pipeline.core.io import atomic_dir, remove_outputs, write_json
 

@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 import yaml
-from tests.paths import REPO
 
+from tests.paths import REPO
 
 
 def copy_repo(dest: Path) -> Path:
@@ -27,7 +27,8 @@ def copy_repo(dest: Path) -> Path:
             shutil.copy2(src, target)
     (dest / "data").mkdir(exist_ok=True)
     for rel in listed:
-        if rel.startswith("data/") and (REPO / rel).is_file() and not rel.startswith(("data/raw/", "data/ground_truth/")):
+        generated = rel.startswith(("data/raw/", "data/ground_truth/"))
+        if rel.startswith("data/") and (REPO / rel).is_file() and not generated:
             target = dest / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(REPO / rel, target)
@@ -65,7 +66,8 @@ def dvc(repo: Path, *args: str, check: bool = True, timeout: int = 900) -> subpr
     exe = str(Path(sys.executable).parent / "dvc")
     proc = subprocess.run([exe, *args], cwd=repo, env=env(), capture_output=True, text=True, timeout=timeout)
     if check and proc.returncode != 0:
-        raise AssertionError(f"dvc {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+        raise AssertionError(f"dvc {' '.join(args)} failed ({proc.returncode}):\n"
+                             f"{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
     return proc
 
 

@@ -41,10 +41,12 @@ def write_export(folder, with_churn_date: bool, n: int = 400, seed: int = 7) -> 
         if pd.notna(churn[i]):
             offsets = offsets[(offsets < days - 60) | (rng.random(k) < 0.2)]
         for o in offsets:
-            rows.append((customers.customer_id[i], (signup[i] + pd.Timedelta(days=float(o))).strftime("%Y-%m-%d %H:%M:%S"),
+            stamp = (signup[i] + pd.Timedelta(days=float(o))).strftime("%Y-%m-%d %H:%M:%S")
+            rows.append((customers.customer_id[i], stamp,
                          rng.choice(["login", "purchase"]), round(float(rng.uniform(5, 50)), 2)))
     events = pd.DataFrame(rows, columns=["customer_id", "timestamp", "event_type", "value"])
-    tickets = events.sample(60, random_state=seed)[["customer_id", "timestamp"]].rename(columns={"timestamp": "opened_at"})
+    tickets = events.sample(60, random_state=seed)[["customer_id", "timestamp"]]
+    tickets = tickets.rename(columns={"timestamp": "opened_at"})
     tickets["category"] = "complaint"
     customers.to_csv(folder / "customers.csv", index=False)
     events.to_csv(folder / "events.csv", index=False)

@@ -169,7 +169,8 @@ def test_dvc_lock_hashes_match_except_run_bound_outputs(clean, crashed):
     assert a.keys() == b.keys()
     differ = sorted(p for p in a if a[p] != b[p])
     run_bound = {p for p in differ if _mentions_run_id(clean / p)}
-    assert set(differ) - run_bound == set(), f"outputs differ between two runs: {differ} (run-bound: {sorted(run_bound)})"
+    assert set(differ) - run_bound == set(), \
+        f"outputs differ between two runs: {differ} (run-bound: {sorted(run_bound)})"
 
 
 def _mentions_run_id(path: Path) -> bool:

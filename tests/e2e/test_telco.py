@@ -9,8 +9,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from features import telco
-
 
 S = dt.date(2024, 12, 31)
 H = 30

@@ -91,8 +91,8 @@ def many_types_frames() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, list[
 
 
 def _many_types() -> pd.DataFrame:
-    from tests.features.frames import features_from_frames
     from features.spec import FeatureConfig
+    from tests.features.frames import features_from_frames
 
     customers, events, tickets, cutoffs = many_types_frames()
     active = sorted(set(events["event_type"]) - {"payment_failed", "nps"})

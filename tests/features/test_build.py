@@ -24,7 +24,8 @@ def row(frame: pd.DataFrame, customer: str, cutoff: dt.date) -> pd.Series:
     return hit.iloc[0]
 
 
-def test_event_at_last_second_of_cutoff_day_counts_and_next_midnight_does_not(tiny_customers, tiny_events, tiny_tickets, tiny_cfg):
+def test_event_at_last_second_of_cutoff_day_counts_and_next_midnight_does_not(tiny_customers, tiny_events, tiny_tickets,
+                                                                              tiny_cfg):
     f = features_from_frames(tiny_customers, tiny_events, tiny_tickets, [JAN31], tiny_cfg)
     a = row(f, "A", JAN31)
     # 2024-01-31 23:59:59 is inside the 7-day window; 2024-02-01 00:00:00 is not known yet.
@@ -196,8 +197,10 @@ def test_events_at_the_same_instant_give_the_same_latest_fee_and_nps_in_any_orde
         "event_type": ["login", "price_change", "plan_change", "nps", "nps", "nps"],
         "value": [1.0, 25.0, 20.0, 10.0, 9.0, 3.0],
     })
-    tickets = pd.DataFrame({"customer_id": pd.Series([], dtype=object), "opened_at": pd.Series([], dtype="datetime64[ns]"),
-                            "category": pd.Series([], dtype=object), "resolved_at": pd.Series([], dtype="datetime64[ns]"),
+    tickets = pd.DataFrame({"customer_id": pd.Series([], dtype=object),
+                            "opened_at": pd.Series([], dtype="datetime64[ns]"),
+                            "category": pd.Series([], dtype=object),
+                            "resolved_at": pd.Series([], dtype="datetime64[ns]"),
                             "satisfaction": pd.Series([], dtype=float)})
     cfg = FeatureConfig(windows=(7, 30), event_types=("login", "price_change", "plan_change", "nps"),
                         attributes=("monthly_fee",))

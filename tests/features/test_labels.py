@@ -84,7 +84,8 @@ def test_inactivity_horizon_boundaries_without_churn_date_column():
         ("next_midnight", "2024-01-10 08:00:00"), ("next_midnight", "2024-03-02 00:00:00"),  # T+H+1 00:00: outside
         ("after_horizon", "2024-01-10 08:00:00"), ("after_horizon", "2024-04-15 12:00:00"),
         ("cutoff_day_only", "2024-01-31 23:59:59"),   # known at T, before the horizon: active, then silent
-        ("first_second", "2024-01-20 08:00:00"), ("first_second", "2024-02-01 00:00:00"),  # first instant of the horizon
+        # the first instant of the horizon
+        ("first_second", "2024-01-20 08:00:00"), ("first_second", "2024-02-01 00:00:00"),
         ("lapsed", "2023-06-01 10:00:00"), ("lapsed", "2024-02-10 10:00:00"),     # nothing in the 90-day look-back
     ])
     labels = inactivity(customers, events)
@@ -265,8 +266,8 @@ def test_data_at_or_before_cutoff_changes_no_label(data, world, mode):
 
 
 def test_property_world_labels_both_modes_sanity():
-    customers = pd.DataFrame({"customer_id": ["a"], "signup_date": [OLD], "churn_date": pd.Series([None], dtype="object"),
-                              "plan": ["basic"]})
+    customers = pd.DataFrame({"customer_id": ["a"], "signup_date": [OLD],
+                              "churn_date": pd.Series([None], dtype="object"), "plan": ["basic"]})
     events = events_frame([("a", "2024-01-31 12:00:00")])
     tickets = pd.DataFrame({"customer_id": pd.Series(dtype=str), "opened_at": pd.Series(dtype="datetime64[ns]"),
                             "category": pd.Series(dtype=str)})

@@ -17,8 +17,20 @@ from scipy.stats import chi2_contingency, mannwhitneyu
 
 from features.catalog import FAMILIES
 from features.synthetic.subscription import EVENT_TYPES, TICKET_CATEGORIES, SyntheticConfig
-from features.synthetic.subscription.config import (BASE_LOGIT, CHANNEL_EFFECT, CHANNELS, DOWNGRADE, EARLY_LIFE, EARLY_LIFE_DAYS,
-                                       PLAN_EFFECT, PLANS, REGION_EFFECT, REGIONS, RENEWAL_BOOST, UPGRADE)
+from features.synthetic.subscription.config import (
+    BASE_LOGIT,
+    CHANNEL_EFFECT,
+    CHANNELS,
+    DOWNGRADE,
+    EARLY_LIFE,
+    EARLY_LIFE_DAYS,
+    PLAN_EFFECT,
+    PLANS,
+    REGION_EFFECT,
+    REGIONS,
+    RENEWAL_BOOST,
+    UPGRADE,
+)
 from pipeline.stages.generate import write_world
 
 RAW_FILES = ("customers.parquet", "events.parquet", "tickets.parquet")
@@ -151,7 +163,8 @@ def test_schema(world, name):
 def test_customers(world):
     con = world["con"]
     n, n_ids, bad_id = con.execute(
-        "select count(*), count(distinct customer_id), count(*) filter (where not regexp_full_match(customer_id, 'C[0-9]{7}')) from customers"
+        "select count(*), count(distinct customer_id), "
+        "count(*) filter (where not regexp_full_match(customer_id, 'C[0-9]{7}')) from customers"
     ).fetchone()
     assert n == n_ids == 8000 and bad_id == 0
     bad = con.execute(
@@ -211,7 +224,8 @@ def test_tickets_valid(world):
     cats = {r[0] for r in con.execute("select distinct category from tickets").fetchall()}
     assert cats == set(TICKET_CATEGORIES)
     n_open, n_unrated = con.execute(
-        "select count(*) filter (where resolved_at is null), count(*) filter (where resolved_at is not null and satisfaction is null) from tickets"
+        "select count(*) filter (where resolved_at is null), "
+        "count(*) filter (where resolved_at is not null and satisfaction is null) from tickets"
     ).fetchone()
     assert n_open > 0 and n_unrated > 0
 
@@ -221,7 +235,8 @@ def test_price_change_and_plan_change_values_are_fees(world):
     rows = con.execute(
         """with ev as (
              select e.customer_id, e.timestamp, e.event_type, e.value,
-                    coalesce(lag(e.value) over (partition by e.customer_id order by e.timestamp), c.monthly_fee) as prev_fee
+                    coalesce(lag(e.value) over (partition by e.customer_id order by e.timestamp),
+                             c.monthly_fee) as prev_fee
              from events e join customers c using (customer_id)
              where e.event_type in ('price_change', 'plan_change'))
            select count(*) filter (where event_type = 'price_change'),
@@ -236,7 +251,8 @@ def test_price_change_and_plan_change_values_are_fees(world):
 def test_weekends_quieter_and_onboarding_ramp(world):
     con = world["con"]
     weekday, weekend = con.execute(
-        """select count(*) filter (where isodow(timestamp) <= 5) / 5.0, count(*) filter (where isodow(timestamp) > 5) / 2.0
+        """select count(*) filter (where isodow(timestamp) <= 5) / 5.0,
+                  count(*) filter (where isodow(timestamp) > 5) / 2.0
            from events where event_type in ('login', 'session', 'feature_use')"""
     ).fetchone()
     assert weekend < 0.8 * weekday
@@ -344,7 +360,8 @@ def test_no_effect_attribute_has_no_effect(world):
 def test_annual_customers_churn_near_renewal(world):
     con = world["con"]
     near, total = con.execute(
-        """select count(*) filter (where abs(date_diff('day', signup_date, churn_date) - 365.25 * round(date_diff('day', signup_date, churn_date) / 365.25)) <= 3
+        """select count(*) filter (where abs(date_diff('day', signup_date, churn_date)
+                                             - 365.25 * round(date_diff('day', signup_date, churn_date) / 365.25)) <= 3
                                      and date_diff('day', signup_date, churn_date) > 300),
                   count(*)
            from customers where contract = 'annual' and churn_date is not null"""

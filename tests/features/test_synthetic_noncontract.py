@@ -20,9 +20,17 @@ import pytest
 from scipy.stats import rankdata
 
 from features.catalog import FAMILIES
-from features.synthetic.noncontract import (ACTIVITY_EVENT_TYPES, EVENT_TYPES, PASSIVE_EVENT_TYPES, RAW_TABLES,
-                                            SCHEMAS, TICKET_CATEGORIES, TRUTH_TABLES, NonContractConfig,
-                                            NonContractSimulation)
+from features.synthetic.noncontract import (
+    ACTIVITY_EVENT_TYPES,
+    EVENT_TYPES,
+    PASSIVE_EVENT_TYPES,
+    RAW_TABLES,
+    SCHEMAS,
+    TICKET_CATEGORIES,
+    TRUTH_TABLES,
+    NonContractConfig,
+    NonContractSimulation,
+)
 
 H = 90
 END = date(2024, 12, 31)

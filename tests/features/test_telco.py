@@ -6,10 +6,10 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+
 from features import telco
 from features.cutoffs import labelled, schedule
 from tests.paths import TELCO_CSV
-
 
 S = dt.date(2024, 12, 31)
 H = 30

@@ -4,16 +4,15 @@ gives a clear validation error, or runs through validate, featurize, label and a
 from __future__ import annotations
 
 import csv
-import re
 import datetime as dt
 import io
 import json
+import re
 import uuid
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-import pytest
 import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -23,8 +22,8 @@ from models.training.booster import params_for
 from models.training.fit import train_cross_validated, train_out_of_time
 from models.training.split import SplitError
 from pipeline.core import config
-from pipeline.stages import featurize, label
 from pipeline.core.labelled import load_training_frame
+from pipeline.stages import featurize, label
 from pipeline.stages.validate import Options, validate
 
 AS_OF = dt.date(2024, 9, 30)
@@ -66,8 +65,8 @@ def exports(draw):
             event_type = draw(st.sampled_from(EVENT_TYPES))
             amount = draw(st.floats(-500, 1e9, allow_nan=False)) if event_type == "refund" else draw(
                 st.floats(0, 1e9, allow_nan=False))
-            events.append((cid, _stamp(min(day, last), draw(st.integers(3600 * 10, 3600 * 13)), draw(st.integers(0, 4))),
-                           event_type, amount))
+            stamp = _stamp(min(day, last), draw(st.integers(3600 * 10, 3600 * 13)), draw(st.integers(0, 4)))
+            events.append((cid, stamp, event_type, amount))
     return {"customers": customers, "events": events, "attribute": attribute,
             "style": draw(st.sampled_from(range(len(HEADER_STYLES)))), "delimiter": draw(st.sampled_from(",;\t|")),
             "parquet": draw(st.booleans())}

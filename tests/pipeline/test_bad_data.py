@@ -30,7 +30,6 @@ from pipeline.core import config
 from pipeline.stages.validate import validate
 from tests.paths import REPO
 
-
 CUSTOMERS = """customer_id,signup_date,churn_date,name
 C1,2024-01-01,,Anna
 C2,2024-01-10,2024-02-01,Bob
@@ -189,7 +188,8 @@ def test_lenient_quarantines_with_nothing_lost(tmp_path, case):
 
 def test_events_of_a_rejected_customer_say_so(tmp_path):
     """An event whose customer row was rejected is not an 'unknown customer'."""
-    raw = make_raw(tmp_path / "raw", {"customers.csv": CUSTOMERS.replace("C3,2024-02-01,,", "C3,2024-02-01,2024-01-01,")})
+    customers = CUSTOMERS.replace("C3,2024-02-01,,", "C3,2024-02-01,2024-01-01,")
+    raw = make_raw(tmp_path / "raw", {"customers.csv": customers})
     report = run(tmp_path, raw, "lenient")
     rules = {(f["table"], f["rule"]): f["rows"] for f in report["failures"]}
     assert rules == {("customers", "churn_not_before_signup"): 1, ("events", "customer_rejected"): 1}
@@ -304,7 +304,8 @@ def test_label_horizon_longer_than_the_data(tmp_path):
     from pipeline.stages import label
 
     params = _label_inputs(tmp_path, 120)
-    with pytest.raises(config.ParamsError, match=r"label.horizon_days 120 is longer than the data allows.*data ends 2024-03-31"):
+    with pytest.raises(config.ParamsError,
+                       match=r"label.horizon_days 120 is longer than the data allows.*data ends 2024-03-31"):
         label.main(params, tmp_path / "data/interim/validated", tmp_path / "data/features/features_meta.json",
                    tmp_path / "data/labels")
     assert not (tmp_path / "data/labels/labels.parquet").exists(), "a stale labels file survived the failure"

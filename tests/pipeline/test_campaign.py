@@ -1,4 +1,6 @@
-"""The score stage's campaign: holdouts get no contact action in the export, the record is the contacts table's shape."""
+"""The score stage's campaign.
+
+Holdouts get no contact action in the export, and the record is the contacts table's shape."""
 
 from __future__ import annotations
 
@@ -7,9 +9,9 @@ import pandas as pd
 import pytest
 
 from models.retention.campaigns.assign import hash_uniform
-from pipeline.scoring import campaign
 from pipeline.core import config
 from pipeline.core.io import write_csv_for_spreadsheet
+from pipeline.scoring import campaign
 from pipeline.stages.validate import validate
 from tests.pipeline.test_validate import write
 

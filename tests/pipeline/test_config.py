@@ -1,4 +1,6 @@
-"""Params are validated when a stage starts: playbook rules and tier shares give one clear message, never a traceback."""
+"""Params are validated when a stage starts.
+
+Playbook rules and tier shares give one clear message, never a traceback."""
 
 from __future__ import annotations
 
@@ -12,7 +14,8 @@ from models.retention.labels import check_display_names
 from pipeline.core import config
 from pipeline.scoring.recipe import Recipe, check_rule_columns
 
-RULE = {"name": "vip", "action": "LOYALTY_RECOGNITION", "conditions": [{"column": "tenure_days", "op": ">=", "value": 730}]}
+RULE = {"name": "vip", "action": "LOYALTY_RECOGNITION",
+        "conditions": [{"column": "tenure_days", "op": ">=", "value": 730}]}
 
 
 def _playbook(**overrides):
@@ -51,7 +54,8 @@ def test_a_rule_from_params_on_a_column_the_data_lacks_stops_the_score_stage():
     params = config.Params({"playbook": {"segment_rules": [
         {**RULE, "conditions": [{"column": "tenure_dayz", "op": ">=", "value": 730}]}]}})
     book = Recipe.from_params(params).playbook
-    with pytest.raises(config.ParamsError, match="params.yaml: playbook.segment_rules .*tenure_dayz.*available: .*tenure_days"):
+    with pytest.raises(config.ParamsError,
+                       match="params.yaml: playbook.segment_rules .*tenure_dayz.*available: .*tenure_days"):
         with params.located():
             check_rule_columns(book, True, ["customer_id", "tenure_days", "plan"])
     # the default rules are the data's business: one on a column this data lacks is skipped, not an error

@@ -12,8 +12,8 @@ import yaml
 
 from features.build import chunk_count
 from features.synthetic.subscription import SyntheticConfig
-from pipeline.stages.generate import write_world
 from pipeline.stages import featurize
+from pipeline.stages.generate import write_world
 from pipeline.stages.validate import validate
 from tests.paths import REPO
 
@@ -92,7 +92,8 @@ def test_the_stitched_file_equals_one_query_over_everyone(validated, tmp_path):
     con = connect_validated(validated)
     feat = config.section(config.load_params(_params(tmp_path, 5_000)), "featurize")
     manifest = read_json(validated / "manifest.json")
-    cfg = featurize.feature_config(con, feat, tuple(manifest["attributes"]), 30, dt.date.fromisoformat(manifest["as_of"]))
+    as_of = dt.date.fromisoformat(manifest["as_of"])
+    cfg = featurize.feature_config(con, feat, tuple(manifest["attributes"]), 30, as_of)
     assert list(cfg.windows) == meta["windows"] and list(cfg.value_sum_event_types) == meta["value_sum_event_types"]
     cutoffs = [dt.date.fromisoformat(c) for c in meta["cutoffs"]]
     first_day = con.sql("SELECT min(signup_date) FROM customers").fetchall()[0][0]

@@ -1,4 +1,6 @@
-"""The generate stage: Telco tables that validate with params that label exactly the snapshot; the non-contract world."""
+"""The generate stage.
+
+Telco tables that validate with params that label exactly the snapshot; the non-contract world."""
 
 from __future__ import annotations
 
@@ -13,7 +15,6 @@ from pipeline.core import config
 from pipeline.stages import generate
 from pipeline.stages.validate import validate
 from tests.paths import REPO, TELCO_CSV
-
 
 S = dt.date(2024, 12, 31)
 H = 30
@@ -46,7 +47,8 @@ def test_generate_stage_writes_tables_that_validate(tmp_path):
 
 @pytest.mark.parametrize(("overrides", "message"), [
     ({"data": {"as_of": None}}, r"needs data.as_of: 2025-01-30"),
-    ({"cutoffs": {"first": "2024-10-31"}}, r"set cutoffs.first: 2024-12-31 .*labels 2024-10-31, 2024-11-30, 2024-12-31"),
+    ({"cutoffs": {"first": "2024-10-31"}},
+     r"set cutoffs.first: 2024-12-31 .*labels 2024-10-31, 2024-11-30, 2024-12-31"),
 ])
 def test_generate_stage_refuses_params_that_label_more_or_less_than_the_snapshot(tmp_path, overrides, message):
     params = write_params(tmp_path, **overrides)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+
 from pipeline.core.io import neutralise_formulas, write_csv_for_spreadsheet
 
 

@@ -206,7 +206,8 @@ def test_duplicate_headers_are_an_error(tmp_path, header, message):
 
 
 def test_event_columns_outside_the_contract_are_reported_as_ignored(tmp_path, caplog):
-    events = "customer_id,timestamp,event_type,channel\nC1,2024-01-02 10:00:00,login,web\nC2,2024-01-11 09:00:00,login,app\n"
+    events = ("customer_id,timestamp,event_type,channel\n"
+              "C1,2024-01-02 10:00:00,login,web\nC2,2024-01-11 09:00:00,login,app\n")
     report = run(tmp_path, folder(tmp_path, events_csv=events))
     assert report["tables"]["events"]["ignored_columns"] == ["channel"]
     assert "column 'channel' is not part of table 'events' and is ignored" in caplog.text
@@ -247,7 +248,8 @@ def test_a_fractional_float_id_is_a_type_error(tmp_path):
 
 def test_ids_made_only_of_whitespace_are_empty(tmp_path):
     raw = folder(tmp_path, events_csv=EVENTS + "   ,2024-01-03 10:00:00,login,1\n")
-    with pytest.raises(ContractError, match=r"events\.csv: column 'customer_id', rule 'required': 1 of 3 rows are empty"):
+    with pytest.raises(ContractError,
+                       match=r"events\.csv: column 'customer_id', rule 'required': 1 of 3 rows are empty"):
         run(tmp_path, raw)
 
 

@@ -20,7 +20,8 @@ def test_loading_params_imports_no_reason_playbook_or_report_code():
 
 def test_no_module_under_pipeline_imports_a_stage():
     stages = {p for p in STAGES.glob("*.py") if p.name != "__init__.py"}
-    offenders = {str(path.relative_to(REPO)): sorted(str(s.relative_to(REPO)) for s in (_imported(path) & stages) - {path})
+    offenders = {str(path.relative_to(REPO)):
+                 sorted(str(s.relative_to(REPO)) for s in (_imported(path) & stages) - {path})
                  for path in (REPO / "pipeline").rglob("*.py")}
     assert not {k: v for k, v in offenders.items() if v}, offenders
 

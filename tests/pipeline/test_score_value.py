@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from pipeline.core import config
-from pipeline.stages.featurize import feature_config
 from pipeline.scoring.recipe import check_revenue_params, revenue_source, with_value
+from pipeline.stages.featurize import feature_config
 
 
 def _sp(**kw) -> config.ScoreParams:
@@ -20,7 +20,8 @@ def _rows(n: int = 200, fee: bool = True, spend: bool = True) -> pd.DataFrame:
     rng = np.random.default_rng(0)
     rows = pd.DataFrame({"customer_id": [f"C{i}" for i in range(n)],
                          "repeat_active_days": rng.poisson(3, n).astype(float),
-                         "activity_span_days": rng.uniform(0, 100, n), "days_since_first_activity": 100 + rng.uniform(0, 200, n),
+                         "activity_span_days": rng.uniform(0, 100, n),
+                         "days_since_first_activity": 100 + rng.uniform(0, 200, n),
                          "tenure_days": 300.0})
     rows["active_days_all"] = rows["repeat_active_days"] + 1
     if fee:
@@ -79,7 +80,8 @@ def test_an_exports_mrr_column_feeds_the_fee_and_a_contract_type_the_renewal():
                                             "MRR": [49.0], "contract_type": ["annual"], "region": ["x"]}))
     con.register("events", pd.DataFrame({"customer_id": ["a"], "timestamp": [pd.Timestamp("2024-02-01")],
                                          "event_type": ["login"], "value": [1.0]}))
-    con.register("tickets", pd.DataFrame({"customer_id": pd.Series([], dtype=str), "category": pd.Series([], dtype=str)}))
+    no_tickets = pd.DataFrame({"customer_id": pd.Series([], dtype=str), "category": pd.Series([], dtype=str)})
+    con.register("tickets", no_tickets)
     feat = config.section({}, "featurize")
     cfg = feature_config(con, feat, ("MRR", "contract_type", "region"), 30, pd.Timestamp("2024-06-30").date())
     assert cfg.fee_attribute == "MRR" and cfg.contract_attribute == "contract_type"

@@ -18,8 +18,8 @@ from models.retention.explain_customers import explain_customers
 from models.training.booster import matrix
 from models.training.calibration import Calibrator
 from pipeline.core import config, tracking
-from pipeline.stages import featurize, label
 from pipeline.spark import score as spark_score
+from pipeline.stages import featurize, label
 from pipeline.stages.explain import scoring_rows
 from pipeline.stages.validate import validate
 from tests.paths import REPO

@@ -15,8 +15,8 @@ import yaml
 from mlflow.tracking import MlflowClient
 
 from models.predict import load_model
-from pipeline.stages import evaluate, train
 from pipeline.core import registry
+from pipeline.stages import evaluate, train
 
 FEATURES = ["days_since_last_event", "events_total_change_30d_vs_prev_30d", "tenure_days", "monthly_fee",
             "noise", "plan", "region", "contract"]
@@ -279,8 +279,8 @@ def test_scoring_uses_the_champion_when_this_run_is_a_challenger(store):
 def test_a_champion_trained_on_other_data_never_scores_this_data(store):
     """Built-in data first (champion), then a company's export with other columns whose model fails the gate."""
     from pipeline.core import config, tracking
-    from pipeline.stages import score
     from pipeline.core.registry import scoring_model
+    from pipeline.stages import score
 
     world_a = _world(store / "synthetic", MONTHS, n=1500)
     _nonlinear_labels(world_a)
@@ -366,7 +366,8 @@ def test_linear_blend_out_of_time_is_saved_and_scored_as_trained(store):
     # The validation scores the calibrator was fitted on are the saved model's own blended scores.
     valid = pd.read_parquet(out / "models/validation_predictions.parquet")
     feats = pd.read_parquet(world["features_dir"] / "features.parquet")
-    rows = valid[["customer_id", "cutoff"]].merge(feats, on=["customer_id", "cutoff"], how="left", validate="one_to_one")
+    rows = valid[["customer_id", "cutoff"]].merge(feats, on=["customer_id", "cutoff"], how="left",
+                                                  validate="one_to_one")
     model = load_model(out / "models")
     np.testing.assert_allclose(model.uncalibrated_proba(rows), valid["uncalibrated_probability"], rtol=1e-12)
     booster_only = load_model(out / "models").booster.predict(model.matrix(rows))

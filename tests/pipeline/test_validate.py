@@ -90,7 +90,8 @@ def test_the_validated_tables_are_the_same_bytes_on_one_thread_or_two(tmp_path, 
         monkeypatch.setenv("CHURN_DUCKDB_THREADS", threads)
         out = tmp_path / f"threads-{threads}"
         validate(tmp_path / "raw", out / "validated", out / "rejected", out / "report.json", "strict", None)
-        files[threads] = {n: (out / "validated" / f"{n}.parquet").read_bytes() for n in ("customers", "events", "tickets")}
+        files[threads] = {n: (out / "validated" / f"{n}.parquet").read_bytes()
+                          for n in ("customers", "events", "tickets")}
     events = pd.read_parquet(tmp_path / "threads-2/validated/events.parquet")
     assert len(events) > 250_000
     assert events["timestamp"].tolist() == raw["timestamp"].tolist(), "the rows keep the file's order"

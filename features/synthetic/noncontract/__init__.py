@@ -83,9 +83,17 @@ from features.catalog import FAMILIES
 from features.synthetic.core.chunks import chunk_results
 from features.synthetic.core.simulation import WorldSimulation
 from features.synthetic.core.tables import RAW_TABLES, ROWS_PER_GROUP, TRUTH_TABLES, id_width
-from features.synthetic.noncontract.config import (ACTIVITY_EVENT_TYPES, CHANNELS, COLOURS, EVENT_TYPES,
-                                                   NO_EFFECT_ATTRIBUTES, PASSIVE_EVENT_TYPES, REGIONS,
-                                                   TICKET_CATEGORIES, NonContractConfig)
+from features.synthetic.noncontract.config import (
+    ACTIVITY_EVENT_TYPES,
+    CHANNELS,
+    COLOURS,
+    EVENT_TYPES,
+    NO_EFFECT_ATTRIBUTES,
+    PASSIVE_EVENT_TYPES,
+    REGIONS,
+    TICKET_CATEGORIES,
+    NonContractConfig,
+)
 from features.synthetic.noncontract.simulate import simulate_chunk
 from features.synthetic.noncontract.tables import SCHEMAS, chunk_stats, chunk_tables
 from features.synthetic.noncontract.world import first_purchase_seconds, make_world

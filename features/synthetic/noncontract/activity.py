@@ -19,9 +19,18 @@ import numpy as np
 from features.synthetic.core.chunks import Batches
 from features.synthetic.core.config import SECONDS_PER_DAY
 from features.synthetic.core.hazard import USAGE
-from features.synthetic.noncontract.config import (BAD_DELIVERY_P, EMAIL_OPEN, ITEMS, PRICE_CHANGE, PURCHASE,
-                                                   T_DELIVERY, T_QUESTION, T_RETURN, TICKET_MEDIAN_HOURS,
-                                                   NonContractConfig)
+from features.synthetic.noncontract.config import (
+    BAD_DELIVERY_P,
+    EMAIL_OPEN,
+    ITEMS,
+    PRICE_CHANGE,
+    PURCHASE,
+    T_DELIVERY,
+    T_QUESTION,
+    T_RETURN,
+    TICKET_MEDIAN_HOURS,
+    NonContractConfig,
+)
 from features.synthetic.noncontract.world import ChunkState, World
 
 UNRESOLVED = np.iinfo(np.int64).max

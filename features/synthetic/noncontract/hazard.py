@@ -21,10 +21,22 @@ import numpy as np
 from features.catalog import FAMILIES
 from features.synthetic.core.config import SECONDS_PER_DAY
 from features.synthetic.core.hazard import ATTR, BILLING, COMPLAIN, ENGAGE, TENURE, sigmoid
-from features.synthetic.noncontract.config import (BASE_LOGIT, BEHAVIOURAL, COMPLAINT, EARLY_LIFE, EARLY_LIFE_DAYS,
-                                                   LAPSE, LAPSE_FULL_DAYS, LAPSE_GRACE_DAYS, PRICE,
-                                                   PRICE_WINDOW_DAYS, SLOW_HOURS, TICKET_WEIGHT, TICKET_WINDOW_DAYS,
-                                                   NonContractConfig)
+from features.synthetic.noncontract.config import (
+    BASE_LOGIT,
+    BEHAVIOURAL,
+    COMPLAINT,
+    EARLY_LIFE,
+    EARLY_LIFE_DAYS,
+    LAPSE,
+    LAPSE_FULL_DAYS,
+    LAPSE_GRACE_DAYS,
+    PRICE,
+    PRICE_WINDOW_DAYS,
+    SLOW_HOURS,
+    TICKET_WEIGHT,
+    TICKET_WINDOW_DAYS,
+    NonContractConfig,
+)
 from features.synthetic.noncontract.world import ChunkState, World
 
 SAT_EFFECT = np.array([0.0, 1.0, 0.6, 0.1, -0.2, -0.4])  # by satisfaction (0 = no answer)

@@ -11,8 +11,18 @@ import pyarrow as pa
 from features.catalog import FAMILIES
 from features.synthetic.core.config import SECONDS_PER_DAY
 from features.synthetic.core.hazard import USAGE
-from features.synthetic.core.tables import (SHARED_SCHEMAS, by_cutoff, dates, drivers_table, events_tables, ids,
-                                            oracle_table, start_offsets, take, tickets_table)
+from features.synthetic.core.tables import (
+    SHARED_SCHEMAS,
+    by_cutoff,
+    dates,
+    drivers_table,
+    events_tables,
+    ids,
+    oracle_table,
+    start_offsets,
+    take,
+    tickets_table,
+)
 from features.synthetic.noncontract.config import CHANNELS, COLOURS, EVENT_TYPES, PURCHASE, REGIONS, TICKET_CATEGORIES
 from features.synthetic.noncontract.world import World
 

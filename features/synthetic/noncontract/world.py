@@ -8,9 +8,22 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from features.synthetic.core.config import SECONDS_PER_DAY
-from features.synthetic.noncontract.config import (CHANNEL_EFFECT, CHANNEL_P, CHANNELS, COLOURS, EMAIL_HOUR_W,
-                                                   LOYALTY_EFFECT, LOYALTY_P, NEVER, REGION_EFFECT, REGION_P,
-                                                   REGIONS, SIGNUP_HOUR_W, WEEKDAY_W, NonContractConfig)
+from features.synthetic.noncontract.config import (
+    CHANNEL_EFFECT,
+    CHANNEL_P,
+    CHANNELS,
+    COLOURS,
+    EMAIL_HOUR_W,
+    LOYALTY_EFFECT,
+    LOYALTY_P,
+    NEVER,
+    REGION_EFFECT,
+    REGION_P,
+    REGIONS,
+    SIGNUP_HOUR_W,
+    WEEKDAY_W,
+    NonContractConfig,
+)
 
 # Tickets are opened within two weeks of their order (kept with the order's week) and the hazard reads
 # those opened in the last 8 weeks before a time up to the end of the current week: 12 weeks cover it.

@@ -121,11 +121,23 @@ from features.catalog import FAMILIES
 from features.synthetic.core.chunks import chunk_results
 from features.synthetic.core.simulation import WorldSimulation
 from features.synthetic.core.tables import RAW_TABLES, ROWS_PER_GROUP, TRUTH_TABLES, id_width, ids, start_offsets
-from features.synthetic.subscription.campaign_tables import (CAMPAIGN_SCHEMAS, RAW_CAMPAIGN_TABLES, CampaignTotals,
-                                                             chunk_campaign_tables)
+from features.synthetic.subscription.campaign_tables import (
+    CAMPAIGN_SCHEMAS,
+    RAW_CAMPAIGN_TABLES,
+    CampaignTotals,
+    chunk_campaign_tables,
+)
 from features.synthetic.subscription.campaigns import CampaignConfig
-from features.synthetic.subscription.config import (CHANNELS, COLOURS, EVENT_TYPES, NO_EFFECT_ATTRIBUTES, PLANS,
-                                                    REGIONS, TICKET_CATEGORIES, SyntheticConfig)
+from features.synthetic.subscription.config import (
+    CHANNELS,
+    COLOURS,
+    EVENT_TYPES,
+    NO_EFFECT_ATTRIBUTES,
+    PLANS,
+    REGIONS,
+    TICKET_CATEGORIES,
+    SyntheticConfig,
+)
 from features.synthetic.subscription.simulate import simulate_chunk
 from features.synthetic.subscription.tables import ID_PREFIX, SCHEMAS, CutoffDrivers, chunk_stats, chunk_tables
 from features.synthetic.subscription.world import make_world, signup_days

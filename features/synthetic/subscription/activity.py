@@ -14,9 +14,23 @@ import numpy as np
 from features.synthetic.core.chunks import Batches
 from features.synthetic.core.config import SECONDS_PER_DAY
 from features.synthetic.core.hazard import sigmoid
-from features.synthetic.subscription.config import (NEVER, NPS, PAYFAIL, PLAN_USAGE, PLANCHG, PRICECHG, SESSION,
-                                                    T_BILLING, T_BUG, T_COMPLAINT, T_HOWTO, T_OUTAGE,
-                                                    TICKET_MEDIAN_HOURS, USAGE_SHARES, SyntheticConfig)
+from features.synthetic.subscription.config import (
+    NEVER,
+    NPS,
+    PAYFAIL,
+    PLAN_USAGE,
+    PLANCHG,
+    PRICECHG,
+    SESSION,
+    T_BILLING,
+    T_BUG,
+    T_COMPLAINT,
+    T_HOWTO,
+    T_OUTAGE,
+    TICKET_MEDIAN_HOURS,
+    USAGE_SHARES,
+    SyntheticConfig,
+)
 from features.synthetic.subscription.hazard import Hazard, Week
 from features.synthetic.subscription.state import EMPTY_TICKETS, CustomerState
 from features.synthetic.subscription.world import World, add_months

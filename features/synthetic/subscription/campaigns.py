@@ -47,7 +47,8 @@ CAMPAIGN_STREAM = 7_777
 BELIEF_ACCURACY = 0.7
 SLEEPING_DOG_SHARE = 0.1
 SLEEPING_DOG_EFFECT = 1.0
-# The team's playbook: driver family -> (action code, channel); the codes of models/retention/playbooks/subscription.yaml
+# The team's playbook: driver family -> (action code, channel); the codes of
+# models/retention/playbooks/subscription.yaml
 PLAYBOOK: dict[int, tuple[str, str]] = {
     USAGE: ("SUCCESS_CHECKIN", "phone"), ENGAGE: ("VALUE_CONTENT", "email"), TENURE: ("ONBOARDING_HELP", "email"),
     COMPLAIN: ("SERVICE_RECOVERY_CALL", "phone"), BILLING: ("BILLING_REVIEW", "phone"),

@@ -16,8 +16,19 @@ import numpy as np
 from features.catalog import FAMILIES
 from features.synthetic.core.config import SECONDS_PER_DAY
 from features.synthetic.core.hazard import ATTR, BILLING, COMPLAIN, ENGAGE, TENURE, USAGE, sigmoid
-from features.synthetic.subscription.config import (DOWNGRADE, FAIL, INACTIVITY, NPS_DETRACTOR, NPS_PROMOTER, PRICE,
-                                                    RENEWAL_BOOST, SLOW_HOURS, TICKET_WEIGHT, UPGRADE, USAGE_DECLINE)
+from features.synthetic.subscription.config import (
+    DOWNGRADE,
+    FAIL,
+    INACTIVITY,
+    NPS_DETRACTOR,
+    NPS_PROMOTER,
+    PRICE,
+    RENEWAL_BOOST,
+    SLOW_HOURS,
+    TICKET_WEIGHT,
+    UPGRADE,
+    USAGE_DECLINE,
+)
 from features.synthetic.subscription.state import CustomerState
 from features.synthetic.subscription.world import World, add_months, early_life
 

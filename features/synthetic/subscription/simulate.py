@@ -20,6 +20,7 @@ from features.synthetic.subscription.config import SyntheticConfig
 from features.synthetic.subscription.hazard import Week, draw_churn, hazard, oracle
 from features.synthetic.subscription.state import EMPTY_TICKETS, CustomerState
 from features.synthetic.subscription.world import World
+
 # the oracle rows, with the family contributions of the hazard they use (drivers_at_cutoff)
 ORACLE_DTYPES = {"cust": np.int32, "cutoff": np.int32, "prob": np.float64, **{f: np.float64 for f in FAMILIES}}
 

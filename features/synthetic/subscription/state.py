@@ -14,9 +14,21 @@ from typing import Any
 
 import numpy as np
 
-from features.synthetic.subscription.config import (BASE_LOGIT, CHANNEL_EFFECT, CHANNEL_ENGAGEMENT, CHANNEL_P,
-                                                    CHANNELS, COLOURS, NEVER, PLAN_EFFECT, PLAN_P, REGION_EFFECT,
-                                                    REGION_P, REGIONS, SyntheticConfig)
+from features.synthetic.subscription.config import (
+    BASE_LOGIT,
+    CHANNEL_EFFECT,
+    CHANNEL_ENGAGEMENT,
+    CHANNEL_P,
+    CHANNELS,
+    COLOURS,
+    NEVER,
+    PLAN_EFFECT,
+    PLAN_P,
+    REGION_EFFECT,
+    REGION_P,
+    REGIONS,
+    SyntheticConfig,
+)
 from features.synthetic.subscription.world import World, add_months
 
 TICKET_MEMORY_WEEKS = 8  # the complaints hazard reads the tickets of the last 8 weeks

@@ -15,10 +15,27 @@ import numpy as np
 import pyarrow as pa
 
 from features.catalog import FAMILIES
-from features.synthetic.core.tables import (SHARED_SCHEMAS, by_cutoff, dates, drivers_table, events_tables, ids,
-                                            oracle_table, start_offsets, take, tickets_table)
-from features.synthetic.subscription.config import (CHANNELS, COLOURS, CONTRACTS, EVENT_TYPES, PLANS, REGIONS,
-                                                    TICKET_CATEGORIES)
+from features.synthetic.core.tables import (
+    SHARED_SCHEMAS,
+    by_cutoff,
+    dates,
+    drivers_table,
+    events_tables,
+    ids,
+    oracle_table,
+    start_offsets,
+    take,
+    tickets_table,
+)
+from features.synthetic.subscription.config import (
+    CHANNELS,
+    COLOURS,
+    CONTRACTS,
+    EVENT_TYPES,
+    PLANS,
+    REGIONS,
+    TICKET_CATEGORIES,
+)
 from features.synthetic.subscription.world import World
 
 SCHEMAS: dict[str, pa.Schema] = {

@@ -6,8 +6,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from features.synthetic.subscription.config import (EARLY_LIFE, EARLY_LIFE_DAYS, HOUR_W, MONTH_SEASON, PLAN_PRICE,
-                                                    PLANS, REGIONS, TICKET_HOUR_W, WEEKDAY_W, SyntheticConfig)
+from features.synthetic.subscription.config import (
+    EARLY_LIFE,
+    EARLY_LIFE_DAYS,
+    HOUR_W,
+    MONTH_SEASON,
+    PLAN_PRICE,
+    PLANS,
+    REGIONS,
+    TICKET_HOUR_W,
+    WEEKDAY_W,
+    SyntheticConfig,
+)
 
 
 def early_life(tenure_days: np.ndarray) -> np.ndarray:

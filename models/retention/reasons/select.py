@@ -81,7 +81,8 @@ def _drop_repeated_codes(codes: np.ndarray, valid: np.ndarray) -> np.ndarray:
 
 def _reason_frame(sentences: np.ndarray, codes: np.ndarray, families: np.ndarray, valid: np.ndarray, top_k: int,
                   index: pd.Index) -> pd.DataFrame:
-    """The output columns: ``reason_1..k``, ``reason_code_1..k``, ``reason_family_1..k``, codes joined, driver family."""
+    """The output columns: ``reason_1..k``, ``reason_code_1..k``, ``reason_family_1..k``, the codes joined and the
+    driver family."""
     n, m = valid.shape
     k_avail = min(top_k, m)
     cols: dict[str, dict[str, Any]] = {"reason_": {}, "reason_code_": {}, "reason_family_": {}}

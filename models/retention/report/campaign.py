@@ -40,7 +40,8 @@ def _segments(results: pd.DataFrame, campaign: str, language: str, profile: str 
     for r in rows.to_dict("records"):
         out.append({
             "segment": _segment_label(r["segment"], str(r["segment_value"]), language, profile),
-            "customers": f"{i18n.format_number(r['n_contact'], language)} / {i18n.format_number(r['n_holdout'], language)}",
+            "customers": (f"{i18n.format_number(r['n_contact'], language)} / "
+                          f"{i18n.format_number(r['n_holdout'], language)}"),
             "contact": i18n.format_percent(r["churn_rate_contact"], language, 1),
             "holdout": i18n.format_percent(r["churn_rate_holdout"], language, 1),
             "difference": "—" if pd.isna(r["difference"]) else

@@ -7,10 +7,9 @@ through ``markupsafe.escape``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import math
 import unicodedata
+from collections.abc import Callable
 
 import numpy as np
 from markupsafe import Markup, escape
@@ -321,7 +320,8 @@ def histogram_svg(probabilities: np.ndarray, title: str, language: str, bins: in
         yy = top + ph * (1 - step * k / hi)
         body.append(f'<line x1="{left}" x2="{w - right}" y1="{yy:.1f}" y2="{yy:.1f}" stroke="{_GRID}"/>')
         body.append(_txt(left - 6, yy + 4, tick, 11, "end", _MUTED))
-    shades = ["#4b8f6b", "#6a9a6a", "#8fa35e", "#b4a94f", "#d0a23f", "#d98a32", "#d46f2c", "#c85428", "#bd3a24", "#b91c1c"]
+    shades = ["#4b8f6b", "#6a9a6a", "#8fa35e", "#b4a94f", "#d0a23f",
+              "#d98a32", "#d46f2c", "#c85428", "#bd3a24", "#b91c1c"]
     edge_texts = [_percent_label(e, language) for e in edges]
     at_least = str(i18n.lookup("report.charts.band_at_least", language, default="≥{value}"))
     open_text = at_least.format(value=edge_texts[-2]) if open_top else ""

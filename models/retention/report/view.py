@@ -10,12 +10,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from models.clv.spend import DAYS_PER_MONTH
 from models.retention import i18n
 from models.retention.labels import feature_label, value_names
 from models.retention.report.campaign import campaign_view, holdout_note
 from models.retention.report.charts import hbar_chart_svg, histogram_svg, line_chart_svg, nice_max
 from models.retention.tiers import TIERS
-from models.clv.spend import DAYS_PER_MONTH
 
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "rank", "customer_id", "churn_probability", "risk_tier", "value_at_risk",
@@ -160,7 +160,8 @@ def _quality_sentence(q: dict[str, Any], language: str, profile: str | None = No
         level = "moderate"
     else:
         level = "weak"
-    return i18n.t(f"report.quality.{level}", language, profile=profile, lift=i18n.format_number(lift, language, 1), auc_text=auc_text)
+    return i18n.t(f"report.quality.{level}", language, profile=profile,
+                  lift=i18n.format_number(lift, language, 1), auc_text=auc_text)
 
 
 def _baseline_sentence(q: dict[str, Any], language: str, profile: str | None = None) -> str:
@@ -179,7 +180,8 @@ def _drift_items(warnings: list[Any], language: str, profile: str | None = None,
     items = []
     for w in warnings:
         feature, psi = (w["feature"], w["psi"]) if isinstance(w, dict) else (w[0], w[1])
-        items.append(i18n.t("report.drift.item", language, profile=profile, feature=feature_label(str(feature), language, display_names, profile),
+        label = feature_label(str(feature), language, display_names, profile)
+        items.append(i18n.t("report.drift.item", language, profile=profile, feature=label,
                             psi=i18n.format_number(psi, language, 2)))
     return items
 
@@ -227,8 +229,11 @@ def _tenure_text(days: Any, language: str, profile: str | None) -> str:
 def _model_warning(scoring: dict[str, Any] | None, language: str, profile: str | None = None) -> str | None:
     if not scoring or not scoring.get("warning"):
         return None
-    why = (i18n.t("report.model_warning.champion_elsewhere", language, profile=profile, champion=scoring["champion_version"])
-           if scoring.get("champion_version") else i18n.t("report.model_warning.no_champion", language, profile=profile))
+    if scoring.get("champion_version"):
+        why = i18n.t("report.model_warning.champion_elsewhere", language, profile=profile,
+                     champion=scoring["champion_version"])
+    else:
+        why = i18n.t("report.model_warning.no_champion", language, profile=profile)
     return i18n.t("report.model_warning.text", language, profile=profile, version=scoring["version"], why=why)
 
 
@@ -241,19 +246,23 @@ def _churn_kpi(trend: pd.DataFrame, language: str, profile: str | None = None) -
     note_key, change = "report.kpi.churn_rate_note_single", ""
     if len(trend) > 1:
         delta = (float(last["churn_rate"]) - float(trend.iloc[-2]["churn_rate"])) * 100
-        change = ("+" if delta > 0 else "") + i18n.t("report.kpi.pt", L, profile=profile, value=i18n.format_number(delta, L, 1))
+        points = i18n.t("report.kpi.pt", L, profile=profile, value=i18n.format_number(delta, L, 1))
+        change = ("+" if delta > 0 else "") + points
         note_key = "report.kpi.churn_rate_note"
-    return {"label": i18n.t("report.kpi.churn_rate", L, profile=profile), "value": i18n.format_percent(last["churn_rate"], L, 1),
-            "note": i18n.t(note_key, L, profile=profile, retention=i18n.format_percent(last["retention_rate"], L, 1), change=change)}
+    retention = i18n.format_percent(last["retention_rate"], L, 1)
+    return {"label": i18n.t("report.kpi.churn_rate", L, profile=profile),
+            "value": i18n.format_percent(last["churn_rate"], L, 1),
+            "note": i18n.t(note_key, L, profile=profile, retention=retention, change=change)}
 
 
-def _kpis(ctx: ReportContext, trend: pd.DataFrame, high: int, n_all: int, language: str, profile: str | None = None) -> list[dict[str, str]]:
+def _kpis(ctx: ReportContext, trend: pd.DataFrame, high: int, n_all: int, language: str,
+          profile: str | None = None) -> list[dict[str, str]]:
     """The headline figures: customers scored, expected leavers, revenue at risk, high risk, churn rate."""
     L, horizon = language, ctx.horizon_days
     months = _value_months(ctx, L)
     kpis = [
-        {"label": i18n.t("report.kpi.customers_scored", L, profile=profile), "value": i18n.format_number(ctx.customers_scored, L),
-         "note": ""},
+        {"label": i18n.t("report.kpi.customers_scored", L, profile=profile),
+         "value": i18n.format_number(ctx.customers_scored, L), "note": ""},
         {"label": i18n.t("report.kpi.expected_churners", L, profile=profile, horizon=horizon),
          "value": i18n.format_number(ctx.expected_churners, L),
          "note": i18n.t("report.kpi.expected_churners_note", L, profile=profile,
@@ -263,7 +272,8 @@ def _kpis(ctx: ReportContext, trend: pd.DataFrame, high: int, n_all: int, langua
          "note": (i18n.t("report.kpi.revenue_at_risk_note", L, profile=profile, months=months) if ctx.value_known
                   else i18n.t("report.kpi.revenue_unknown_note", L, profile=profile))},
         {"label": i18n.t("report.kpi.high_risk", L, profile=profile), "value": i18n.format_number(high, L),
-         "note": i18n.t("report.kpi.high_risk_note", L, profile=profile, share=i18n.format_percent(high / n_all, L, 1))},
+         "note": i18n.t("report.kpi.high_risk_note", L, profile=profile,
+                        share=i18n.format_percent(high / n_all, L, 1))},
     ]
     churn = _churn_kpi(trend, L, profile)
     return kpis + ([churn] if churn else [])
@@ -287,8 +297,9 @@ def _trend_charts(trend: pd.DataFrame, horizon: int, language: str, profile: str
     for col, colour, key, zoom in (("churn_rate", "#b91c1c", "churn", False),
                                    ("retention_rate", "#2563eb", "retention", True)):
         title = i18n.t(f"report.charts.{key}_trend", L, profile=profile, horizon=horizon)
-        charts.append({"title": title, "svg": line_chart_svg(labels, trend[col].astype(float).tolist(), title,
-                                                             i18n.t(f"report.charts.{col}", L, profile=profile), L, colour, zoom)})
+        axis = i18n.t(f"report.charts.{col}", L, profile=profile)
+        charts.append({"title": title,
+                       "svg": line_chart_svg(labels, trend[col].astype(float).tolist(), title, axis, L, colour, zoom)})
     return charts
 
 
@@ -353,7 +364,8 @@ def build_view(ctx: ReportContext, language: str) -> dict[str, Any]:
     dist_title = i18n.t("report.charts.distribution", L, profile=profile)
     callable_ = scored[scored["campaign_group"] != "holdout"] if "campaign_group" in scored.columns else scored
     top_n = min(int(ctx.top_n), len(callable_))
-    rows = _table_rows(callable_, top_n, L, ctx.currency, profile, ctx.display_names)  # a holdout customer is never in the call table
+    # a holdout customer is never in the call table
+    rows = _table_rows(callable_, top_n, L, ctx.currency, profile, ctx.display_names)
     return {
         "lang": L,
         "title": i18n.t("report.title", L, profile=profile),
@@ -374,8 +386,8 @@ def build_view(ctx: ReportContext, language: str) -> dict[str, Any]:
         "trend_charts": trend_charts,
         "distribution": {"title": dist_title,
                          "svg": histogram_svg(scored["churn_probability"].to_numpy(), dist_title, L)},
-        "tiers_summary": i18n.t("report.tiers_summary", L, profile=profile, **{t: i18n.format_number(int(tier_counts.get(t, 0)), L)
-                                                              for t in TIERS}),
+        "tiers_summary": i18n.t("report.tiers_summary", L, profile=profile,
+                                **{t: i18n.format_number(int(tier_counts.get(t, 0)), L) for t in TIERS}),
         "drivers": {"title": drivers_title, "svg": drivers_svg},
         "segment_charts": _segment_charts(scored, L, profile, ctx.display_names),
         "rows": rows,

@@ -254,7 +254,8 @@ def test_predictions_are_finite_and_bounded_for_any_parameters(log_r, log_alpha,
 
 # --- 4. ranking on simulated holdouts ------------------------------------------
 
-@pytest.mark.parametrize(("params", "margin"), [(CDNOW_DAYS, 0.005), (A_ABOVE_1, 0.03)], ids=["cdnow_days", "a_above_1"])
+@pytest.mark.parametrize(("params", "margin"), [(CDNOW_DAYS, 0.005), (A_ABOVE_1, 0.03)],
+                         ids=["cdnow_days", "a_above_1"])
 def test_expected_purchases_rank_holdout_silence_better_than_recency(params, margin):
     # Over 8 seeds: AUC 0.78-0.80 vs recency 0.77-0.79 (CDNOW: gain >= 0.013), 0.81-0.82 vs
     # 0.75-0.76 (a > 1: gain >= 0.05); the mean prediction was within 5% of the simulated mean.
@@ -298,7 +299,8 @@ def test_degenerate_inputs_give_finite_parameters_and_predictions(name, penalize
     x, t_x, T = DEGENERATE[name]
     fit = fit_bgnbd(x, t_x, T, penalizer=penalizer)
     assert all(np.isfinite(v) and v > 0 for v in fit.to_dict().values())
-    probe_x, probe_tx, probe_T = np.array([0.0, 3.0, 500.0]), np.array([0.0, 50.0, 1999.0]), np.array([30.0, 60.0, 2000.0])
+    probe_x, probe_tx = np.array([0.0, 3.0, 500.0]), np.array([0.0, 50.0, 1999.0])
+    probe_T = np.array([30.0, 60.0, 2000.0])
     for values in (fit.expected_purchases(365.0, probe_x, probe_tx, probe_T), fit.p_alive(probe_x, probe_tx, probe_T),
                    fit.log_likelihood(probe_x, probe_tx, probe_T), fit.expected_purchases_new([1.0, 365.0, 2000.0])):
         assert np.all(np.isfinite(values))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
 from models.evaluation.baselines import fit_logistic, health_score, health_signals_used, predict_logistic
 
 
@@ -53,9 +54,9 @@ def test_bgnbd_baseline_on_its_own_process_predicts_the_holdout():
     """Histories simulated by BG/NBD, as the whole-history features hold them: the fit ranks the holdout silence."""
     from sklearn.metrics import roc_auc_score
 
-    from models.evaluation.baselines import bgnbd_scores
     from models.clv.bgnbd import BGNBD
     from models.clv.simulate import simulate_with_holdout
+    from models.evaluation.baselines import bgnbd_scores
 
     truth = BGNBD(r=0.5, alpha=20.0, a=2.5, b=7.5)
     rng = np.random.default_rng(11)
@@ -69,7 +70,8 @@ def test_bgnbd_baseline_on_its_own_process_predicts_the_holdout():
     train, test = frame(6000), frame(4000)
     scores, params = bgnbd_scores(train, test, 90)
     assert set(scores) == {"bgnbd", "bgnbd_p_alive"}
-    assert abs(params["a"] / (params["a"] + params["b"]) - 0.25) < 0.05 and abs(params["r"] / params["alpha"] - 0.025) < 0.004
+    assert abs(params["a"] / (params["a"] + params["b"]) - 0.25) < 0.05
+    assert abs(params["r"] / params["alpha"] - 0.025) < 0.004
     oracle = truth.p_no_purchase(90.0, test["repeat_active_days"], test["activity_span_days"],
                                  test["days_since_first_activity"])
     y = test["label"].to_numpy()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from models.evaluation.baselines import health_score
 from models.evaluation.gate import Champion, decide
 
 

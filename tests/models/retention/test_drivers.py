@@ -46,7 +46,8 @@ def test_windows_longer_than_the_tenure_count_for_tenure_in_the_driver_family():
     ])
     tenure = np.array([20.0, 200.0, 20.0, np.nan, 20.0])
     scores = family_scores(contrib, names, tenure)
-    np.testing.assert_allclose(scores[0, [FAMILIES.index(f) for f in ("usage", "engagement", "tenure")]], [0.1, 0.0, 1.0])
+    cols = [FAMILIES.index(f) for f in ("usage", "engagement", "tenure")]
+    np.testing.assert_allclose(scores[0, cols], [0.1, 0.0, 1.0])
     np.testing.assert_allclose(scores[1], family_scores(contrib, names)[1])
     np.testing.assert_allclose(scores[3], family_scores(contrib, names)[3])
     np.testing.assert_allclose(scores[4], family_scores(contrib, names)[4])

@@ -1,4 +1,6 @@
-"""Explaining customers as the explain params ask: against same-contract peers by default, or the earlier path-dependent way."""
+"""Explaining customers as the explain params ask.
+
+Against same-contract peers by default, or the earlier path-dependent way."""
 
 from __future__ import annotations
 
@@ -25,8 +27,8 @@ def test_explain_params_keep_old_keys_and_default_to_peer_reference():
 
 
 def test_explain_customers_follows_the_params(caplog):
-    from pipeline.core import config
     from models.retention.explain_customers import explain_customers
+    from pipeline.core import config
 
     X, y = contract_world(n=2000, seed=1)
     params = {"objective": "binary", "verbose": -1, "num_leaves": 7, "min_data_in_leaf": 20, "seed": 1}

@@ -90,19 +90,19 @@ def test_a_renewal_that_is_due_gets_a_renewal_call_not_onboarding_help():
         "reason_code_1": ["TENURE_RENEWAL_SOON", "TENURE_SHORT", "TENURE_RENEWAL_SOON", "COMPLAINTS_RECENT"],
     })
     out = recommend_actions(segments["driver_family"], segments, default_playbook(), "en")
-    assert list(out["action_code"]) == ["RENEWAL_CALL", "ONBOARDING_HELP", "LOYALTY_RECOGNITION", "SERVICE_RECOVERY_CALL"]
+    assert list(out["action_code"]) == ["RENEWAL_CALL", "ONBOARDING_HELP", "LOYALTY_RECOGNITION",
+                                        "SERVICE_RECOVERY_CALL"]
     assert out.loc[0, "action_reason"] == "Contract renewal is due"
     assert out.loc[0, "recommended_action"].startswith("Renewal call")
     ja = recommend_actions(segments["driver_family"], segments, default_playbook(), "ja")
-    assert ja.loc[0, "action_reason"] == "契約更新が近づいています" and ja.loc[0, "recommended_action"].startswith("更新前の連絡")
+    assert ja.loc[0, "action_reason"] == "契約更新が近づいています"
+    assert ja.loc[0, "recommended_action"].startswith("更新前の連絡")
 
 
 def test_the_default_playbook_has_one_source_and_params_only_override_it():
-    from pathlib import Path
 
     from pipeline.core import config
     from pipeline.scoring.recipe import Recipe
-
     from tests.paths import REPO as root
     params = yaml.safe_load((root / "params.yaml").read_text())
     default_file = root / "models/retention/playbooks/subscription.yaml"

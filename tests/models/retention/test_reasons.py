@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -393,7 +392,8 @@ def test_attribute_values_without_a_name_are_made_readable_and_numbers_and_boole
              "discount": {"values": {"12.25": "a dozen and a quarter"}}}
     assert _values(df, "is_senior", "en", names) == ["Senior: no", "Senior: yes", "Senior: yes"]
     assert _values(df, "is_senior", "ja", names)[1] == "シニア：該当"
-    assert _values(df, "loyalty_member", "ja", names) == ["ロイヤルティ会員：会員", "ロイヤルティ会員：いいえ", "ロイヤルティ会員：会員"]
+    assert _values(df, "loyalty_member", "ja", names) == ["ロイヤルティ会員：会員", "ロイヤルティ会員：いいえ",
+                                                         "ロイヤルティ会員：会員"]
     assert _values(df, "discount", "en", names) == ["Discount: 0.50", "Discount: a dozen and a quarter",
                                                     "Discount: 1,234.50"]
 

@@ -115,7 +115,8 @@ def test_a_retailers_report_speaks_of_buying_again_and_spend(language):
     page = html.unescape(render_report(ctx, language))
     text = re.sub(r"<[^>]+>", " ", page)
     if language == "en":
-        for words in ("Customers least likely to buy again in the next 90 days", "Spend at risk over the next 12 months",
+        for words in ("Customers least likely to buy again in the next 90 days",
+                      "Spend at risk over the next 12 months",
                       "Repeat-purchase rate", "did not buy again", "Average spend per customer in the 365 days",
                       "Average ticket satisfaction (1–5) in the 90 days", "the BG/NBD buy-till-you-die model"):
             assert words in text, words

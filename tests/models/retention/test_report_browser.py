@@ -1,6 +1,10 @@
-"""The rendered report in a real headless Chromium (``tests/browser.py``): renders, sorts, filters, no console errors."""
+"""The rendered report in a real headless Chromium (``tests/browser.py``).
+
+It renders, sorts and filters, with no console errors."""
 
 from __future__ import annotations
+
+import functools
 
 import pytest
 
@@ -19,9 +23,10 @@ def test_report_in_chromium(browser, language, tmp_path):
 
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     problems: list[str] = []
-    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning") else None)
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    page.on("request", lambda r: problems.append(f"network request: {r.url}") if not r.url.startswith(("file:", "data:")) else None)
+    page.on("console", functools.partial(_console_problem, problems))
+    page.on("pageerror", functools.partial(_page_error, problems))
+    page.on("request", lambda r: problems.append(f"network request: {r.url}")
+            if not r.url.startswith(("file:", "data:")) else None)
     page.goto(path.as_uri())
 
     assert page.locator("h1").inner_text()
@@ -75,7 +80,8 @@ _TEXT_OUTSIDE_SVG = """() => {
       const r = t.getBoundingClientRect(), b = t.getBBox();
       const name = `svg ${k} (${svg.getAttribute("aria-label")}): "${t.textContent}"`;
       if (r.left < box.left - 0.5 || r.right > box.right + 0.5 || r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5)
-        out.push(`${name} on screen ${r.left.toFixed(1)}-${r.right.toFixed(1)} outside ${box.left.toFixed(1)}-${box.right.toFixed(1)}`);
+        out.push(`${name} on screen ${r.left.toFixed(1)}-${r.right.toFixed(1)} ` +
+                 `outside ${box.left.toFixed(1)}-${box.right.toFixed(1)}`);
       if (!t.hasAttribute("transform") && (b.x < vb.x - 0.5 || b.x + b.width > vb.x + vb.width + 0.5))
         out.push(`${name} ${b.x.toFixed(1)}-${(b.x + b.width).toFixed(1)} outside viewBox width ${vb.width}`);
     });
@@ -110,6 +116,15 @@ _TABLE_LAYOUT = """() => {
 }"""
 
 
+def _console_problem(problems: list[str], message) -> None:
+    if message.type in ("error", "warning"):
+        problems.append(f"console {message.type}: {message.text}")
+
+
+def _page_error(problems: list[str], error) -> None:
+    problems.append(f"page error: {error}")
+
+
 @pytest.mark.parametrize("language", ["en", "ja"])
 def test_report_layout_nothing_cut(browser, language, tmp_path):
     """Chart text stays inside its drawing and the customer table's last column can be seen, at 1280 and 800 px.
@@ -123,8 +138,8 @@ def test_report_layout_nothing_cut(browser, language, tmp_path):
     for width in (1280, 800):
         page = browser.new_page(viewport={"width": width, "height": 900})
         problems: list[str] = []
-        page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning") else None)
-        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+        page.on("console", functools.partial(_console_problem, problems))
+        page.on("pageerror", functools.partial(_page_error, problems))
         page.goto(path.as_uri())
         at = f"{language} at {width} px"
 

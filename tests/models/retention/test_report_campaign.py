@@ -1,4 +1,6 @@
-"""The report's campaign parts: no holdout customer in the call table, the holdout note, "Did the last campaign work?"."""
+"""The report's campaign parts.
+
+No holdout customer in the call table, the holdout note, and "Did the last campaign work?"."""
 
 from __future__ import annotations
 

@@ -15,9 +15,9 @@ from models.evaluation.baselines import fit_logistic, predict_logistic
 from models.explain.blend import blend_contributions
 from models.explain.native import shap_contributions
 from models.explain.reference import segment_contributions
-from models.training.linear import LinearPart, fit_linear, sigmoid
 from models.predict import ChurnModel
 from models.training.booster import cross_validate, lgbm_params, matrix
+from models.training.linear import LinearPart, fit_linear, sigmoid
 
 CATEGORICAL = ["contract", "payment"]
 
@@ -130,8 +130,8 @@ def test_blended_contributions_add_up_to_the_blended_score(blended):
 
 
 def test_explain_customers_uses_the_linear_part_of_the_model(blended):
-    from pipeline.core import config
     from models.retention.explain_customers import explain_customers
+    from pipeline.core import config
 
     frame, X, booster, model, _ = blended
     rows = frame.assign(customer_id=[f"C{i:05d}" for i in range(len(frame))])
