@@ -60,14 +60,24 @@ def test_every_schema_key_and_every_params_yaml_key_has_one_row(hook):
             _row(page, key)
 
 
-def test_rows_carry_the_shipped_value_the_schema_default_and_the_whole_comment(hook):
+def test_rows_carry_the_value_the_schema_default_and_the_whole_comment(hook):
+    text = ("data:\n"
+            "  source: dir        # synthetic | dir | telco\n"
+            "  raw_dir: exports   # the folder with customers / events / tickets,\n"
+            "                     #   as .csv or .parquet\n")
+    page = hook.render(text)
+    assert _row(page, "data.source") == "| `data.source` | `dir` | `synthetic` | synthetic &#124; dir &#124; telco |"
+    assert _row(page, "data.raw_dir").endswith(   # a comment continued on the next line is joined to its key's
+        "| the folder with customers / events / tickets, as .csv or .parquet |")
+
+
+def test_a_key_without_a_schema_default_reads_required(hook):
     page = hook.render()
-    source = _row(page, "data.source")
-    assert "`synthetic`" in source and "synthetic &#124; dir &#124; telco" in source
-    kind = _row(page, "generate.kind")   # a comment continued on the next line is joined to its key's
-    assert "subscription (churn dates)" in kind
-    assert kind.endswith("passive&#95;event&#95;types: [email&#95;open, price&#95;change]) |")
-    assert "`required`" in _row(page, "cutoffs.first")   # the schema has no default for it
+    required = [f"{name}.{field}" for name, model in SECTIONS.items()
+                for field, info in model.model_fields.items() if info.is_required()]
+    for key in required:
+        assert "| `required` |" in _row(page, key)
+    assert "`required`" not in _row(page, "train.seed")
 
 
 def test_a_changed_value_shows_beside_the_schema_default_and_missing_keys_say_not_set(hook):
