@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test ui bench clean-data lock
+.PHONY: run test docs ui bench clean-data lock
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found: install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
@@ -30,8 +30,13 @@ $(JAVA):
 	@command -v apt-get >/dev/null 2>&1 || { echo "Java 17 is needed for the Spark tests: install it so that $(JAVA) exists"; exit 1; }
 	SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq openjdk-17-jre-headless >/dev/null
 
+# The documentation site (docs/, mkdocs.yml) into site/; --strict fails on a broken link, anchor or missing page.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
 test: $(STAMP) $(CHROMIUM) $(JAVA)
 	$(BIN)/ruff check .
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 	PATH="$(abspath $(BIN)):$$PATH" CHROMIUM_PATH=$(CHROMIUM) $(BIN)/python -m pytest
 
 # The MLflow UI on the repository's store; it prints the page that opens the runs as model training.

@@ -18,7 +18,7 @@ figures are read back from ``data/metrics/metrics.json``. The suite:
 * ``non_contract``: the synthetic retailer (``generate.kind: non_contract``; no purchase within 90 days);
 * ``non_contract_pure``: the same retailer with ``generate.behaviour: 0``, pure BG/NBD buying, where
   BG/NBD is the truth and the model can only match it;
-* ``telco``: IBM's Telco sample, the README's recipe (5-fold CV on one snapshot);
+* ``telco``: IBM's Telco sample, the recipe of docs/your-data.md (IBM Telco) (5-fold CV on one snapshot);
 * every ``--dir PATH:MODE:HORIZON[:FIRST_CUTOFF]``: a folder of the data contract's tables (the first
   cutoff defaults to the first month end at least a horizon after the first event).
 
@@ -52,7 +52,7 @@ NON_CONTRACT = {
     "featurize.passive_event_types": ["email_open", "price_change"],
     "evaluate.segments": ["channel", "region", "loyalty_member"],
 }
-TELCO = {   # the README's recipe (data.source telco)
+TELCO = {   # the recipe of docs/your-data.md, IBM Telco (data.source telco)
     "data.source": "telco",
     "data.raw_dir": "data/raw",
     "data.as_of": "2025-01-30",
@@ -171,7 +171,7 @@ def _f(v, digits: int = 4) -> str:
 
 
 def table(rows: list[dict]) -> str:
-    """The rows as a Markdown table (the README's Model quality table)."""
+    """The rows as a Markdown table (the quality suite's table in docs/model.md)."""
     cols = ["data", "model", *BASELINES, "oracle", "model/oracle", "lift", "rows", "time s"]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for r in rows:

@@ -1,5 +1,5 @@
-"""IBM Telco end to end: dvc repro with the README's params and the default training settings, cross-validated,
-meeting the floor, reasons that add up."""
+"""IBM Telco end to end: dvc repro with the params of docs/your-data.md (IBM Telco) and the default training
+settings, cross-validated, meeting the floor, reasons that add up."""
 
 from __future__ import annotations
 
