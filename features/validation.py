@@ -101,6 +101,19 @@ def _time_rules(column: str, what: str, sql: str, future: bool) -> list[Rule]:
     return rules
 
 
+def _churn_rules(future: bool) -> list[Rule]:
+    """A churn date is a date of the data like any other (it moves the as-of date), so only an explicit
+    ``data.as_of`` before it or a date after today (a mistyped year) breaks a rule."""
+    churn = "CAST(t.churn_date AS TIMESTAMP)"
+    rules = [Rule("churn_date", "churn_not_after_as_of", "have a churn_date after the data's as-of date (a customer "
+                  "who has given notice but not left yet has no churn_date; or set data.as_of)",
+                  f"{churn} >= :as_of_end" + (f" AND {churn} < :today_end" if future else ""))]
+    if future:
+        rules.append(Rule("churn_date", "not_in_future", "have a churn_date after today, :today (a mistyped year?)",
+                          f"{churn} >= :today_end"))
+    return rules
+
+
 def _value_rules(read: ReadRules) -> list[Rule]:
     signed = ", ".join(literal(t.strip().lower()) for t in read.signed_event_types)
     unsigned_type = f" AND lower(t.event_type) NOT IN ({signed})" if signed else ""
@@ -153,9 +166,7 @@ def row_rules(table: str, present: tuple[str, ...], read: ReadRules = ReadRules(
             Rule("churn_date", "churn_not_before_signup", "have a churn_date before their signup_date",
                  "t.churn_date < t.signup_date"),
             *_time_rules("signup_date", "have a signup_date", "CAST(t.signup_date AS TIMESTAMP)", future),
-            Rule("churn_date", "churn_not_after_as_of", "have a churn_date after the data's as-of date (a customer "
-                 "who has given notice but not left yet has no churn_date; or set data.as_of)",
-                 "CAST(t.churn_date AS TIMESTAMP) >= :as_of_end"),
+            *_churn_rules(future),
         ]
     else:
         ts = {"events": "timestamp", "tickets": "opened_at", "contacts": "contacted_at"}[table]

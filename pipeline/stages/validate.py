@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from features.as_of import as_of_date
 from features.attributes import attribute_sql
 from features.contract import COLUMNS, TABLES, ContractError, RawTable
 from features.raw_files import csv_error, open_table
@@ -44,38 +45,6 @@ class Options:
     @property
     def read(self) -> ReadRules:
         return ReadRules(self.timezone, self.today, self.signed_event_types)
-
-
-def _date_parts(present: dict[str, RawTable]) -> list[str]:
-    # Not churn dates: a churn after the extract date (notice given, not left yet) must be reported, not move the as-of.
-    parts = ["SELECT CAST(timestamp AS DATE) AS d FROM typed_events", "SELECT signup_date FROM typed_customers"]
-    if "tickets" in present:
-        parts.append("SELECT CAST(opened_at AS DATE) FROM typed_tickets")
-    return parts
-
-
-def _as_of(con: duckdb.DuckDBPyConnection, present: dict[str, RawTable], given: dt.date | None,
-           today: dt.date | None) -> dt.date:
-    """The data's as-of date: ``data.as_of``, else the latest date in the data that is not after today.
-
-    A latest date more than a year after every other date is a typo (2204 for 2024), not the extract date:
-    the run stops and asks for the fix or for ``data.as_of``, instead of moving every cutoff.
-    """
-    if given is not None:
-        return given
-    days = f"SELECT DISTINCT d FROM ({' UNION ALL '.join(_date_parts(present))}) WHERE d IS NOT NULL"
-    if today is not None:
-        days += f" AND d <= DATE '{today.isoformat()}'"
-    latest = [r[0] for r in con.sql(f"SELECT d FROM ({days}) ORDER BY d DESC LIMIT 2").fetchall()]
-    if not latest:
-        raise ContractError("no parseable dates in customers.signup_date or events.timestamp; cannot tell the data's "
-                            "as-of date")
-    if len(latest) == 2 and (latest[0] - latest[1]).days > 365:
-        raise ContractError(
-            f"the latest date in the data, {latest[0]}, is {(latest[0] - latest[1]).days} days after every other "
-            f"date (the next is {latest[1]}): a mistyped year? Fix it, or set data.as_of to the extract date "
-            "(later rows are then reported as after the as-of date)")
-    return latest[0]
 
 
 def _open_tables(con: duckdb.DuckDBPyConnection, raw_dir: Path, options: Options,
@@ -215,7 +184,7 @@ def validate(raw_dir: Path, validated_dir: Path, rejected_dir: Path, report_path
         con = duck.connect(Path(tmp) / "validate.duckdb", temp_directory=tmp, timezone=options.timezone)
         con.execute("SET preserve_insertion_order = true")
         present = _open_tables(con, raw_dir, options, Path(tmp) / "utf8")
-        as_of = _as_of(con, present, as_of, options.today)
+        as_of = as_of_date(con, tuple(present), as_of, options.today).date
         failures, results = _check(con, present, as_of, mode, options.read)
         _nothing_left(con, present, failures)
         _write_rejected(con, present, results, rejected_dir)
