@@ -21,10 +21,11 @@ import duckdb
 from features.as_of import as_of_date
 from features.attributes import attribute_sql
 from features.contract import COLUMNS, TABLES, ContractError, RawTable
+from features.ids import explain_unknown_ids
 from features.raw_files import csv_error, open_table
 from features.sql import ident
 from features.staging import ReadRules, stage_table
-from features.validation import Failure, check_table, empty_table_failure
+from features.validation import Failure, check_table, empty_table_failure, rejected_share_error
 from pipeline.core import config, duck
 from pipeline.core.duck import column_types
 from pipeline.core.io import atomic_dir, remove_outputs, write_json
@@ -34,12 +35,13 @@ log = logging.getLogger(__name__)
 
 @dataclasses.dataclass(frozen=True)
 class Options:
-    """How the raw files are read (``data:`` and ``validate:`` params)."""
+    """How the raw files are read and how much lenient mode may quarantine (``data:`` and ``validate:`` params)."""
 
     encoding: str = "auto"
     timezone: str = "UTC"
     exclude_columns: tuple[str, ...] = ()
     signed_event_types: tuple[str, ...] = ()
+    max_rejected_share: float = 0.5
     today: dt.date | None = dataclasses.field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).date())
 
     @property
@@ -77,6 +79,8 @@ def _check(con: duckdb.DuckDBPyConnection, present: dict[str, RawTable], as_of: 
         empty = empty_table_failure(table, n_read)
         if empty is not None:
             raise empty
+        if name != "customers":
+            fails = explain_unknown_ids(con, fails, table, present["customers"])
         failures += fails
         results[name] = {"file": str(table.path), "rows_read": n_read}
         if table.is_csv:
@@ -109,6 +113,19 @@ def _nothing_left(con: duckdb.DuckDBPyConnection, present: dict[str, RawTable], 
                 f"{present[name].path}: every one of its {n_read:,} rows breaks a rule ({'; '.join(rules)}), so "
                 f"lenient mode would quarantine the whole table '{name}' and leave nothing to model; fix the file "
                 "(validate.mode: strict lists the problems with examples)")
+
+
+def _too_many_rejected(con: duckdb.DuckDBPyConnection, present: dict[str, RawTable], failures: list[Failure],
+                       max_share: float) -> None:
+    """Lenient mode stops when it would quarantine more than ``validate.max_rejected_share`` of a table."""
+    for name in ("customers", "events", "tickets"):
+        if name not in present:
+            continue
+        n_read, n_bad = con.sql(f"SELECT (SELECT count(*) FROM typed_{name}), (SELECT count(*) FROM flags_{name})"
+                                ).fetchall()[0]
+        error = rejected_share_error(present[name], int(n_read), int(n_bad), max_share, failures)
+        if error is not None:
+            raise error
 
 
 def _write_rejected(con: duckdb.DuckDBPyConnection, present: dict[str, RawTable], results: dict[str, dict],
@@ -187,6 +204,7 @@ def validate(raw_dir: Path, validated_dir: Path, rejected_dir: Path, report_path
         as_of = as_of_date(con, tuple(present), as_of, options.today).date
         failures, results = _check(con, present, as_of, mode, options.read)
         _nothing_left(con, present, failures)
+        _too_many_rejected(con, present, failures, options.max_rejected_share)
         _write_rejected(con, present, results, rejected_dir)
         _write_validated(con, present, results, validated_dir, raw_dir, as_of)
         con.close()
@@ -196,7 +214,8 @@ def validate(raw_dir: Path, validated_dir: Path, rejected_dir: Path, report_path
         "tables": results,
         "failures": [
             {"table": f.table, "file": str(f.path), "column": f.column, "rule": f.rule,
-             "rows": f.n_rows, "examples": list(f.examples)} for f in failures
+             "rows": f.n_rows, "examples": list(f.examples), **({"likely_cause": f.hint} if f.hint else {})}
+            for f in failures
         ],
     }
     write_json(report, report_path)
@@ -211,5 +230,5 @@ def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("da
     data = params.data
     vp = params.validate
     options = Options(encoding=data.encoding, timezone=data.timezone, exclude_columns=data.exclude_columns,
-                      signed_event_types=vp.signed_event_types)
+                      signed_event_types=vp.signed_event_types, max_rejected_share=vp.max_rejected_share)
     return validate(Path(data.raw_dir), validated_dir, rejected_dir, report_path, vp.mode, data.as_of, options)
