@@ -105,8 +105,7 @@ def unknown_id_cause(con: duckdb.DuckDBPyConnection, table: RawTable, customers:
                                               (here, there, k_float))
             cause = f"leading zeros in {with_zeros} and not in {other} ({pair})"
             if other_float:
-                cause += (f"; {other} stores customer_id as a float column, and a number keeps no leading zeros "
-                          f"(write the ids as text)")
+                cause += f"; {other} stores customer_id as a float column, and a number keeps no leading zeros"
         else:
             cause = {"decimals": f"ids written with decimals in one file ({pair})",
                      "cases": f"upper and lower case ({pair})",

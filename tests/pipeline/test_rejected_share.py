@@ -55,8 +55,8 @@ def test_lenient_stops_when_two_of_three_events_would_be_quarantined_and_names_t
     assert "column 'customer_id', rule 'known_customer': 2 of 3 rows belong to no customer" in msg
     assert ("likely cause: leading zeros in customers.csv and not in events.parquet ('00123' in customers.csv, "
             "'123.0' in events.parquet); events.parquet stores customer_id as a float column, and a number keeps "
-            "no leading zeros (write the ids as text): 2 of the 2 unknown ids match a customer once that is "
-            "undone") in msg
+            "no leading zeros: 2 of the 2 unknown ids match a customer once that is undone; export customer_id as "
+            "text in the same form in both files") in msg
     assert not (tmp_path / "out-lenient/validated").exists() and not (tmp_path / "out-lenient/rejected").exists()
 
 
