@@ -122,3 +122,13 @@ def test_the_share_is_a_checked_param():
     assert ValidateParams().max_rejected_share == 0.5
     with pytest.raises(ValueError, match="less than or equal to 1"):
         ValidateParams(max_rejected_share=1.5)
+
+
+def test_unknown_ticket_ids_name_their_cause_too(tmp_path):
+    events = "customer_id,timestamp,event_type\n00123,2024-01-02 10:00:00,login\n"
+    tickets = "customer_id,opened_at,category\n123,2024-01-03 10:00:00,billing\n00123,2024-01-03 11:00:00,billing\n"
+    with pytest.raises(ContractError, match=r"tickets\.csv: column 'customer_id', rule 'known_customer': 1 of 2 rows "
+                                            r".*likely cause: leading zeros in customers\.csv and not in tickets\.csv "
+                                            r"\('00123' in customers\.csv, '123' in tickets\.csv\): 1 of the 1 "
+                                            r"unknown ids match"):
+        run(tmp_path, folder(tmp_path, events=events, tickets=tickets), "strict")
