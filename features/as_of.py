@@ -30,7 +30,8 @@ DATE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("tickets", "resolved_at"), ("contacts", "contacted_at"), ("contacts", "assigned_at"),
 )
 MAX_GAP_DAYS = 365     # a latest date this far after every other date is a mistyped year, not the extract date
-QUIET_DAYS = 31        # an as-of date this far after the last event is worth a warning
+QUIET_DAYS = 7         # an as-of date this far after the last event is worth a warning: an extract has events
+                       #   up to about its own day, so later dates may be notices (churns not happened yet)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,7 +88,8 @@ def as_of_date(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...], given: d
     last_event = _last_event_day(con)
     if last_event is not None and (day - last_event).days > QUIET_DAYS:
         log.warning("the data's as-of date %s (from %s) is %d days after the last event (%s): the customers look "
-                    "inactive over those days; set data.as_of if the extract date is earlier",
+                    "inactive over those days; set data.as_of if the extract date is earlier (a customer who has "
+                    "given notice but not left yet has no churn_date)",
                     day, ", ".join(source), (day - last_event).days, last_event)
     log.info("the data's as-of date: %s (the latest date in %s)", day, ", ".join(source))
     return AsOf(day, tuple(source))

@@ -38,9 +38,10 @@ def run(tmp_path: Path, folder: Path, mode: str = "strict", as_of: dt.date | Non
                     Options(today=today))
 
 
-def test_a_churn_date_after_the_last_event_is_the_as_of_date(tmp_path):
+def test_a_churn_date_after_the_last_event_is_the_as_of_date(tmp_path, caplog):
     report = run(tmp_path, raw(tmp_path))
     assert report["failures"] == [] and report["as_of"] == "2024-03-01"
+    assert "days after the last event" not in caplog.text     # one day later is an ordinary extract
     manifest = json.loads((tmp_path / "out/validated/manifest.json").read_text())
     assert manifest["as_of"] == "2024-03-01"
     customers = pd.read_parquet(tmp_path / "out/validated/customers.parquet")
