@@ -22,7 +22,8 @@ from features.contract import COLUMNS, CONTACT_GROUPS, ContractError, RawTable
 from features.sql import ident, literal
 from features.staging import ReadRules, trimmed_text
 
-__all__ = ["MAX_ABS_VALUE", "Failure", "Rule", "TableResult", "check_table", "empty_table_failure", "row_rules"]
+__all__ = ["MAX_ABS_VALUE", "Failure", "Rule", "TableResult", "check_table", "empty_table_failure",
+           "rejected_share_error", "row_rules"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,12 +49,13 @@ class Failure:
     n_read: int
     examples: tuple[str, ...]
     is_csv: bool
+    hint: str = ""      # the likely cause, when one can be seen (``features/ids.py``)
 
     def message(self) -> str:
         where = "lines" if self.is_csv else "rows"
         return (
             f"{self.path}: column '{self.column}', rule '{self.rule}': {self.n_rows:,} of {self.n_read:,} rows "
-            f"{self.problem} ({where} {', '.join(self.examples)})"
+            f"{self.problem} ({where} {', '.join(self.examples)})" + (f"; {self.hint}" if self.hint else "")
         )
 
 
@@ -98,6 +100,19 @@ def _time_rules(column: str, what: str, sql: str, future: bool) -> list[Rule]:
     if future:
         rules.append(Rule(column, "not_in_future", f"{what} after today, :today (a mistyped year?)",
                           f"{sql} >= :today_end"))
+    return rules
+
+
+def _churn_rules(future: bool) -> list[Rule]:
+    """A churn date is a date of the data like any other (it moves the as-of date), so only an explicit
+    ``data.as_of`` before it or a date after today (a mistyped year) breaks a rule."""
+    churn = "CAST(t.churn_date AS TIMESTAMP)"
+    rules = [Rule("churn_date", "churn_not_after_as_of", "have a churn_date after the data's as-of date (a customer "
+                  "who has given notice but not left yet has no churn_date; or set data.as_of)",
+                  f"{churn} >= :as_of_end" + (f" AND {churn} < :today_end" if future else ""))]
+    if future:
+        rules.append(Rule("churn_date", "not_in_future", "have a churn_date after today, :today (a mistyped year?)",
+                          f"{churn} >= :today_end"))
     return rules
 
 
@@ -153,9 +168,7 @@ def row_rules(table: str, present: tuple[str, ...], read: ReadRules = ReadRules(
             Rule("churn_date", "churn_not_before_signup", "have a churn_date before their signup_date",
                  "t.churn_date < t.signup_date"),
             *_time_rules("signup_date", "have a signup_date", "CAST(t.signup_date AS TIMESTAMP)", future),
-            Rule("churn_date", "churn_not_after_as_of", "have a churn_date after the data's as-of date (a customer "
-                 "who has given notice but not left yet has no churn_date; or set data.as_of)",
-                 "CAST(t.churn_date AS TIMESTAMP) >= :as_of_end"),
+            *_churn_rules(future),
         ]
     else:
         ts = {"events": "timestamp", "tickets": "opened_at", "contacts": "contacted_at"}[table]
@@ -250,6 +263,19 @@ def check_table(
            "SELECT CAST(NULL AS BIGINT) AS _row, CAST(NULL AS VARCHAR) AS _reasons LIMIT 0")
     )
     return failures, int(n_read)
+
+
+def rejected_share_error(table: RawTable, n_read: int, n_rejected: int, max_share: float,
+                         failures: list[Failure]) -> ContractError | None:
+    """Lenient mode quarantines rows, but losing most of a table (ids that do not match) is a broken export."""
+    if not n_read or n_rejected / n_read <= max_share:
+        return None
+    lines = "\n  ".join(f.message() for f in failures if f.table == table.name)
+    return ContractError(
+        f"{table.path}: lenient mode would quarantine {n_rejected:,} of the {n_read:,} rows of table "
+        f"'{table.name}' ({n_rejected / n_read:.1%}), more than validate.max_rejected_share {max_share:g} "
+        f"({max_share:.0%}); nothing written downstream. Fix the file, or raise validate.max_rejected_share if "
+        f"losing these rows is intended:\n  {lines}")
 
 
 def empty_table_failure(table: RawTable, n_read: int) -> ContractError | None:

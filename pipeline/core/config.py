@@ -113,6 +113,7 @@ class LabelParams(_Section):
 class ValidateParams(_Section):
     mode: Literal["strict", "lenient"] = "strict"
     signed_event_types: tuple[str, ...] = ()   # event types whose value may be negative (refunds, adjustments)
+    max_rejected_share: float = Field(0.5, ge=0, le=1)  # lenient: stop when more of a table is quarantined
 
 
 class FeaturizeParams(_Section):

@@ -18,12 +18,14 @@ from pathlib import Path
 
 import duckdb
 
+from features.as_of import as_of_date
 from features.attributes import attribute_sql
 from features.contract import COLUMNS, TABLES, ContractError, RawTable
+from features.ids import explain_unknown_ids
 from features.raw_files import csv_error, open_table
 from features.sql import ident
 from features.staging import ReadRules, stage_table
-from features.validation import Failure, check_table, empty_table_failure
+from features.validation import Failure, check_table, empty_table_failure, rejected_share_error
 from pipeline.core import config, duck
 from pipeline.core.duck import column_types
 from pipeline.core.io import atomic_dir, remove_outputs, write_json
@@ -33,49 +35,18 @@ log = logging.getLogger(__name__)
 
 @dataclasses.dataclass(frozen=True)
 class Options:
-    """How the raw files are read (``data:`` and ``validate:`` params)."""
+    """How the raw files are read and how much lenient mode may quarantine (``data:`` and ``validate:`` params)."""
 
     encoding: str = "auto"
     timezone: str = "UTC"
     exclude_columns: tuple[str, ...] = ()
     signed_event_types: tuple[str, ...] = ()
+    max_rejected_share: float = 0.5
     today: dt.date | None = dataclasses.field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).date())
 
     @property
     def read(self) -> ReadRules:
         return ReadRules(self.timezone, self.today, self.signed_event_types)
-
-
-def _date_parts(present: dict[str, RawTable]) -> list[str]:
-    # Not churn dates: a churn after the extract date (notice given, not left yet) must be reported, not move the as-of.
-    parts = ["SELECT CAST(timestamp AS DATE) AS d FROM typed_events", "SELECT signup_date FROM typed_customers"]
-    if "tickets" in present:
-        parts.append("SELECT CAST(opened_at AS DATE) FROM typed_tickets")
-    return parts
-
-
-def _as_of(con: duckdb.DuckDBPyConnection, present: dict[str, RawTable], given: dt.date | None,
-           today: dt.date | None) -> dt.date:
-    """The data's as-of date: ``data.as_of``, else the latest date in the data that is not after today.
-
-    A latest date more than a year after every other date is a typo (2204 for 2024), not the extract date:
-    the run stops and asks for the fix or for ``data.as_of``, instead of moving every cutoff.
-    """
-    if given is not None:
-        return given
-    days = f"SELECT DISTINCT d FROM ({' UNION ALL '.join(_date_parts(present))}) WHERE d IS NOT NULL"
-    if today is not None:
-        days += f" AND d <= DATE '{today.isoformat()}'"
-    latest = [r[0] for r in con.sql(f"SELECT d FROM ({days}) ORDER BY d DESC LIMIT 2").fetchall()]
-    if not latest:
-        raise ContractError("no parseable dates in customers.signup_date or events.timestamp; cannot tell the data's "
-                            "as-of date")
-    if len(latest) == 2 and (latest[0] - latest[1]).days > 365:
-        raise ContractError(
-            f"the latest date in the data, {latest[0]}, is {(latest[0] - latest[1]).days} days after every other "
-            f"date (the next is {latest[1]}): a mistyped year? Fix it, or set data.as_of to the extract date "
-            "(later rows are then reported as after the as-of date)")
-    return latest[0]
 
 
 def _open_tables(con: duckdb.DuckDBPyConnection, raw_dir: Path, options: Options,
@@ -108,6 +79,8 @@ def _check(con: duckdb.DuckDBPyConnection, present: dict[str, RawTable], as_of: 
         empty = empty_table_failure(table, n_read)
         if empty is not None:
             raise empty
+        if name != "customers":
+            fails = explain_unknown_ids(con, fails, table, present["customers"])
         failures += fails
         results[name] = {"file": str(table.path), "rows_read": n_read}
         if table.is_csv:
@@ -140,6 +113,19 @@ def _nothing_left(con: duckdb.DuckDBPyConnection, present: dict[str, RawTable], 
                 f"{present[name].path}: every one of its {n_read:,} rows breaks a rule ({'; '.join(rules)}), so "
                 f"lenient mode would quarantine the whole table '{name}' and leave nothing to model; fix the file "
                 "(validate.mode: strict lists the problems with examples)")
+
+
+def _too_many_rejected(con: duckdb.DuckDBPyConnection, present: dict[str, RawTable], failures: list[Failure],
+                       max_share: float) -> None:
+    """Lenient mode stops when it would quarantine more than ``validate.max_rejected_share`` of a table."""
+    for name in ("customers", "events", "tickets"):
+        if name not in present:
+            continue
+        n_read, n_bad = con.sql(f"SELECT (SELECT count(*) FROM typed_{name}), (SELECT count(*) FROM flags_{name})"
+                                ).fetchall()[0]
+        error = rejected_share_error(present[name], int(n_read), int(n_bad), max_share, failures)
+        if error is not None:
+            raise error
 
 
 def _write_rejected(con: duckdb.DuckDBPyConnection, present: dict[str, RawTable], results: dict[str, dict],
@@ -215,9 +201,10 @@ def validate(raw_dir: Path, validated_dir: Path, rejected_dir: Path, report_path
         con = duck.connect(Path(tmp) / "validate.duckdb", temp_directory=tmp, timezone=options.timezone)
         con.execute("SET preserve_insertion_order = true")
         present = _open_tables(con, raw_dir, options, Path(tmp) / "utf8")
-        as_of = _as_of(con, present, as_of, options.today)
+        as_of = as_of_date(con, tuple(present), as_of, options.today).date
         failures, results = _check(con, present, as_of, mode, options.read)
         _nothing_left(con, present, failures)
+        _too_many_rejected(con, present, failures, options.max_rejected_share)
         _write_rejected(con, present, results, rejected_dir)
         _write_validated(con, present, results, validated_dir, raw_dir, as_of)
         con.close()
@@ -227,7 +214,8 @@ def validate(raw_dir: Path, validated_dir: Path, rejected_dir: Path, report_path
         "tables": results,
         "failures": [
             {"table": f.table, "file": str(f.path), "column": f.column, "rule": f.rule,
-             "rows": f.n_rows, "examples": list(f.examples)} for f in failures
+             "rows": f.n_rows, "examples": list(f.examples), **({"likely_cause": f.hint} if f.hint else {})}
+            for f in failures
         ],
     }
     write_json(report, report_path)
@@ -242,5 +230,5 @@ def main(params_path: Path = Path("params.yaml"), validated_dir: Path = Path("da
     data = params.data
     vp = params.validate
     options = Options(encoding=data.encoding, timezone=data.timezone, exclude_columns=data.exclude_columns,
-                      signed_event_types=vp.signed_event_types)
+                      signed_event_types=vp.signed_event_types, max_rejected_share=vp.max_rejected_share)
     return validate(Path(data.raw_dir), validated_dir, rejected_dir, report_path, vp.mode, data.as_of, options)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from features.contract import ContractError
-from pipeline.stages.validate import validate
+from pipeline.stages.validate import Options, validate
 
 CUSTOMERS = """customer_id,signup_date,churn_date,plan
 C1,2024-01-01,,basic
@@ -31,9 +31,10 @@ def write(folder: Path, **files: str) -> Path:
     return folder
 
 
-def run(tmp_path: Path, raw: Path, mode: str) -> dict:
+def run(tmp_path: Path, raw: Path, mode: str, max_rejected_share: float = 0.5) -> dict:
     out = tmp_path / "out"
-    return validate(raw, out / "validated", out / "rejected", out / "report.json", mode, None)
+    return validate(raw, out / "validated", out / "rejected", out / "report.json", mode, None,
+                    Options(max_rejected_share=max_rejected_share))
 
 
 def test_strict_names_file_column_rule_count_and_examples(tmp_path):
@@ -49,7 +50,9 @@ def test_strict_names_file_column_rule_count_and_examples(tmp_path):
 
 def test_lenient_quarantines_and_counts_add_up(tmp_path):
     raw = write(tmp_path / "raw", customers_csv=CUSTOMERS, events_csv=EVENTS)
-    report = run(tmp_path, raw, "lenient")
+    with pytest.raises(ContractError, match=r"quarantine 2 of the 3 rows of table 'customers' \(66\.7%\)"):
+        run(tmp_path, raw, "lenient")      # validate.max_rejected_share 0.5: most of the customers would be lost
+    report = run(tmp_path, raw, "lenient", max_rejected_share=1.0)
     for name in ("customers", "events"):
         t = report["tables"][name]
         assert t["rows_kept"] + t["rows_rejected"] == t["rows_read"]
