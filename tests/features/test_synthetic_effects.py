@@ -131,7 +131,7 @@ def test_effects_are_not_in_step_with_risk(truth):
 
 def test_a_uniform_world_has_the_same_shift_for_everyone(tmp_path):
     truth = pd.read_parquet(_world(tmp_path, "uniform", n=1500) / "gt/effects_at_score.parquet")
-    assert not truth["sleeping_dog"].any() and (truth["true_effect"] < 0).all()
+    assert not truth["sleeping_dog"].any() and not truth["decided"].any() and (truth["true_effect"] < 0).all()
     per_customer = truth.groupby("customer_id")["true_effect"]
     np.testing.assert_allclose(per_customer.max(), per_customer.min())   # the action does not matter
     fit = _fitting(truth)

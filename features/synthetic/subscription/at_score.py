@@ -52,7 +52,8 @@ def start(design: str, state, world, hz, week, day: int, horizon_days: int) -> N
     rec = record(state, world, hz, np.repeat(A, k), np.repeat(cust, k).astype(np.int32), shift, day, horizon_days,
                  week.w)
     rec.update(action=action.astype(np.int8), true_driver=driver_rows.astype(np.int8),
-               sleeping_dog=effects.is_dog(design, rows), decided=rows.decided, dormant=rows.dormant)
+               sleeping_dog=effects.is_dog(design, rows), decided=rows.decided & (design == "heterogeneous"),
+               dormant=rows.dormant)
     state.treatment.at_score = rec
 
 
