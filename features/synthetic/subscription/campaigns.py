@@ -17,7 +17,7 @@ the customer's responsiveness (hardly any for customers who have already
 decided), and the other way for sleeping dogs (dormant customers whom a contact
 reminds to leave), all read from the state that drives the observable tables.
 
-The truth, per targeted customer: the probability of churn in ``(D, D + H]``
+The truth, per targeted customer (``treatment.py``): the probability of churn in ``(D, D + H]``
 without and with the action, computed week by week on the customer's own
 hazard of each horizon week (the oracle's arithmetic, ``hazard.py``, but not
 held at the hazard of ``D``: risky customers' hazards fall back, and a truth
