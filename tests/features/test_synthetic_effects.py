@@ -156,3 +156,14 @@ def test_an_unknown_effect_design_is_refused():
         config.section({"generate": {"campaigns": {"enabled": True, "effects": "random"}}}, "generate")
     with pytest.raises(ValueError, match="effects must be one of"):
         CampaignConfig(effects="random")
+
+
+def test_the_truth_does_not_depend_on_the_number_of_workers(tmp_path):
+    digests = []
+    for name, workers in (("a", 1), ("b", 2)):
+        root = tmp_path / name
+        write_world(root / "raw", root / "gt", SyntheticConfig(n_customers=1200, seed=3, chunk_customers=500,
+                                                               workers=workers, campaigns=CampaignConfig()),
+                    CUTOFFS, 30)
+        digests.append((root / "gt/effects_at_score.parquet").read_bytes())
+    assert digests[0] == digests[1]
