@@ -54,9 +54,10 @@ def by_decile(fit: pd.DataFrame) -> pd.DataFrame:
 def summary(fit: pd.DataFrame) -> dict:
     """Shares and rank correlations of the fitting action's effect with the true probability."""
     top = fit[fit["p_untreated"].rank(pct=True, method="first") > 0.8]
-    oracle = -fit.nsmallest(len(top), "true_effect")["true_effect"].sum()
+    best = fit.nsmallest(len(top), "true_effect")
     return {"saved_by_risk_top20": round(float(-top["true_effect"].sum()), 2),
-            "saved_by_oracle_top20": round(float(oracle), 2),
+            "saved_by_oracle_top20": round(float(-best["true_effect"].sum()), 2),
+            "oracle_top20_outside_risk_top20": round(float((~best.index.isin(top.index)).mean()), 4),
             "customers": len(fit), "sleeping_dog_share": round(float(fit["sleeping_dog"].mean()), 4),
             "sleeping_dog_share_top20": round(float(top["sleeping_dog"].mean()), 4),
             "decided_share": round(float(fit["decided"].mean()), 4),
