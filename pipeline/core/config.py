@@ -76,6 +76,9 @@ class SyntheticCampaignParams(_Section):
     top_share: float = Field(0.2, gt=0, le=1)        # riskiest share of the active customers worked on per cutoff
     control_share: float = Field(0.2, gt=0, lt=1)    # share of them held out
     reach_rate: float = Field(0.8, gt=0, le=1)       # share of the contacted ones actually reached
+    # what an action does (features/synthetic/subscription/effects.py): heterogeneous (varies with what the data
+    # shows: fit to the driver, responsiveness, decided customers, sleeping dogs) or uniform (the same for everyone)
+    effects: Literal["heterogeneous", "uniform"] = "heterogeneous"
 
 
 class GenerateParams(_Section):

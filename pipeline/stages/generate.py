@@ -56,9 +56,13 @@ def main(params_path: Path = Path("params.yaml"), raw_dir: Path = Path("data/raw
                                 seed=gen.seed, behaviour=gen.behaviour)
     else:
         team = gen.campaigns
+        # the truth at the scoring date is written for the date the score stage will score: score.as_of, else the
+        # data's as-of date (data.as_of, else the data's last day, the generator's end_date)
+        scored = params.score.as_of or data.as_of
         cfg = SyntheticConfig(n_customers=gen.n_customers, start_date=gen.start_date, end_date=gen.end_date,
                               seed=gen.seed, campaigns=CampaignConfig(team.top_share, team.control_share,
-                                                                       team.reach_rate) if team.enabled else None)
+                                                                       team.reach_rate, team.effects, scored)
+                              if team.enabled else None)
     cutoffs = schedule(cut.first, min(cut.last or gen.end_date, gen.end_date), cut.frequency, cut.every_days)
     with atomic_dir(raw_dir) as raw_tmp, atomic_dir(ground_truth_dir) as gt_tmp:
         summary = write_world(raw_tmp, gt_tmp, cfg, cutoffs, lab.horizon_days)

@@ -82,3 +82,17 @@ def test_campaigns_are_in_mlflow(repo):
     campaign = run.data.tags["campaign_id"]
     assert [a.path for a in client.list_artifacts(run_id, f"campaigns/{campaign}")] == [
         f"campaigns/{campaign}/assignments.parquet"]
+
+
+def test_the_truth_at_the_scoring_date_covers_every_customer_the_score_stage_scores(repo):
+    """``effects_at_score`` is written for the date the score stage scores, for every customer it scores and every
+    action it can recommend: the uplift bench reads the truth of the product's recommendation there."""
+    truth = pd.read_parquet(repo / "data/ground_truth/effects_at_score.parquet")
+    score_date = json.loads((repo / "data/features/features_meta.json").read_text())["score_date"]
+    assert (truth["scored_at"].astype(str) == score_date).all()
+    active = pd.read_parquet(repo / "data/labels/active_at_score.parquet")
+    assert set(active["customer_id"]) == set(truth["customer_id"])
+    scored = pd.read_csv(repo / "data/scored/at_risk_customers.csv", encoding="utf-8-sig")
+    recommended = scored.loc[scored["action_code"] != "HOLDOUT", ["customer_id", "action_code"]]
+    found = recommended.merge(truth, on=["customer_id", "action_code"], how="left", validate="one_to_one")
+    assert len(found) > 0 and found["true_effect"].notna().all()

@@ -70,8 +70,10 @@ Ground truth
   annual renewal falling in the horizon applies the renewal probability:
   ``1 - prod_k (1 - q_k)`` over the horizon weeks ``k``.
 * With ``SyntheticConfig.campaigns`` (``generate.campaigns``), a retention team acts on lists at the cutoffs
-  with a holdout (``campaigns.py``): the raw ``contacts`` table, and ``campaign_effects`` and ``campaigns``
-  (each customer's and each campaign's true effect) in the ground truth (``campaign_tables.py``).
+  with a holdout (``campaigns.py``; what an action does: ``effects.py``): the raw ``contacts`` table, and
+  ``campaign_effects`` and ``campaigns`` (each customer's and each campaign's true effect) in the ground truth
+  (``campaign_tables.py``), with ``effects_at_score``: what every action would do to every customer active at
+  the scoring date (``at_score.py``).
 * ``drivers.parquet``: for every churned customer, the family with the largest
   contribution to the hazard of its churn week (``features.catalog.FAMILIES``).
 * ``drivers_at_cutoff.parquet``: for every oracle row (cutoff ``D``, customer
@@ -102,7 +104,8 @@ calendar all chunks share; ``state.py`` a chunk of customers as arrays;
 at the cutoff); ``activity.py`` one function per weekly step of what customers
 do; ``simulate.py`` the weekly loop; ``tables.py`` the chunk as contract tables
 (and ``CutoffDrivers``, the whole world's drivers at the cutoffs);
-``campaigns.py`` and ``campaign_tables.py`` the retention team. What both worlds
+``campaigns.py``, ``effects.py``, ``treatment.py``, ``at_score.py`` and ``campaign_tables.py`` the retention
+team, what its actions do, and their truth. What both worlds
 share (the common knobs, the chunked run, the tables of the same schema) is in
 ``features/synthetic/core/``.
 """
@@ -121,11 +124,13 @@ from features.catalog import FAMILIES
 from features.synthetic.core.chunks import chunk_results
 from features.synthetic.core.simulation import WorldSimulation
 from features.synthetic.core.tables import RAW_TABLES, ROWS_PER_GROUP, TRUTH_TABLES, id_width, ids, start_offsets
+from features.synthetic.subscription.at_score import score_day
 from features.synthetic.subscription.campaign_tables import (
     CAMPAIGN_SCHEMAS,
     RAW_CAMPAIGN_TABLES,
     CampaignTotals,
     chunk_campaign_tables,
+    chunk_effects_at_score,
 )
 from features.synthetic.subscription.campaigns import CampaignConfig
 from features.synthetic.subscription.config import (
@@ -216,7 +221,10 @@ class Simulation(WorldSimulation):
         rec = res["campaigns"]
         totals.add(rec)
         customer_ids = ids(ID_PREFIX, first, res["customers"]["signup_day"].shape[0], width)
-        yield from chunk_campaign_tables(rec, customer_ids, *start_offsets(self.world.start))
+        start_days, start_us = start_offsets(self.world.start)
+        yield from chunk_campaign_tables(rec, customer_ids, start_days, start_us)
+        scored = score_day(self.config.campaigns.score_date, self.config.start_date, self.world.end_day)
+        yield from chunk_effects_at_score(res["at_score"], customer_ids, scored, start_days)
 
     def summary(self) -> dict:
         """Row counts, churned customers, monthly churn rate, events per customer, dominant drivers (of the

@@ -7,6 +7,9 @@ an uplift model can be trained on it later: treatment (``group``, ``reached``),
 outcome (``churned`` in the horizon, the same as the label at that cutoff) and
 the cutoff whose features describe the customer. ``campaigns`` (ground truth):
 per campaign, the true average effects, after the last chunk.
+``effects_at_score`` (ground truth): per customer active at the scoring date
+and per action code, the probability of churn in the horizon without and with
+the action, and the difference (``at_score.py``).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 
 from features.catalog import FAMILIES
+from features.synthetic.subscription import at_score
 from features.synthetic.subscription.campaigns import ACTIONS, CHANNELS, TIERS
 
 CAMPAIGN_SCHEMAS: dict[str, pa.Schema] = {
@@ -31,6 +35,12 @@ CAMPAIGN_SCHEMAS: dict[str, pa.Schema] = {
         ("true_driver", pa.string()), ("sleeping_dog", pa.bool_()), ("risk_tier", pa.string()),
         ("p_untreated", pa.float64()), ("p_treated", pa.float64()), ("true_effect", pa.float64()),
         ("itt_effect", pa.float64()), ("churned", pa.bool_()),
+    ]),
+    "effects_at_score": pa.schema([
+        ("customer_id", pa.string()), ("action_code", pa.string()), ("scored_at", pa.date32()),
+        ("p_untreated", pa.float64()), ("p_treated", pa.float64()), ("true_effect", pa.float64()),
+        ("true_driver", pa.string()), ("fits_driver", pa.bool_()), ("sleeping_dog", pa.bool_()),
+        ("decided", pa.bool_()), ("dormant", pa.bool_()),
     ]),
     "campaigns": pa.schema([
         ("campaign_id", pa.string()), ("cutoff", pa.date32()), ("n_assigned", pa.int64()), ("n_contact", pa.int64()),
@@ -74,6 +84,24 @@ def chunk_campaign_tables(rec: dict[str, np.ndarray], ids: pa.Array, start_days:
         "true_effect": pa.array(effect), "itt_effect": pa.array(np.where(rec["reached"], effect, 0.0)),
         "churned": pa.array(rec["churned"]),
     }, schema=CAMPAIGN_SCHEMAS["campaign_effects"])
+
+
+def chunk_effects_at_score(rows: dict[str, np.ndarray], ids: pa.Array, scored_day: int,
+                           start_days: int) -> Iterator[tuple[str, pa.Table]]:
+    """``effects_at_score`` rows of one chunk (customer by customer, the actions in ``at_score.ACTIONS`` order)."""
+    if not rows["cust"].size:
+        return
+    n = rows["cust"].size
+    scored_at = pa.array(np.full(n, scored_day + start_days, dtype=np.int32), type=pa.int32()).cast(pa.date32())
+    yield "effects_at_score", pa.table({
+        "customer_id": ids.take(pa.array(rows["cust"])), "action_code": _take(at_score.ACTIONS, rows["action"]),
+        "scored_at": scored_at, "p_untreated": pa.array(rows["p_untreated"]),
+        "p_treated": pa.array(rows["p_treated"]), "true_effect": pa.array(rows["p_treated"] - rows["p_untreated"]),
+        "true_driver": _take(FAMILIES, rows["true_driver"]),
+        "fits_driver": pa.array(at_score.ACTION_FAMILIES[rows["action"].astype(np.int64)] == rows["true_driver"]),
+        "sleeping_dog": pa.array(rows["sleeping_dog"]), "decided": pa.array(rows["decided"]),
+        "dormant": pa.array(rows["dormant"]),
+    }, schema=CAMPAIGN_SCHEMAS["effects_at_score"])
 
 
 class CampaignTotals:

@@ -14,7 +14,7 @@ import numpy as np
 
 from features.catalog import FAMILIES
 from features.synthetic.core.chunks import EVENT_DTYPES, TICKET_DTYPES, Batches
-from features.synthetic.subscription import activity, campaigns
+from features.synthetic.subscription import activity, at_score, campaigns
 from features.synthetic.subscription.activity import Activity
 from features.synthetic.subscription.config import SyntheticConfig
 from features.synthetic.subscription.hazard import Week, draw_churn, hazard, oracle
@@ -57,7 +57,13 @@ def simulate_week(cfg: SyntheticConfig, world: World, state: CustomerState, w: i
                            prob=prob, **dict(zip(FAMILIES, contrib)))
         if cfg.campaigns is not None and customers.size and campaigns.runs_at(cd, horizon_days, world.end_day):
             crng = np.random.default_rng([cfg.seed, chunk_index, campaigns.CAMPAIGN_STREAM, cd])
+            campaigns.ensure_treatment(state, cfg.seed, chunk_index)
             campaigns.run_campaign(cfg.campaigns, state, world, hz, week, cd, horizon_days, customers, prob, crng)
+    if cfg.campaigns is not None:  # the truth of every action for every customer active at the scoring date
+        sd = at_score.score_day(cfg.campaigns.score_date, cfg.start_date, world.end_day)
+        if (sd + 1) // 7 == w:
+            campaigns.ensure_treatment(state, cfg.seed, chunk_index)
+            at_score.start(cfg.campaigns.effects, state, world, hz, week, sd, horizon_days)
     if w0 > world.end_day:  # only there for a cutoff on the last day; nothing happens
         return
     act = Activity.start(state, week, churns, churn_day, out.events)
@@ -83,6 +89,8 @@ def simulate_chunk(cfg: SyntheticConfig, world: World, chunk_index: int, signup_
         cutoffs_by_week.setdefault((cd + 1) // 7, []).append(cd)
     for w in range(int(signup_day.min()) // 7, world.n_weeks):
         simulate_week(cfg, world, state, w, out, tuple(cutoffs_by_week.get(w, ())), horizon_days, rng, chunk_index)
+    if state.treatment is not None:
+        state.treatment.finish(state)
     return {
         "customers": {
             "signup_day": state.signup_day,
@@ -98,7 +106,8 @@ def simulate_chunk(cfg: SyntheticConfig, world: World, chunk_index: int, signup_
         "events": out.events.concat(EVENT_DTYPES),
         "tickets": out.tickets.concat(TICKET_DTYPES),
         "oracle": out.oracle.concat(ORACLE_DTYPES),
-        "campaigns": campaigns.with_outcome(state.treatment.records() if state.treatment is not None
+        "campaigns": campaigns.with_outcome(campaigns.records(state.treatment) if state.treatment is not None
                                             else out.campaigns.concat(campaigns.CAMPAIGN_DTYPES), state.churn_day,
                                             horizon_days),
+        "at_score": at_score.rows(state.treatment),
     }
