@@ -11,8 +11,6 @@ import pandas as pd
 from models.retention.playbook import Playbook
 
 SEGMENTS = ("plan", "region", "contract", "tenure_days")
-# The driver of a customer without a reason, in the ``segment`` key.
-NO_DRIVER = "none"
 COLUMNS = ("rank", "customer_id", "churn_probability", "risk_tier", "value_at_risk", "reason_1", "reason_2",
            "reason_3", "reason_codes", "driver_family", "recommended_action", "action_reason", "scored_at",
            "model_version", "value_basis", "customer_value")
@@ -29,16 +27,6 @@ def segment_columns(scored: pd.DataFrame, playbook: Playbook, source: str | None
     return segments
 
 
-def campaign_segment(driver_family: pd.Series, action_code: pd.Series) -> pd.Series:
-    """Each customer's campaign segment: ``"<driver_family>/<action_code>"`` (``"usage/WINBACK_OFFER"``).
-
-    Customers with the same driver and the same action form one segment, the group a campaign is run for; the
-    key is stable across languages and runs (codes, never words), ``none`` for a customer without a driver.
-    """
-    driver = driver_family.fillna("").astype(str).replace("", NO_DRIVER)
-    return (driver + "/" + action_code.fillna("").astype(str)).astype(object)
-
-
 def ranked(scored: pd.DataFrame, rank_by: str, extra: list[str]) -> pd.DataFrame:
     """The scored list in rank order with its public columns first, then codes and segment columns."""
     scored = scored.sort_values([rank_by, "customer_id"], ascending=[False, True], kind="stable", na_position="last")
@@ -50,6 +38,6 @@ def ranked(scored: pd.DataFrame, rank_by: str, extra: list[str]) -> pd.DataFrame
     columns += ["action_code", "risk_tier_code", *[c for c in extra if c not in columns]]
     if "reason_reference" in scored.columns:  # who the reasons compare the customer with (explain.reference_segment)
         columns.append("reason_reference")
-    if "segment" in scored.columns and "segment" not in columns:   # the campaign segment (campaign_segment)
+    if "segment" in scored.columns and "segment" not in columns:   # the campaign segment (models.retention.segment_key)
         columns.append("segment")
     return scored[columns].reset_index(drop=True)

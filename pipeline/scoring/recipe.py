@@ -13,7 +13,7 @@ The score stage (``pipeline/stages/score.py``) runs it on one frame; ``churn spa
    ``top_share`` rules' values), from a :class:`Base`, so that any part of the base gets the tiers and
    actions it gets among everybody;
 6. :meth:`Recipe.with_actions`: risk tiers, the recommended action, the model version and the campaign
-   ``segment`` (driver and action, ``models.retention.scored_list.campaign_segment``), row by row.
+   ``segment`` (driver and action, ``models.retention.segment_key.campaign_segment``), row by row.
 
 The list's order, rank and campaign groups follow (``models.retention.scored_list.ranked`` and
 ``pipeline/scoring/campaign.py``; on Spark, their distributed forms in ``pipeline/spark/rank.py``).
@@ -41,7 +41,8 @@ from models.retention.playbook import (
     top_share_conditions,
     with_overrides,
 )
-from models.retention.scored_list import SEGMENTS, campaign_segment, segment_columns
+from models.retention.scored_list import SEGMENTS, segment_columns
+from models.retention.segment_key import campaign_segment
 from models.retention.tiers import share_counts, tier_labels, tier_thresholds, tiers_at
 from models.retention.value import value_at_risk
 from pipeline.core.config import CampaignParams, Params, ScoreParams

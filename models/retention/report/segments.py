@@ -2,7 +2,7 @@
 
 A manager of 3,000 customers reads a few groups (who, how many, how many expected to leave, the value at risk
 and what to do) before the rows. The groups are the scored list's ``segment`` column
-(``models.retention.scored_list.campaign_segment``); every text comes from ``locales/<language>/segments.yaml``.
+(``models.retention.segment_key.campaign_segment``); every text comes from ``locales/<language>/segments.yaml``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from models.retention import i18n
-from models.retention.scored_list import NO_DRIVER, campaign_segment
+from models.retention.segment_key import NO_DRIVER, campaign_segment
 
 # Segments shown; the rest are summed in one line ("…and 4 smaller segments").
 MAX_SEGMENTS = 12

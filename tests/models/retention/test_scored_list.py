@@ -35,7 +35,7 @@ def test_segment_columns_read_the_revenue_column_as_monthly_fee():
 
 
 def test_the_campaign_segment_is_the_driver_and_the_action_as_codes():
-    from models.retention.scored_list import campaign_segment
+    from models.retention.segment_key import campaign_segment
     got = campaign_segment(pd.Series(["usage", "", None, "complaints"]),
                            pd.Series(["WINBACK_OFFER", "NURTURE", "NURTURE", "SERVICE_RECOVERY"]))
     assert got.tolist() == ["usage/WINBACK_OFFER", "none/NURTURE", "none/NURTURE", "complaints/SERVICE_RECOVERY"]
