@@ -103,3 +103,25 @@ def test_no_customer_has_two_reasons_of_one_fact_among_many_features():
         assert len(given) == len(set(given))
         assert list(row[:len(given)]) == given, "reasons fill from the first place"
     assert (facts[:, 3] != "").mean() > 0.5, "most customers still get four reasons"
+
+
+def test_the_feature_dictionary_names_each_features_fact():
+    from features.build import dictionary_frame
+    from features.columns import all_columns
+    from features.spec import FeatureConfig
+
+    info = [c.info for c in all_columns(FeatureConfig())]
+    table = dictionary_frame(info)
+    assert table.columns[-1] == "fact" and (table["fact"] != "").all()
+    assert table.set_index("feature")["fact"].to_dict() == fact_map([f.name for f in info])
+
+
+def test_every_computed_feature_has_a_named_fact():
+    """Only a customer attribute falls through to a fact of its own name."""
+    from features.columns import all_columns
+    from features.spec import FeatureConfig
+
+    cfg = FeatureConfig(event_types=("login", "purchase", "payment_failed", "nps", "plan_change", "price_change",
+                                     "signup"))
+    fallen = [c.info.name for c in all_columns(cfg) if fact_of(c.info.name).startswith("attribute:")]
+    assert fallen == []
