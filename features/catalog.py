@@ -139,8 +139,9 @@ _FACT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("fee", re.compile(r"^monthly_fee$")),
     # tenure: how long the customer has been one (a signup in a window says the same: a new customer)
     ("age", re.compile(r"^(tenure_days$|days_since_first_activity$|events_signup_|days_since_last_signup_event$)")),
-    ("renewal", re.compile(r"^days_to_renewal$")),
-    ("anniversary", re.compile(r"^days_to_anniversary_")),
+    # the contract's calendar: an annual contract renews on the signup anniversary (correlation 0.99 between
+    # days_to_renewal and days_to_anniversary_year for annual contracts on the built-in subscription world)
+    ("renewal", re.compile(r"^(days_to_renewal$|days_to_anniversary_)")),
     ("plan_changes", re.compile(r"^(plan_changes_count$|events_plan_change_|days_since_last_plan_change_event$)")),
     # the relationship
     ("nps", re.compile(r"^(nps_|days_since_last_nps$|events_nps_|days_since_last_nps_event$)")),

@@ -23,6 +23,7 @@ from models.retention.reasons.select import top_reasons
     ("satisfaction_mean_90d", "satisfaction_min_30d"),
     ("nps_last_score", "days_since_last_nps"),
     ("price_change_pct_90d", "events_price_change_count_30d"),
+    ("days_to_renewal", "days_to_anniversary_year", "days_to_anniversary_month"),
 ])
 def test_features_measuring_one_thing_share_a_fact(features):
     assert len({fact_of(f) for f in features}) == 1, {f: fact_of(f) for f in features}
