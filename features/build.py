@@ -20,6 +20,7 @@ import datetime as dt
 
 import pandas as pd
 
+from features.catalog import fact_map
 from features.columns import all_columns
 from features.spec import EVENTS, MASK_BITS, SELECT, TICKETS, Column, FeatureConfig, FeatureInfo, count_of, value_of
 from features.sql import Dialect, ident, literal
@@ -308,8 +309,9 @@ hist AS (
 
 def dictionary_frame(info: list[FeatureInfo], families: dict[str, str] | None = None) -> pd.DataFrame:
     """The feature dictionary as a table: name, family (``families``, by kind of business, else by name), meaning,
-    window, unit."""
+    window, unit, and the fact it states (``features.catalog.fact_of``: one reason per fact)."""
+    facts = fact_map([f.name for f in info], families)
     return pd.DataFrame(
-        [(f.name, (families or {}).get(f.name) or f.family, f.meaning, f.window, f.unit) for f in info],
-        columns=["feature", "family", "meaning", "window", "unit"],
+        [(f.name, (families or {}).get(f.name) or f.family, f.meaning, f.window, f.unit, facts[f.name]) for f in info],
+        columns=["feature", "family", "meaning", "window", "unit", "fact"],
     )

@@ -33,6 +33,11 @@ billing
     ``events_price_change_count_{w}d``
 attributes
     every static column of the customers table, under its own name.
+
+Every feature also states one *fact* (``fact_of``, table ``_FACT_PATTERNS``): features that measure the same
+thing (the active days in 30 or 365 days and the share of weeks active; the days since the last purchase, the
+overdue ratio and the longest run without activity, which ends at the cutoff) state one fact, and a
+customer's reasons state different facts.
 """
 
 from __future__ import annotations
@@ -121,3 +126,78 @@ def family_map(features: list[str] | tuple[str, ...], profile: str = "subscripti
         elif fam == "engagement" and not _RELATIONSHIP.match(f):
             out[f] = "usage"
     return out
+
+
+# Facts: features that measure the same thing about a customer state one fact, whatever their window or form
+# (a count in 30 or 365 days, active days or the share of weeks active, days since the last purchase or the
+# overdue ratio). A customer's reasons state different facts (``models.retention.reasons.select``).
+# Order matters: the first pattern that matches wins, as for the families.
+_FACT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # billing
+    ("payment_failed", re.compile(r"^((events_)?payment_failed_|days_since_last_payment_failed_event$)")),
+    ("price_change", re.compile(r"^(price_change_pct_|events_price_change_|days_since_last_price_change_event$)")),
+    ("fee", re.compile(r"^monthly_fee$")),
+    # tenure: how long the customer has been one (a signup in a window says the same: a new customer)
+    ("age", re.compile(r"^(tenure_days$|days_since_first_activity$|events_signup_|days_since_last_signup_event$)")),
+    # the contract's calendar: an annual contract renews on the signup anniversary (correlation 0.99 between
+    # days_to_renewal and days_to_anniversary_year for annual contracts on the built-in subscription world)
+    ("renewal", re.compile(r"^(days_to_renewal$|days_to_anniversary_)")),
+    ("plan_changes", re.compile(r"^(plan_changes_count$|events_plan_change_|days_since_last_plan_change_event$)")),
+    # the relationship
+    ("nps", re.compile(r"^(nps_|days_since_last_nps$|events_nps_|days_since_last_nps_event$)")),
+    # complaints: how many tickets (of any category, in any window, still open, how recent) is one fact
+    ("satisfaction", re.compile(r"^satisfaction_")),
+    ("slow_resolution", re.compile(r"^tickets_slow_resolution_")),
+    ("repeat_complaints", re.compile(r"^complaints_repeat_")),
+    ("tickets", re.compile(r"^(tickets_|days_since_last_ticket$)")),
+    # activity: its trend, its recency (the open gap: days since, overdue, the longest run without activity),
+    # the usual rhythm, how often in recent windows, how much ever, the spend, the breadth
+    ("trend", re.compile(r"_(change|diff)_\d+d_vs_prev_\d+d$|^usage_weekly_slope_")),
+    ("recency", re.compile(r"^(days_since_last_event$|days_since_last_.+_event$|overdue_ratio$|longest_gap_days_)")),
+    ("rhythm", re.compile(r"^gap_(mean|std|max)_days$")),
+    ("lifetime_spend", re.compile(r"^events_.+_value_(sum|per_day)_all$")),
+    ("spend", re.compile(r"^events_.+_value_sum_\d+d$")),
+    ("lifetime_activity", re.compile(r"^(events_.+_count_all$|active_days_all$|repeat_active_days$"
+                                     r"|activity_span_days$)")),
+    ("frequency", re.compile(r"^(events_.+_count_\d+d$|active_days_\d+d$|weeks_active_share_|activity_rate_per_day$)")),
+    ("breadth", re.compile(r"^distinct_event_types_")),
+)
+# Facts whose per-event features count each passive event type apart (e-mails opened beside the purchases).
+_PER_EVENT_FACTS = frozenset({"trend", "recency", "lifetime_spend", "spend", "lifetime_activity", "frequency"})
+_EVENT_COUNT = re.compile(r"^events_(?P<e>.+?)_count_")
+
+
+def fact_of(feature: str, passive_events: frozenset[str] | set[str] = frozenset()) -> str:
+    """The fact a feature states: a key of ``_FACT_PATTERNS`` (``"recency"``, ``"frequency"``...).
+
+    The main activity's features (buying for a retailer, using the product for a subscription) share the
+    activity's facts whatever the event type, since a purchase count and the active days say the same; a
+    passive event type (``passive_events``: e-mails opened) states its own facts, ``"frequency:email_open"``.
+    An attribute is its own fact, ``"attribute:<name>"``.
+
+    Args:
+        feature: a feature column name.
+        passive_events: the event types (feature slugs) that are not the main activity.
+    """
+    for fact, pattern in _FACT_PATTERNS:
+        if not pattern.search(feature):
+            continue
+        m = _EVENT_FEATURE.match(feature)
+        event = (m.group("e") or m.group("e2")) if m else None
+        if fact in _PER_EVENT_FACTS and event in passive_events:
+            return f"{fact}:{event}"
+        return fact
+    return f"attribute:{feature}"
+
+
+def passive_events_of(families: dict[str, str]) -> frozenset[str]:
+    """The passive event types of a family map (``family_map``): those whose counts are not usage."""
+    return frozenset(m.group("e") for f, fam in families.items()
+                     if (m := _EVENT_COUNT.match(f)) and fam == "engagement")
+
+
+def fact_map(features: list[str] | tuple[str, ...], families: dict[str, str] | None = None) -> dict[str, str]:
+    """Each feature's fact (:func:`fact_of`), the passive events read from this kind of business's families
+    (``family_map``; None: none)."""
+    passive = passive_events_of(families or {})
+    return {f: fact_of(f, passive) for f in features}

@@ -38,4 +38,6 @@ def ranked(scored: pd.DataFrame, rank_by: str, extra: list[str]) -> pd.DataFrame
     columns += ["action_code", "risk_tier_code", *[c for c in extra if c not in columns]]
     if "reason_reference" in scored.columns:  # who the reasons compare the customer with (explain.reference_segment)
         columns.append("reason_reference")
+    if "segment" in scored.columns and "segment" not in columns:   # the campaign segment (models.retention.segment_key)
+        columns.append("segment")
     return scored[columns].reset_index(drop=True)

@@ -12,7 +12,8 @@ The score stage (``pipeline/stages/score.py``) runs it on one frame; ``churn spa
 5. :meth:`Recipe.thresholds`: what depends on the whole base (the ``top_share`` tiers' probabilities and the
    ``top_share`` rules' values), from a :class:`Base`, so that any part of the base gets the tiers and
    actions it gets among everybody;
-6. :meth:`Recipe.with_actions`: risk tiers, the recommended action and the model version, row by row.
+6. :meth:`Recipe.with_actions`: risk tiers, the recommended action, the model version and the campaign
+   ``segment`` (driver and action, ``models.retention.segment_key.campaign_segment``), row by row.
 
 The list's order, rank and campaign groups follow (``models.retention.scored_list.ranked`` and
 ``pipeline/scoring/campaign.py``; on Spark, their distributed forms in ``pipeline/spark/rank.py``).
@@ -41,6 +42,7 @@ from models.retention.playbook import (
     with_overrides,
 )
 from models.retention.scored_list import SEGMENTS, segment_columns
+from models.retention.segment_key import campaign_segment
 from models.retention.tiers import share_counts, tier_labels, tier_thresholds, tiers_at
 from models.retention.value import value_at_risk
 from pipeline.core.config import CampaignParams, Params, ScoreParams
@@ -52,7 +54,7 @@ log = logging.getLogger(__name__)
 VALUE_INPUTS = ("repeat_active_days", "activity_span_days", "days_since_first_activity", "active_days_all")
 # The columns :meth:`Recipe.with_actions` adds, in order.
 ACTION_COLUMNS = ("risk_tier_code", "risk_tier", "recommended_action", "action_code", "action_reason",
-                  "model_version")
+                  "model_version", "segment")
 
 
 class Base(Protocol):
@@ -149,7 +151,8 @@ class Recipe:
 
     def with_actions(self, part: pd.DataFrame, at: Thresholds, basis: str, source: str | None,
                      model_version: str) -> pd.DataFrame:
-        """Risk tier, recommended action and model version of each customer of ``part`` (any part of the base)."""
+        """Risk tier, recommended action, model version and campaign segment of each customer of ``part`` (any
+        part of the base)."""
         tiers = tiers_at(part["churn_probability"].astype(float), at.high, at.medium)
         part["risk_tier_code"] = tiers.to_numpy()
         part["risk_tier"] = tier_labels(tiers, self.language).to_numpy()
@@ -158,6 +161,7 @@ class Recipe:
                                     self.kind)
         part = pd.concat([part, actions], axis=1)
         part["model_version"] = model_version
+        part["segment"] = campaign_segment(part["driver_family"], part["action_code"])
         return part
 
 

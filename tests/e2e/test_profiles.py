@@ -88,3 +88,47 @@ def test_the_subscription_world_keeps_its_own_words(world):
     assert (scored["value_basis"] == "monthly_fee × 1.0 months").all()
     report = re.sub(r"<[^>]+>", " ", (world / "data/reports/retention_report.html").read_text(encoding="utf-8"))
     assert "most likely to leave" in report and "Churn rate" in report
+
+
+def _one_fact_per_reason(repo) -> pd.DataFrame:
+    """No customer of the explained population has two reasons of one fact."""
+    pop = pd.read_parquet(repo / "data/explain/scoring_population.parquet")
+    k = len([c for c in pop.columns if c.startswith("reason_fact_")])
+    assert k >= 3
+    facts = pop[[f"reason_fact_{i}" for i in range(1, k + 1)]]
+    codes = pop[[f"reason_code_{i}" for i in range(1, k + 1)]]
+    given = (facts != "").sum(axis=1)
+    assert ((codes != "").sum(axis=1) == given).all(), "every reason has its fact"
+    distinct = facts.apply(lambda row: len({f for f in row if f}), axis=1)
+    assert (distinct == given).all(), pop.loc[distinct != given, facts.columns].head().to_string()
+    assert (given >= 2).mean() > 0.5, "most customers still get two reasons or more"
+    return pop
+
+
+def _segments_listed(repo) -> None:
+    """The scored list's segment is the driver and the action of every customer; the report shows the segments."""
+    scored = pd.read_parquet(repo / "data/scored/at_risk_customers.parquet")
+    acted = scored[scored["campaign_group"] != "holdout"]
+    expected = acted["driver_family"].replace("", "none") + "/" + acted["action_code"]
+    assert (acted["segment"] == expected).all()
+    assert scored.columns[:len(COLUMNS_BEFORE)].tolist() == list(COLUMNS_BEFORE), "the earlier columns stay put"
+    html = (repo / "data/reports/retention_report.html").read_text(encoding="utf-8")
+    shown = re.findall(r'<tr data-segment="([^"]+)">', html)
+    contact = scored[scored["campaign_group"] == "contact"]
+    assert shown and set(shown) <= set(contact["segment"]) and len(shown) == min(12, contact["segment"].nunique())
+    assert html.index('id="action-segments"') < html.index('id="customers"')
+
+
+# The scored list's first columns before the segment column was added (it comes after them).
+COLUMNS_BEFORE = ("rank", "customer_id", "churn_probability", "risk_tier", "value_at_risk", "reason_1", "reason_2",
+                  "reason_3")
+
+
+def test_the_retailer_reads_one_fact_per_reason_and_its_segments(retailer):
+    _one_fact_per_reason(retailer)
+    _segments_listed(retailer)
+
+
+def test_the_subscription_world_reads_one_fact_per_reason_and_its_segments(world):
+    _one_fact_per_reason(world)
+    _segments_listed(world)

@@ -1,5 +1,10 @@
 """Each customer's top reasons: pick the features that raise the risk most, word them, drop repeats.
 
+A repeat is a reason with the code of a stronger one, or one stating the same fact
+(``features.catalog.fact_of``: active days and the share of weeks active, days since the last
+purchase and the overdue ratio, one count in several windows): the next reason comes from
+another fact, or the list stops short.
+
 Everything is vectorised over customers: the Python loops run over candidate
 slots and features, never over customers.
 """
@@ -11,13 +16,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from features.catalog import family_of
+from features.catalog import fact_map, family_of
 from models.retention import i18n
 from models.retention.reasons.sentences import render_feature
 
 # Candidates beyond top_k, so that a reason dropped as a repeat (a 30-day and a 90-day
 # login decline give the same code) still leaves top_k distinct reasons.
 _EXTRA_CANDIDATES = 3
+# Candidates read beyond those, by name only: the active days in 30, 90 and 365 days and the purchases in them
+# state one fact, so one fact often fills many of the strongest places.
+_EXTRA_FACTS = 12
 
 
 def _candidates(contributions: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
@@ -68,29 +76,36 @@ def _word_candidates(features: pd.DataFrame, candidates: np.ndarray, valid: np.n
     return sentences.reshape(n, m), codes.reshape(n, m), families.reshape(n, m)
 
 
-def _drop_repeated_codes(codes: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    """``valid`` with every candidate removed whose code a stronger valid candidate already gives."""
+def _drop_repeats(keys: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """``valid`` with every candidate removed whose key (code or fact) a stronger valid candidate already has."""
     valid = valid.copy()
-    for r in range(1, codes.shape[1]):
-        repeat = np.zeros(len(codes), dtype=bool)
+    for r in range(1, keys.shape[1]):
+        repeat = np.zeros(len(keys), dtype=bool)
         for s in range(r):
-            repeat |= valid[:, s] & (codes[:, s] == codes[:, r])
+            repeat |= valid[:, s] & (keys[:, s] == keys[:, r])
         valid[:, r] &= ~repeat
     return valid
 
 
-def _reason_frame(sentences: np.ndarray, codes: np.ndarray, families: np.ndarray, valid: np.ndarray, top_k: int,
-                  index: pd.Index) -> pd.DataFrame:
-    """The output columns: ``reason_1..k``, ``reason_code_1..k``, ``reason_family_1..k``, the codes joined and the
-    driver family."""
+def _to_front(valid: np.ndarray, width: int, *arrays: np.ndarray) -> list[np.ndarray]:
+    """The surviving candidates moved to the front in their order (strongest first), ``width`` columns kept."""
+    keep = np.argsort(~valid, axis=1, kind="stable")[:, :width]
+    return [np.take_along_axis(a, keep, axis=1) for a in (valid, *arrays)]
+
+
+def _reason_frame(sentences: np.ndarray, codes: np.ndarray, families: np.ndarray, facts: np.ndarray,
+                  valid: np.ndarray, top_k: int, index: pd.Index) -> pd.DataFrame:
+    """The output columns: ``reason_1..k``, ``reason_code_1..k``, ``reason_family_1..k``, ``reason_fact_1..k``,
+    the codes joined and the driver family."""
     n, m = valid.shape
     k_avail = min(top_k, m)
-    cols: dict[str, dict[str, Any]] = {"reason_": {}, "reason_code_": {}, "reason_family_": {}}
+    parts = (("reason_", sentences), ("reason_code_", codes), ("reason_family_", families), ("reason_fact_", facts))
+    cols: dict[str, dict[str, Any]] = {prefix: {} for prefix, _ in parts}
     for r in range(top_k):
-        for prefix, values in (("reason_", sentences), ("reason_code_", codes), ("reason_family_", families)):
+        for prefix, values in parts:
             cols[prefix][f"{prefix}{r + 1}"] = (np.where(valid[:, r], values[:, r], "") if r < k_avail
                                                 else np.full(n, "", dtype=object))
-    frame = pd.DataFrame({**cols["reason_"], **cols["reason_code_"], **cols["reason_family_"]}, index=index)
+    frame = pd.DataFrame({k: v for prefix, _ in parts for k, v in cols[prefix].items()}, index=index)
     frame = frame.astype(object)
     code_cols = list(cols["reason_code_"])
     joined = frame[code_cols[0]].astype(str)
@@ -130,7 +145,9 @@ def top_reasons(
 
     Only features with a positive contribution (pushing risk up) become reasons;
     when two candidate features give the same code (a 30-day and a 90-day login
-    decline) only the stronger is kept.
+    decline) or state the same fact (``features.catalog.fact_of``: active days and the
+    share of weeks active) only the stronger is kept; when fewer than ``top_k`` facts
+    raise the risk, the list stops short.
 
     Args:
         features: feature values, one row per customer (must contain ``feature_names``).
@@ -147,8 +164,8 @@ def top_reasons(
 
     Returns:
         A frame with the index of ``features`` and columns ``reason_1..k``,
-        ``reason_code_1..k``, ``reason_family_1..k`` (empty strings when fewer
-        than k features push risk up), ``reason_codes`` ("|"-joined) and
+        ``reason_code_1..k``, ``reason_family_1..k``, ``reason_fact_1..k`` (empty
+        strings when fewer than k facts push risk up), ``reason_codes`` ("|"-joined) and
         ``driver_family`` (family of reason 1, empty if none).
     """
     i18n.check_language(language)
@@ -158,15 +175,16 @@ def top_reasons(
     _check_inputs(features, contrib, feature_names)
     n, p = len(features), len(feature_names)
     m = min(p, top_k + _EXTRA_CANDIDATES)
-    sentences, codes, reason_families = (np.full((n, m), "", dtype=object) for _ in range(3))
+    sentences, codes, reason_families, facts = (np.full((n, m), "", dtype=object) for _ in range(4))
     valid = np.zeros((n, m), dtype=bool)
     if n and p:
-        candidates, valid = _candidates(contrib, m)
+        candidates, valid = _candidates(contrib, min(p, top_k + _EXTRA_CANDIDATES + _EXTRA_FACTS))
+        fact_of_feature = fact_map(feature_names, families)
+        facts = np.array([fact_of_feature[f] for f in feature_names], dtype=object)[candidates]
+        # One candidate per fact (by name, before any wording), then one per code among those worded.
+        valid, candidates, facts = _to_front(_drop_repeats(facts, valid), m, candidates, facts)
         sentences, codes, reason_families = _word_candidates(features, candidates, valid, feature_names, language,
                                                              currency, profile, display_names, families)
-        valid = _drop_repeated_codes(codes, valid)
-        # Move the surviving candidates to the front, keeping their order (strongest first).
-        keep = np.argsort(~valid, axis=1, kind="stable")
-        sentences, codes, reason_families, valid = (np.take_along_axis(a, keep, axis=1)
-                                                    for a in (sentences, codes, reason_families, valid))
-    return _reason_frame(sentences, codes, reason_families, valid, top_k, features.index)
+        valid, sentences, codes, reason_families, facts = _to_front(_drop_repeats(codes, valid), m, sentences,
+                                                                    codes, reason_families, facts)
+    return _reason_frame(sentences, codes, reason_families, facts, valid, top_k, features.index)

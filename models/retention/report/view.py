@@ -15,6 +15,7 @@ from models.retention import i18n
 from models.retention.labels import feature_label, value_names
 from models.retention.report.campaign import campaign_view, holdout_note
 from models.retention.report.charts import hbar_chart_svg, histogram_svg, line_chart_svg, nice_max
+from models.retention.report.segments import segment_view
 from models.retention.tiers import TIERS
 
 REQUIRED_COLUMNS: tuple[str, ...] = (
@@ -403,4 +404,5 @@ def build_view(ctx: ReportContext, language: str) -> dict[str, Any]:
         "tier_colours": _TIER_COLOURS,
         "holdout_note": holdout_note(scored, L),
         "campaign": campaign_view(ctx.campaign_results, L, ctx.currency, horizon, profile, ctx.campaigns_waiting),
+        "action_segments": segment_view(scored, L, ctx.currency, profile, ctx.value_known),
     }

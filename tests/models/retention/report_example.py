@@ -57,6 +57,7 @@ def example_context(n_customers: int = 300, top_n: int = 50, seed: int = 0, lang
     actions = recommend_actions(reasons["driver_family"], feats[["tenure_days", "monthly_fee"]], default_playbook(),
                                 language)
     scored["recommended_action"] = actions["recommended_action"]
+    scored["action_code"] = actions["action_code"]
     scored[["plan", "region", "tenure_days"]] = feats[["plan", "region", "tenure_days"]]
     scored = scored.sort_values("churn_probability", ascending=False, ignore_index=True)
     scored.insert(0, "rank", np.arange(1, n + 1))

@@ -32,3 +32,12 @@ def test_segment_columns_read_the_revenue_column_as_monthly_fee():
     assert {"region", "MRR"} <= set(fee.columns)
     assert "monthly_fee" not in segment_columns(_scored(), playbook, "MRR", "spend").columns, \
         "a spend basis has no fee column"
+
+
+def test_the_campaign_segment_is_the_driver_and_the_action_as_codes():
+    from models.retention.segment_key import campaign_segment
+    got = campaign_segment(pd.Series(["usage", "", None, "complaints"]),
+                           pd.Series(["WINBACK_OFFER", "NURTURE", "NURTURE", "SERVICE_RECOVERY"]))
+    assert got.tolist() == ["usage/WINBACK_OFFER", "none/NURTURE", "none/NURTURE", "complaints/SERVICE_RECOVERY"]
+    out = ranked(_scored().assign(segment=["a/x", "b/x", "a/x", "c/x"]), "churn_probability", ["region"])
+    assert out.columns[-1] == "segment" and out["segment"].tolist() == ["b/x", "a/x", "a/x", "c/x"]
