@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import dataclasses
 import datetime as dt
 import functools
 import zoneinfo
@@ -104,10 +105,18 @@ class CutoffParams(_Section):
 
 
 class LabelParams(_Section):
-    mode: Literal["churn_date", "inactivity"] = "churn_date"
-    horizon_days: int = Field(30, gt=0)
+    # auto (mode, horizon_days): follow the kind of business (:data:`KIND_DEFAULTS`, resolved by :class:`Params`)
+    mode: Literal["auto", "churn_date", "inactivity"] = "churn_date"
+    horizon_days: int | Literal["auto"] = 30
     min_tenure_days: int = Field(0, ge=0)
     active_lookback_days: int = Field(90, gt=0)   # inactivity mode: eligible only with an event in the last N days
+
+    @field_validator("horizon_days")
+    @classmethod
+    def _positive_horizon(cls, v: int | str) -> int | str:
+        if v != "auto" and not v > 0:
+            raise ValueError(f"horizon_days must be auto or a positive number of days, got {v}")
+        return v
 
 
 class ValidateParams(_Section):
@@ -120,7 +129,7 @@ class FeaturizeParams(_Section):
     decline_window_days: int = Field(30, gt=0)
     max_event_types: int = Field(12, gt=0)
     value_sum_event_types: tuple[str, ...] | Literal["auto"] = "auto"
-    passive_event_types: tuple[str, ...] = ("payment_failed", "plan_change", "price_change", "nps")
+    passive_event_types: tuple[str, ...] | Literal["auto"] = ("payment_failed", "plan_change", "price_change", "nps")
     slow_resolution_hours: float = Field(72, gt=0)
     history: bool = True
     chunk_events: int = Field(1_000_000, gt=0)
@@ -317,6 +326,25 @@ class MlflowParams(_Section):
     experiment: str = "churn"
 
 
+@dataclasses.dataclass(frozen=True)
+class KindDefaults:
+    """What ``auto`` means in ``label.mode``, ``label.horizon_days`` and ``featurize.passive_event_types``."""
+
+    mode: str
+    horizon_days: int
+    passive_event_types: tuple[str, ...]
+
+
+# The values that must agree with the kind of business. ``auto`` follows ``generate.kind`` for the built-in world
+# (data.source: synthetic); an export (dir) and the Telco sample read as a subscription, as before ``auto`` existed:
+# ``churn init DIR`` writes the values an export's own data calls for. non_contract's passive types are the
+# retailer's (features/synthetic/noncontract/config.py, kept equal by a test).
+KIND_DEFAULTS: dict[str, KindDefaults] = {
+    "subscription": KindDefaults("churn_date", 30, ("payment_failed", "plan_change", "price_change", "nps")),
+    "non_contract": KindDefaults("inactivity", 90, ("email_open", "price_change")),
+}
+
+
 SECTIONS: dict[str, type[_Section]] = {
     "data": DataParams,
     "generate": GenerateParams,
@@ -439,8 +467,21 @@ class Params:
     def section(self, name: str) -> Any:
         """The validated section ``name`` (one of :data:`SECTIONS`), validated once."""
         if name not in self._sections:
-            self._sections[name] = section(self.raw, name, self.path)
+            value = section(self.raw, name, self.path)
+            self._sections[name] = self._resolved(value) if name in ("label", "featurize") else value
         return self._sections[name]
+
+    @functools.cached_property
+    def kind_defaults(self) -> KindDefaults:
+        """The values ``auto`` stands for: ``generate.kind``'s for the built-in world, else a subscription's."""
+        kind = self.generate.kind if self.data.source == "synthetic" else "subscription"
+        return KIND_DEFAULTS[kind]
+
+    def _resolved(self, value: Any) -> Any:
+        """``value`` (the label or featurize section) with every ``auto`` of :class:`KindDefaults` filled in."""
+        names = ("passive_event_types",) if isinstance(value, FeaturizeParams) else ("mode", "horizon_days")
+        update = {n: getattr(self.kind_defaults, n) for n in names if getattr(value, n) == "auto"}
+        return value.model_copy(update=update) if update else value
 
     @functools.cached_property
     def business_kind(self) -> str:
