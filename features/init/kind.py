@@ -16,7 +16,7 @@ import pandas as pd
 from features.init.choice import Choice
 
 SUBSCRIPTION_HORIZON = 30
-GAP_QUANTILE = 0.8
+GAP_QUANTILE = 0.75
 ROUND_DAYS: tuple[int, ...] = (7, 14, 30, 60, 90, 120, 180, 270, 365)
 FALLBACK_HORIZON = 90   # no customer with two active days: no rhythm to read
 MIN_LABELLED_SPAN = 4   # the horizon is at most a quarter of the history: room for train, validation and test
