@@ -403,9 +403,26 @@ def section(params: dict[str, Any], name: str, path: str | Path = "params.yaml")
     if not isinstance(values, dict):
         raise ParamsError(f"section '{name}' must be a mapping, got {values!r}", path)
     try:
-        return model.model_validate(values)
+        value = model.model_validate(values)
     except ValidationError as exc:
         raise ParamsError(_problems(name, exc), path) from None
+    return _resolved(params, value, path) if name in ("label", "featurize") else value
+
+
+def kind_defaults(params: dict[str, Any], path: str | Path = "params.yaml") -> KindDefaults:
+    """The values ``auto`` stands for: ``generate.kind``'s for the built-in world, else a subscription's."""
+    synthetic = section(params, "data", path).source == "synthetic"
+    return KIND_DEFAULTS[section(params, "generate", path).kind if synthetic else "subscription"]
+
+
+def _resolved(params: dict[str, Any], value: Any, path: str | Path) -> Any:
+    """``value`` (the label or featurize section) with every ``auto`` of :class:`KindDefaults` filled in."""
+    names = ("passive_event_types",) if isinstance(value, FeaturizeParams) else ("mode", "horizon_days")
+    auto = [n for n in names if getattr(value, n) == "auto"]
+    if not auto:
+        return value
+    defaults = kind_defaults(params, path)
+    return value.model_copy(update={n: getattr(defaults, n) for n in auto})
 
 
 def _problems(name: str, exc: ValidationError) -> str:
@@ -467,21 +484,8 @@ class Params:
     def section(self, name: str) -> Any:
         """The validated section ``name`` (one of :data:`SECTIONS`), validated once."""
         if name not in self._sections:
-            value = section(self.raw, name, self.path)
-            self._sections[name] = self._resolved(value) if name in ("label", "featurize") else value
+            self._sections[name] = section(self.raw, name, self.path)
         return self._sections[name]
-
-    @functools.cached_property
-    def kind_defaults(self) -> KindDefaults:
-        """The values ``auto`` stands for: ``generate.kind``'s for the built-in world, else a subscription's."""
-        kind = self.generate.kind if self.data.source == "synthetic" else "subscription"
-        return KIND_DEFAULTS[kind]
-
-    def _resolved(self, value: Any) -> Any:
-        """``value`` (the label or featurize section) with every ``auto`` of :class:`KindDefaults` filled in."""
-        names = ("passive_event_types",) if isinstance(value, FeaturizeParams) else ("mode", "horizon_days")
-        update = {n: getattr(self.kind_defaults, n) for n in names if getattr(value, n) == "auto"}
-        return value.model_copy(update=update) if update else value
 
     @functools.cached_property
     def business_kind(self) -> str:

@@ -55,3 +55,9 @@ def test_params_yaml_sets_the_kind_dependent_values_to_auto():
     params = yaml.safe_load((REPO / "params.yaml").read_text(encoding="utf-8"))
     assert params["label"]["mode"] == params["label"]["horizon_days"] == "auto"
     assert params["featurize"]["passive_event_types"] == "auto"
+
+
+def test_the_module_level_section_reader_resolves_auto_too():
+    raw = {**AUTO, "generate": {"kind": "non_contract"}}
+    assert config.section(raw, "label").mode == "inactivity"
+    assert config.section(raw, "featurize").passive_event_types == ("email_open", "price_change")
