@@ -105,7 +105,7 @@ class CutoffParams(_Section):
 
 
 class LabelParams(_Section):
-    # auto (mode, horizon_days): follow the kind of business (:data:`KIND_DEFAULTS`, resolved by :class:`Params`)
+    # auto (mode, horizon_days): follow the kind of business (:data:`KIND_DEFAULTS`, resolved by :func:`section`)
     mode: Literal["auto", "churn_date", "inactivity"] = "churn_date"
     horizon_days: int | Literal["auto"] = 30
     min_tenure_days: int = Field(0, ge=0)
@@ -338,7 +338,7 @@ class KindDefaults:
 # The values that must agree with the kind of business. ``auto`` follows ``generate.kind`` for the built-in world
 # (data.source: synthetic); an export (dir) and the Telco sample read as a subscription, as before ``auto`` existed:
 # ``churn init DIR`` writes the values an export's own data calls for. non_contract's passive types are the
-# retailer's (features/synthetic/noncontract/config.py, kept equal by a test).
+# retailer's (features/synthetic/noncontract/config.py; a test checks they cover it).
 KIND_DEFAULTS: dict[str, KindDefaults] = {
     "subscription": KindDefaults("churn_date", 30, ("payment_failed", "plan_change", "price_change", "nps")),
     "non_contract": KindDefaults("inactivity", 90, ("email_open", "price_change")),
