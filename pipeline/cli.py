@@ -72,6 +72,49 @@ def spark_score(params: Path = typer.Option(Path("params.yaml"), help="params fi
     _run("spark-score", "pipeline.spark.score", params_path=params)
 
 
+def _dry_validate(directory: Path, work: Path, params: object) -> dict:
+    """The validate stage on ``directory``, lenient, its outputs in ``work``: the report lists every rule strict
+    mode would refuse. The stage is imported by name, as ``_run`` does (no module under pipeline/ imports one)."""
+    stage = importlib.import_module("pipeline.stages.validate")
+    data, vp = params.data, params.validate
+    options = stage.Options(encoding="auto", timezone=data.timezone, exclude_columns=data.exclude_columns,
+                            signed_event_types=vp.signed_event_types)
+    return stage.validate(directory, work / "validated", work / "rejected", work / "report.json", "lenient", None,
+                          options)
+
+
+@app.command()
+def init(directory: Path = typer.Argument(..., help="the export folder (customers, events, tickets as .csv/.parquet)"),
+         dry_run: bool = typer.Option(False, "--dry-run", help="print the choices without writing params.yaml"),
+         params: Path = typer.Option(Path("params.yaml"), help="params file")) -> None:
+    """Read an export folder and write the own-data params it calls for (data.source, raw_dir, label mode and
+    horizon, first cutoff, passive types, personal columns, segments), each printed with its reason."""
+    from pipeline import init as setup
+
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", handlers=[RichHandler(console=console,
+                        show_path=False)], force=True)
+    try:
+        found = setup.derive(directory, params, _dry_validate)
+    except ChurnError as exc:
+        console.print(f"[bold red]init failed:[/] {exc}", markup=True, highlight=False)
+        raise typer.Exit(code=1) from None
+    print(f"churn init {directory}: as-of date {found.as_of}")
+    for choice in found.choices:
+        print(setup.show(choice))
+    if found.refusals:
+        print(f"strict validation would refuse {len(found.refusals)} rule(s) (fix the data, or set "
+              "validate.mode: lenient to quarantine the rows):")
+        for line in found.refusals:
+            print(f"  {line}")
+    else:
+        print("strict validation: every row passes")
+    if dry_run:
+        print(f"dry run: {params} not changed")
+        return
+    setup.write(params, found.choices)
+    print(f"wrote {len(found.choices)} keys to {params}; next: dvc repro")
+
+
 def _store() -> tuple[str, str | None]:
     """The tracking URI and the experiment id (None before the first run)."""
     from mlflow.tracking import MlflowClient

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import dataclasses
 import datetime as dt
 import functools
 import zoneinfo
@@ -107,10 +108,18 @@ class CutoffParams(_Section):
 
 
 class LabelParams(_Section):
-    mode: Literal["churn_date", "inactivity"] = "churn_date"
-    horizon_days: int = Field(30, gt=0)
+    # auto (mode, horizon_days): follow the kind of business (:data:`KIND_DEFAULTS`, resolved by :func:`section`)
+    mode: Literal["auto", "churn_date", "inactivity"] = "churn_date"
+    horizon_days: int | Literal["auto"] = 30
     min_tenure_days: int = Field(0, ge=0)
     active_lookback_days: int = Field(90, gt=0)   # inactivity mode: eligible only with an event in the last N days
+
+    @field_validator("horizon_days")
+    @classmethod
+    def _positive_horizon(cls, v: int | str) -> int | str:
+        if v != "auto" and not v > 0:
+            raise ValueError(f"horizon_days must be auto or a positive number of days, got {v}")
+        return v
 
 
 class ValidateParams(_Section):
@@ -124,7 +133,7 @@ class FeaturizeParams(_Section):
     decline_window_days: int = Field(30, gt=0)
     max_event_types: int = Field(12, gt=0)
     value_sum_event_types: tuple[str, ...] | Literal["auto"] = "auto"
-    passive_event_types: tuple[str, ...] = ("payment_failed", "plan_change", "price_change", "nps")
+    passive_event_types: tuple[str, ...] | Literal["auto"] = ("payment_failed", "plan_change", "price_change", "nps")
     slow_resolution_hours: float = Field(72, gt=0)
     history: bool = True
     chunk_events: int = Field(1_000_000, gt=0)
@@ -321,6 +330,25 @@ class MlflowParams(_Section):
     experiment: str = "churn"
 
 
+@dataclasses.dataclass(frozen=True)
+class KindDefaults:
+    """What ``auto`` means in ``label.mode``, ``label.horizon_days`` and ``featurize.passive_event_types``."""
+
+    mode: str
+    horizon_days: int
+    passive_event_types: tuple[str, ...]
+
+
+# The values that must agree with the kind of business. ``auto`` follows ``generate.kind`` for the built-in world
+# (data.source: synthetic); an export (dir) and the Telco sample read as a subscription, as before ``auto`` existed:
+# ``churn init DIR`` writes the values an export's own data calls for. non_contract's passive types are the
+# retailer's (features/synthetic/noncontract/config.py; a test checks they cover it).
+KIND_DEFAULTS: dict[str, KindDefaults] = {
+    "subscription": KindDefaults("churn_date", 30, ("payment_failed", "plan_change", "price_change", "nps")),
+    "non_contract": KindDefaults("inactivity", 90, ("email_open", "price_change")),
+}
+
+
 SECTIONS: dict[str, type[_Section]] = {
     "data": DataParams,
     "generate": GenerateParams,
@@ -379,9 +407,26 @@ def section(params: dict[str, Any], name: str, path: str | Path = "params.yaml")
     if not isinstance(values, dict):
         raise ParamsError(f"section '{name}' must be a mapping, got {values!r}", path)
     try:
-        return model.model_validate(values)
+        value = model.model_validate(values)
     except ValidationError as exc:
         raise ParamsError(_problems(name, exc), path) from None
+    return _resolved(params, value, path) if name in ("label", "featurize") else value
+
+
+def kind_defaults(params: dict[str, Any], path: str | Path = "params.yaml") -> KindDefaults:
+    """The values ``auto`` stands for: ``generate.kind``'s for the built-in world, else a subscription's."""
+    synthetic = section(params, "data", path).source == "synthetic"
+    return KIND_DEFAULTS[section(params, "generate", path).kind if synthetic else "subscription"]
+
+
+def _resolved(params: dict[str, Any], value: Any, path: str | Path) -> Any:
+    """``value`` (the label or featurize section) with every ``auto`` of :class:`KindDefaults` filled in."""
+    names = ("passive_event_types",) if isinstance(value, FeaturizeParams) else ("mode", "horizon_days")
+    auto = [n for n in names if getattr(value, n) == "auto"]
+    if not auto:
+        return value
+    defaults = kind_defaults(params, path)
+    return value.model_copy(update={n: getattr(defaults, n) for n in auto})
 
 
 def _problems(name: str, exc: ValidationError) -> str:
