@@ -36,17 +36,22 @@ log = logging.getLogger(__name__)
 PLOT_FILES = ("roc.csv", "pr.csv", "calibration.csv", "gains.csv", "profit.csv", "feature_importance.csv")
 
 
-def oracle_auc(preds: pd.DataFrame, oracle_path: Path) -> float | None:
-    """ROC-AUC of the generator's true churn probability on the same test rows (synthetic data only)."""
-    if not oracle_path.exists():
+def oracle_auc(preds: pd.DataFrame, oracle_path: Path, column: str = "oracle_probability") -> float | None:
+    """ROC-AUC of the generator's true churn probability on the same test rows (synthetic data only).
+
+    ``column``: ``oracle_probability`` (the subscription world's continuation oracle, the probability its labels
+    follow) or ``oracle_probability_frozen`` (the first horizon week's hazard held fixed, the earlier figure);
+    None if the file or the column is missing.
+    """
+    if not oracle_path.exists() or column not in pq.read_schema(oracle_path).names:
         return None
-    oracle = pd.read_parquet(oracle_path, columns=["customer_id", "cutoff", "oracle_probability"])
+    oracle = pd.read_parquet(oracle_path, columns=["customer_id", "cutoff", column])
     merged = preds.merge(oracle, on=["customer_id", "cutoff"], how="left")
-    if merged["oracle_probability"].isna().any():
+    if merged[column].isna().any():
         log.warning("oracle probabilities missing for %d of %d test rows; oracle AUC skipped",
-                    int(merged["oracle_probability"].isna().sum()), len(merged))
+                    int(merged[column].isna().sum()), len(merged))
         return None
-    metrics = M.classification_metrics(merged["label"].to_numpy(), merged["oracle_probability"].to_numpy())
+    metrics = M.classification_metrics(merged["label"].to_numpy(), merged[column].to_numpy())
     return float(metrics["roc_auc"])
 
 
@@ -172,6 +177,10 @@ def main(params_path: Path = Path("params.yaml"), features_dir: Path = Path("dat
         if oracle is not None:
             metrics["oracle_roc_auc"] = oracle
             metrics["model_to_oracle_auc_ratio"] = metrics["roc_auc"] / oracle
+        frozen = oracle_auc(preds, ground_truth_dir / "oracle.parquet", "oracle_probability_frozen")
+        if frozen is not None:   # the earlier oracle, kept for continuity
+            metrics["oracle_frozen_roc_auc"] = frozen
+            metrics["model_to_oracle_frozen_auc_ratio"] = metrics["roc_auc"] / frozen
     write_parquet(preds, predictions_path)
     for name, df in tables.items():
         with atomic_path(plots_dir / name) as tmp:

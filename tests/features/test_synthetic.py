@@ -146,7 +146,8 @@ EXPECTED_SCHEMAS = {
         "resolved_at": pa.timestamp("us"),
         "satisfaction": pa.int64(),
     },
-    "oracle": {"customer_id": pa.string(), "cutoff": pa.date32(), "oracle_probability": pa.float64()},
+    "oracle": {"customer_id": pa.string(), "cutoff": pa.date32(), "oracle_probability": pa.float64(),
+               "oracle_probability_frozen": pa.float64()},
     "drivers": {"customer_id": pa.string(), "dominant_driver": pa.string()},
     "drivers_at_cutoff": {"customer_id": pa.string(), "cutoff": pa.date32(), **{f: pa.float64() for f in FAMILIES},
                           "true_driver": pa.string()},
@@ -389,6 +390,8 @@ def test_oracle_covers_exactly_the_active_customers(world):
     assert (missing, extra, dup) == (0, 0, 0)
     lo, hi = con.execute("select min(oracle_probability), max(oracle_probability) from oracle").fetchone()
     assert 0.0 < lo and hi < 1.0
+    lo, hi = con.execute("select min(oracle_probability_frozen), max(oracle_probability_frozen) from oracle").fetchone()
+    assert 0.0 < lo and hi < 1.0
 
 
 def test_oracle_ranks_real_outcomes(world):
@@ -499,7 +502,7 @@ def test_drivers_at_cutoff_one_row_per_oracle_row_and_relative_true_driver(world
 
 
 def test_drivers_at_cutoff_are_the_oracle_hazard(truth):
-    """Rebuild the oracle probability from the contributions alone: base + the six families is the hazard
+    """Rebuild the frozen oracle probability from the contributions alone: base + the six families is the hazard
     logit of the first horizon week (the week containing D + 1), the renewal is in ``tenure``."""
     df = truth
     sd, cd, rn = df["sd"].to_numpy(), df["cd"].to_numpy(), df["rn"].to_numpy()
@@ -535,7 +538,7 @@ def test_drivers_at_cutoff_are_the_oracle_hazard(truth):
             q = np.where(ren, 1.0 / (1.0 + np.exp(-(lg + RENEWAL_BOOST))), q)
             log_surv[m] += np.log1p(-q)
     prob = -np.expm1(log_surv)
-    oracle = df["oracle_probability"].to_numpy()
+    oracle = df["oracle_probability_frozen"].to_numpy()
     assert np.allclose(prob, oracle, rtol=1e-9, atol=1e-15), np.abs(prob / oracle - 1).max()
 
 

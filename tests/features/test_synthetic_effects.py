@@ -65,10 +65,11 @@ def test_every_active_customer_at_the_scoring_date_has_every_action(world, truth
 
 
 def test_at_the_data_s_last_day_the_untreated_truth_is_the_oracle(world, truth):
-    """With no future to walk, the truth is the oracle's arithmetic: the same probability (but for customers a
-    campaign's action still works on in the first horizon week, which the oracle includes)."""
+    """With no future to walk, the truth is the frozen oracle's arithmetic (``oracle_probability_frozen``): the
+    same probability (but for customers a campaign's action still works on in the first horizon week, which the
+    oracle includes)."""
     oracle = pd.read_parquet(world / "gt/oracle.parquet")
-    oracle = oracle[oracle["cutoff"] == END].set_index("customer_id")["oracle_probability"]
+    oracle = oracle[oracle["cutoff"] == END].set_index("customer_id")["oracle_probability_frozen"]
     effects = pd.read_parquet(world / "gt/campaign_effects.parquet")
     last = effects[effects["cutoff"] == effects["cutoff"].max()]
     treated = set(last.loc[(last["group"] == "contact") & last["reached"], "customer_id"])

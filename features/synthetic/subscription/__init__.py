@@ -62,13 +62,19 @@ the end of its churn day.
 Ground truth
 ------------
 * ``oracle.parquet``: for each cutoff ``D`` (end of day ``D``) and every
-  customer active at ``D``, the probability of churn within ``(D, D + H]``. It is
-  the generator's hazard *as of the week containing D + 1* (state computed from
-  data strictly before that week, so never from after ``D``) held fixed over the
-  horizon, except for the parts that advance deterministically with time: the
-  early-life term is re-evaluated at the tenure of each horizon week and an
-  annual renewal falling in the horizon applies the renewal probability:
-  ``1 - prod_k (1 - q_k)`` over the horizon weeks ``k``.
+  customer active at ``D``, ``oracle_probability``: P(churn within ``(D, D + H]`` |
+  the world's state at ``D``), by continuation (``continuation.py``): the
+  customer's state at the start of the week containing ``D + 1`` (built from data
+  strictly before that week, so never from after ``D``) is copied
+  ``oracle_continuations`` times (32) and each copy lives on through the horizon
+  with the world's own weekly steps, the hazard recomputed every week as the churn
+  draw's is and no churn drawn into it; the oracle is the mean over the copies of
+  ``1 - prod_k (1 - q_k)``. The copies draw from their own generator, so the other
+  tables are the same bytes whatever their number. ``oracle_probability_frozen``
+  is the earlier figure: the hazard *as of the week containing D + 1* held fixed
+  over the horizon, except for the parts that advance deterministically with time
+  (the early-life term at the tenure of each horizon week, an annual renewal in
+  the horizon). The campaigns (below) rank by the frozen figure, as before.
 * With ``SyntheticConfig.campaigns`` (``generate.campaigns``), a retention team acts on lists at the cutoffs
   with a holdout (``campaigns.py``; what an action does: ``effects.py``): the raw ``contacts`` table, and
   ``campaign_effects`` and ``campaigns`` (each customer's and each campaign's true effect) in the ground truth
@@ -100,10 +106,11 @@ Where things live
 -----------------
 ``config.py`` the knobs, vocabulary and hazard coefficients; ``world.py`` the
 calendar all chunks share; ``state.py`` a chunk of customers as arrays;
-``hazard.py`` the weekly hazard, the churn draw and the oracle (with the drivers
-at the cutoff); ``activity.py`` one function per weekly step of what customers
-do; ``simulate.py`` the weekly loop; ``tables.py`` the chunk as contract tables
-(and ``CutoffDrivers``, the whole world's drivers at the cutoffs);
+``hazard.py`` the weekly hazard, the churn draw and the frozen oracle (with the
+drivers at the cutoff); ``continuation.py`` the oracle by continuation;
+``activity.py`` one function per weekly step of what customers do;
+``simulate.py`` the weekly loop; ``tables.py`` the chunk as contract tables (and
+``CutoffDrivers``, the whole world's drivers at the cutoffs);
 ``campaigns.py``, ``effects.py``, ``treatment.py``, ``at_score.py`` and ``campaign_tables.py`` the retention
 team, what its actions do, and their truth. What both worlds
 share (the common knobs, the chunked run, the tables of the same schema) is in

@@ -96,22 +96,28 @@ def onboarding_tenure(act: Activity) -> np.ndarray:
     return np.maximum(0.0, act.week.w0 + 3.5 - act.first_day)
 
 
-def step_usage(act: Activity, cfg: SyntheticConfig, world: World, rng: np.random.Generator) -> None:
-    """Usage events (login, session, feature_use): Poisson, by engagement, onboarding, plan, season and outages."""
-    s, week = act.state, act.week
-    P, w, w0 = week.P, week.w, week.w0
-    e = act.engagement
+def usage_rate(act: Activity, cfg: SyntheticConfig, world: World) -> np.ndarray:
+    """Per present customer: the week's mean number of usage events, by engagement, onboarding, plan, season and
+    outages (also the continuation oracle's, ``continuation.py``)."""
+    s, P, w = act.state, act.week.P, act.week.w
     onboarding = 1.0 - 0.75 * np.exp(-onboarding_tenure(act) / 14.0)
     outage_now = world.outage[w, s.region[P]]
-    lam = (
+    return (
         cfg.events_per_customer_month * 12.0 / 52.0
         * onboarding
-        * np.exp(e - 0.1)
+        * np.exp(act.engagement - 0.1)
         * PLAN_USAGE[s.plan[P]]
         * world.week_season[w]
         * np.where(outage_now, 0.6, 1.0)
     )
-    counts = rng.poisson(lam)
+
+
+def step_usage(act: Activity, cfg: SyntheticConfig, world: World, rng: np.random.Generator) -> None:
+    """Usage events (login, session, feature_use): Poisson (:func:`usage_rate`), on the hour-of-week profile."""
+    s, week = act.state, act.week
+    P, w, w0 = week.P, week.w, week.w0
+    e = act.engagement
+    counts = rng.poisson(usage_rate(act, cfg, world))
     tot = int(counts.sum())
     loc = np.repeat(np.arange(P.size, dtype=np.int32), counts)
     slot = rng.choice(168, size=tot, p=world.slot_p)

@@ -95,6 +95,8 @@ class SyntheticConfig(WorldConfig):
         churn_logit_shift: added to every hazard logit (moves the churn rate).
         campaigns: a ``CampaignConfig``: a retention team acts on lists at every cutoff with a holdout
             (``features/synthetic/subscription/campaigns.py``); None (the default): the world is as without them.
+        oracle_continuations: how many no-churn continuations of each active customer's state the oracle
+            averages (``continuation.py``); they draw from their own stream, so the world is the same for any.
     """
 
     events_per_customer_month: float = 13.0
@@ -110,11 +112,14 @@ class SyntheticConfig(WorldConfig):
     )
     churn_logit_shift: float = 0.0
     campaigns: Any = None  # a CampaignConfig (campaigns.py): a retention team acts; None: nobody
+    oracle_continuations: int = 32
 
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.events_per_customer_month <= 0 or self.tickets_per_customer_month < 0:
             raise ValueError("event and ticket rates must be positive")
+        if self.oracle_continuations < 1:
+            raise ValueError("oracle_continuations must be >= 1")
         if not 0.0 <= self.annual_share <= 1.0:
             raise ValueError("annual_share must be in [0, 1]")
         if not 0.0 <= self.nps_response_rate <= 1.0:

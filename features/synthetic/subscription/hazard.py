@@ -109,6 +109,29 @@ def hazard(state: CustomerState, week: Week) -> Hazard:
     return Hazard(contrib, logit, early, cs, fails4, recent_price, state.contract[P] == 1, treat)
 
 
+def week_churn_probability(state: CustomerState, week: Week, hz: Hazard, first_day: int,
+                           last_day: int) -> tuple[np.ndarray, ...]:
+    """Per present customer: the probability of churn on the days ``[first_day, last_day]`` of the week.
+
+    One function for the churn draw (the whole week) and the continuation oracle (the week's days inside the
+    horizon), so that both apply the same weekly hazard: ``1 - (1 - h) ** (days / 7)`` over the days after
+    signup, or the renewal probability ``sigmoid(logit + RENEWAL_BOOST)`` when an annual renewal falls on them.
+
+    Returns:
+        ``(q, first day counted, days counted, renewal day, renewal among them)`` per present customer.
+    """
+    P = week.P
+    h = sigmoid(hz.logit)
+    lo = np.maximum(first_day, state.signup_day[P] + 1)
+    n_el = last_day - lo + 1
+    rday = state.next_renewal[P]
+    renew_in = hz.is_annual & (rday >= lo) & (rday <= last_day)
+    p_renew = sigmoid(hz.logit + RENEWAL_BOOST)
+    q = np.where(renew_in, p_renew, -np.expm1(np.log1p(-h) * np.maximum(n_el, 0) / 7.0))
+    q = np.where(n_el > 0, q, 0.0)
+    return q, lo, n_el, rday, renew_in
+
+
 def draw_churn(state: CustomerState, week: Week, hz: Hazard, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Draw who churns this week and on which day; record the churn day and the dominant driver.
 
@@ -119,15 +142,8 @@ def draw_churn(state: CustomerState, week: Week, hz: Hazard, rng: np.random.Gene
     Returns:
         ``(churns, churn day)`` per present customer.
     """
-    P, w0, w_last = week.P, week.w0, week.w_last
-    h = sigmoid(hz.logit)
-    lo = np.maximum(w0, state.signup_day[P] + 1)
-    n_el = w_last - lo + 1
-    rday = state.next_renewal[P]
-    renew_in = hz.is_annual & (rday >= lo) & (rday <= w_last)
-    p_renew = sigmoid(hz.logit + RENEWAL_BOOST)
-    q = np.where(renew_in, p_renew, -np.expm1(np.log1p(-h) * np.maximum(n_el, 0) / 7.0))
-    q = np.where(n_el > 0, q, 0.0)
+    P, w_last = week.P, week.w_last
+    q, lo, n_el, rday, renew_in = week_churn_probability(state, week, hz, week.w0, w_last)
     u = rng.random(P.size)
     churns = u < q
     # given churn, u / q is uniform on [0, 1): reuse it to pick the day

@@ -17,12 +17,15 @@ from features.synthetic.core.chunks import EVENT_DTYPES, TICKET_DTYPES, Batches
 from features.synthetic.subscription import activity, at_score, campaigns
 from features.synthetic.subscription.activity import Activity
 from features.synthetic.subscription.config import SyntheticConfig
+from features.synthetic.subscription.continuation import ORACLE_STREAM, continuation_probability
 from features.synthetic.subscription.hazard import Week, draw_churn, hazard, oracle
 from features.synthetic.subscription.state import EMPTY_TICKETS, CustomerState
 from features.synthetic.subscription.world import World
 
 # the oracle rows, with the family contributions of the hazard they use (drivers_at_cutoff)
-ORACLE_DTYPES = {"cust": np.int32, "cutoff": np.int32, "prob": np.float64, **{f: np.float64 for f in FAMILIES}}
+# prob: the continuation oracle (continuation.py); prob_frozen: the first horizon week's hazard held fixed
+ORACLE_DTYPES = {"cust": np.int32, "cutoff": np.int32, "prob": np.float64, "prob_frozen": np.float64,
+                 **{f: np.float64 for f in FAMILIES}}
 
 
 class ChunkOutput:
@@ -51,14 +54,18 @@ def simulate_week(cfg: SyntheticConfig, world: World, state: CustomerState, w: i
         state.treatment.step(state, week, hz)
     churns, churn_day = draw_churn(state, week, hz, rng)
     for cd in cutoffs_in_week:
-        customers, prob, contrib = oracle(state, world, week, hz, cd, horizon_days)
+        customers, frozen, contrib = oracle(state, world, week, hz, cd, horizon_days)
         if customers.size:
+            orng = np.random.default_rng([cfg.seed, chunk_index, ORACLE_STREAM, cd])
+            prob = continuation_probability(cfg, state, world, w, customers, cd, horizon_days, orng,
+                                            cfg.oracle_continuations)
             out.oracle.add(cust=customers.astype(np.int32), cutoff=np.full(customers.size, cd, dtype=np.int32),
-                           prob=prob, **dict(zip(FAMILIES, contrib)))
+                           prob=prob, prob_frozen=frozen, **dict(zip(FAMILIES, contrib)))
         if cfg.campaigns is not None and customers.size and campaigns.runs_at(cd, horizon_days, world.end_day):
+            # the team ranks by the frozen figure, as it did before the continuation oracle: the world stays the same
             crng = np.random.default_rng([cfg.seed, chunk_index, campaigns.CAMPAIGN_STREAM, cd])
             campaigns.ensure_treatment(state, cfg.seed, chunk_index)
-            campaigns.run_campaign(cfg.campaigns, state, world, hz, week, cd, horizon_days, customers, prob, crng)
+            campaigns.run_campaign(cfg.campaigns, state, world, hz, week, cd, horizon_days, customers, frozen, crng)
     if cfg.campaigns is not None:  # the truth of every action for every customer active at the scoring date
         sd = at_score.score_day(cfg.campaigns.score_date, cfg.start_date, world.end_day)
         if (sd + 1) // 7 == w:

@@ -53,6 +53,9 @@ SCHEMAS: dict[str, pa.Schema] = {
         ]
     ),
     **SHARED_SCHEMAS,
+    # the continuation oracle (continuation.py), and the frozen figure it replaced (hazard.oracle)
+    "oracle": pa.schema([("customer_id", pa.string()), ("cutoff", pa.date32()), ("oracle_probability", pa.float64()),
+                         ("oracle_probability_frozen", pa.float64())]),
 }
 ID_PREFIX = "C"  # customer ids: C0000001, ... in signup order
 
@@ -192,7 +195,8 @@ def chunk_tables(res: dict[str, Any], first_id: int, width: int, world: World,
     oc = res["oracle"]
     if oc["cust"].size:
         order, cust, cutoff = by_cutoff(oc, customer_ids, start_days)
-        yield "oracle", oracle_table(cust, cutoff, oc["prob"][order])
+        yield "oracle", oracle_table(cust, cutoff, oc["prob"][order]).append_column(
+            "oracle_probability_frozen", pa.array(oc["prob_frozen"][order], type=pa.float64())).cast(SCHEMAS["oracle"])
         if drivers is not None:
             drivers.add(res, customer_ids, start_days)
 

@@ -61,6 +61,12 @@ class World:
         return price
 
 
+def outages_per_region(n_weeks: int) -> int:
+    """How many weeks of the period each region has an outage (about one in 35; the continuation oracle draws
+    the weeks after a cutoff at this rate)."""
+    return max(1, round(n_weeks / 35))
+
+
 def make_world(cfg: SyntheticConfig) -> World:
     """The shared calendar: hour-of-week profiles, seasons, regional outages and price increases."""
     n_days = (cfg.end_date - cfg.start_date).days + 1
@@ -74,7 +80,7 @@ def make_world(cfg: SyntheticConfig) -> World:
     mid = start + (np.arange(n_weeks) * 7 + 3).astype("timedelta64[D]")
     months = (mid.astype("datetime64[M]").astype(np.int64) % 12).astype(np.int64)
     rng = np.random.default_rng([cfg.seed, 2**31 - 1])
-    n_outages = max(1, round(n_weeks / 35))
+    n_outages = outages_per_region(n_weeks)
     outage = np.zeros((n_weeks, len(REGIONS)), dtype=bool)
     for r in range(len(REGIONS)):
         outage[rng.choice(n_weeks, size=min(n_outages, n_weeks), replace=False), r] = True
