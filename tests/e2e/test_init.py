@@ -1,8 +1,8 @@
-"""``churn init`` on exports made from the built-in worlds, then `dvc repro`; and ``generate.kind: non_contract``
-alone (every value that follows it on ``auto``) running the whole pipeline on the built-in retailer.
+"""``churn init`` on exports made from the built-in worlds, then `dvc repro`.
 
-The subscription export keeps its churn dates as the world wrote them: shifting them past the last event is
-the as-of change of another branch (the as-of date reading churn dates), not yet here.
+The subscription export has churn dates the day after its last event (the as-of date reads them); the retailer's
+export holds purchases and e-mail opens only. ``generate.kind: non_contract`` alone is run by the retailer of
+``test_profiles.py``.
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ def test_init_on_the_subscription_worlds_export_then_dvc_repro(tmp_path):
     dvc(repo, "repro", "generate")
     export = repo / "data/external/export"
     shutil.copytree(repo / "data/raw", export, ignore=shutil.ignore_patterns("*.md", "*.txt"))
+    churn_day = _churn_after_the_last_event(export)
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "an export")
     shown = _init(repo, "data/external/export")
@@ -61,28 +62,24 @@ def test_init_on_the_subscription_worlds_export_then_dvc_repro(tmp_path):
     _written_equal_printed(repo, shown)
     metrics = _ran_whole(repo)
     assert 0.5 < metrics["roc_auc"] <= 1
+    assert json.loads((repo / "data/interim/validation_report.json").read_text())["as_of"] == churn_day
 
 
-@pytest.fixture(scope="module")
-def retailer(tmp_path_factory) -> Path:
-    """The built-in retailer with only ``generate.kind: non_contract`` (and a small world) changed."""
-    repo = copy_repo(tmp_path_factory.mktemp("retailer") / "repo")
-    set_params(repo, generate__n_customers=N_CUSTOMERS, generate__kind="non_contract")
-    git(repo, "commit", "-qam", "a retailer")
-    return repo
+def _churn_after_the_last_event(export: Path) -> str:
+    """Ten customers active at the end of the events left the next day, and the export records it."""
+    customers = pd.read_parquet(export / "customers.parquet")
+    last_event = pd.read_parquet(export / "events.parquet", columns=["timestamp"])["timestamp"].max()
+    churn_day = (pd.Timestamp(last_event).normalize() + pd.Timedelta(days=1)).date()
+    leavers = customers.index[customers["churn_date"].isna()][:10]
+    customers.loc[leavers, "churn_date"] = churn_day   # the column holds dates (datetime.date)
+    customers.to_parquet(export / "customers.parquet", index=False)
+    return churn_day.isoformat()
 
 
-def test_generate_kind_non_contract_alone_runs_dvc_repro(retailer):
-    metrics = _ran_whole(retailer)
-    assert 0.5 < metrics["roc_auc"] <= 1
-    meta = json.loads((retailer / "data/models/model_meta.json").read_text())
-    assert meta["horizon_days"] == 90   # auto: the retailer's horizon
-    labels = pd.read_parquet(retailer / "data/labels/labels.parquet")
-    assert 0 < labels["label"].mean() < 1
-    assert "churn_date" not in pd.read_parquet(retailer / "data/raw/customers.parquet").columns
-
-
-def test_init_on_purchases_and_email_opens_finds_inactivity_and_the_passive_email(retailer):
+def test_init_on_purchases_and_email_opens_finds_inactivity_and_the_passive_email(tmp_path):
+    retailer = copy_repo(tmp_path / "repo")
+    set_params(retailer, generate__n_customers=N_CUSTOMERS, generate__kind="non_contract")
+    dvc(retailer, "repro", "generate")
     raw = retailer / "data/raw"
     export = retailer / "data/external/shop"
     export.mkdir(parents=True)

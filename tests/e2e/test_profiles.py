@@ -17,9 +17,9 @@ from tests.e2e.helpers import copy_repo, dvc, git, set_params
 
 pytestmark = pytest.mark.e2e
 
-RETAIL = dict(generate__kind="non_contract", generate__n_customers=1200, label__mode="inactivity",
-              label__horizon_days=90, featurize__passive_event_types=["email_open", "price_change"],
-              evaluate__segments=["channel", "region", "loyalty_member"])
+# The built-in retailer with only generate.kind changed (and a small world): label.mode, label.horizon_days and
+# featurize.passive_event_types are auto and follow it.
+RETAIL = dict(generate__kind="non_contract", generate__n_customers=1200)
 
 
 def _codes(kind: str) -> set[str]:
@@ -45,6 +45,16 @@ def retailer(tmp_path_factory):
     git(repo, "commit", "-qam", "the synthetic retailer, small")
     dvc(repo, "repro")
     return repo
+
+
+def test_generate_kind_non_contract_alone_gives_a_consistent_retailer(retailer):
+    meta = json.loads((retailer / "data/models/model_meta.json").read_text())
+    assert meta["horizon_days"] == 90   # auto: the retailer's horizon
+    labels = pd.read_parquet(retailer / "data/labels/labels.parquet")
+    assert 0 < labels["label"].mean() < 1
+    assert "churn_date" not in pd.read_parquet(retailer / "data/raw/customers.parquet").columns
+    metrics = json.loads((retailer / "data/metrics/metrics.json").read_text())
+    assert 0.5 < metrics["roc_auc"] <= 1
 
 
 def test_a_retailer_reads_purchases_values_and_retail_actions(retailer):
