@@ -75,6 +75,9 @@ class Thresholds:
     high: float
     medium: float
     playbook: Playbook
+    # ``campaign.contact`` as a top share: the ``rank_column`` value the share reaches (None: contact by tiers)
+    contact_from: float | None = None
+    rank_column: str = "churn_probability"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,7 +105,7 @@ class Recipe:
 
     def check(self, available: Iterable[str], fmeta: dict) -> None:
         """Refuse what params name and the data lacks (:class:`ParamsError` naming the key)."""
-        check_rule_columns(self.playbook, self.rules_from_params, list(available))
+        check_rule_columns(self.playbook, self.rules_from_params, [*available, "risk_tier_code"])
         check_revenue_params(self.score, fmeta)
 
     def extra_columns(self, feature_columns: Iterable[str], population_columns: Iterable[str]) -> list[str]:
@@ -145,7 +148,23 @@ class Recipe:
             read = source if column == "monthly_fee" and basis == "fee" and source in columns else column
             shares[(column, share)] = (base.kth_largest(read, math.ceil(share * base.count(read)))
                                        if read in columns else math.inf)   # the rule is skipped (no column)
-        return Thresholds(high, medium, fixed_top_shares(self.playbook, shares))
+        rank_column, contact_from = self._rank_column(basis), None
+        if isinstance(self.campaign.contact, (int, float)):
+            k = min(math.ceil(float(self.campaign.contact) * base.count()), base.count(rank_column))
+            contact_from = base.kth_largest(rank_column, k)
+        return Thresholds(high, medium, fixed_top_shares(self.playbook, shares), contact_from, rank_column)
+
+    def _rank_column(self, basis: str) -> str:
+        """:meth:`rank_by` without its warning (the thresholds only read the column)."""
+        return "churn_probability" if self.score.rank_by == "value_at_risk" and basis == "unknown" else \
+            self.score.rank_by
+
+    def contacted(self, part: pd.DataFrame, at: Thresholds) -> pd.Series:
+        """Whether the campaign contacts each customer: a tier of ``campaign.contact``, or within its top share
+        of the ranked list (at or above the share's k-th largest ``rank_by`` value; ties are all in)."""
+        if at.contact_from is None:
+            return part["risk_tier_code"].isin(list(self.campaign.contact))
+        return pd.to_numeric(part[at.rank_column], errors="coerce").ge(at.contact_from).fillna(False)
 
     def with_actions(self, part: pd.DataFrame, at: Thresholds, basis: str, source: str | None,
                      model_version: str) -> pd.DataFrame:
@@ -155,7 +174,7 @@ class Recipe:
         part["risk_tier"] = tier_labels(tiers, self.language).to_numpy()
         actions = recommend_actions(part["driver_family"].fillna(""),
                                     segment_columns(part, at.playbook, source, basis), at.playbook, self.language,
-                                    self.kind)
+                                    self.kind, self.contacted(part, at).to_numpy(dtype=bool))
         part = pd.concat([part, actions], axis=1)
         part["model_version"] = model_version
         return part
@@ -170,6 +189,8 @@ class FrameBase:
             raise ValueError(f"{missing} probabilities are missing; every customer needs a score")
         self.frame = segment_columns(scored, playbook, source, basis).assign(
             churn_probability=scored["churn_probability"].astype(float))
+        if "value_at_risk" in scored.columns:   # rank_by, for a campaign that contacts a top share
+            self.frame = self.frame.assign(value_at_risk=pd.to_numeric(scored["value_at_risk"], errors="coerce"))
         self.columns = list(self.frame.columns)
 
     def _known(self, column: str) -> np.ndarray:
