@@ -135,6 +135,7 @@ def _segment_charts(scored: pd.DataFrame, language: str, profile: str | None = N
                    for n in stats["size"]],
             colours=["#64748b"] * len(stats),
             max_value=vmax,
+            language=language,
         )
         charts.append({"title": title, "svg": svg})
     return charts
@@ -359,7 +360,7 @@ def build_view(ctx: ReportContext, language: str) -> dict[str, Any]:
         [i18n.t(f"families.{f}", L, profile=profile) for f in drivers["family"]],
         drivers["share"].astype(float).tolist(),
         [i18n.format_percent(s, L) for s in drivers["share"]],
-        drivers_title, max_value=nice_max(float(drivers["share"].max()) if len(drivers) else 1.0),
+        drivers_title, max_value=nice_max(float(drivers["share"].max()) if len(drivers) else 1.0), language=L,
     )
     dist_title = i18n.t("report.charts.distribution", L, profile=profile)
     callable_ = scored[scored["campaign_group"] != "holdout"] if "campaign_group" in scored.columns else scored
