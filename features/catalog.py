@@ -121,3 +121,22 @@ def family_map(features: list[str] | tuple[str, ...], profile: str = "subscripti
         elif fam == "engagement" and not _RELATIONSHIP.match(f):
             out[f] = "usage"
     return out
+
+
+# Features that grow with a customer's age, whatever the customer does: the age itself (days since signup or
+# since the first activity) and the lifetime totals counted since then. Between a training population and a
+# later scored one they drift by ageing alone (a closed cohort only gets older), so the drift check compares the
+# totals as per-day rates and reports the ages apart (models/evaluation/drift.py).
+AGE_FEATURES: tuple[str, ...] = ("tenure_days", "days_since_first_activity")
+_LIFETIME = re.compile(r"^(events_.+_(count|value_sum)_all$|active_days_all$|repeat_active_days$"
+                       r"|activity_span_days$|plan_changes_count$)")
+
+
+def grows_with_time(feature: str) -> str | None:
+    """``"age"`` for a customer's age, ``"lifetime"`` for a total since signup, None for the rest.
+
+    A per-day value (``events_{t}_value_per_day_all``) or a windowed count does not grow with age.
+    """
+    if feature in AGE_FEATURES:
+        return "age"
+    return "lifetime" if _LIFETIME.match(feature) else None

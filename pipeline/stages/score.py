@@ -6,7 +6,8 @@ e.g. the contract, whose customers the reasons compare the customer with; empty
 when compared with every scored customer), the features at the scoring date and
 on the training cutoffs, and the model's registry entry; writes
 ``data/scored/at_risk_customers.csv`` (spreadsheet-safe) and ``.parquet``, and
-``data/scored/drift.csv`` (PSI per feature, scored vs training population).
+``data/scored/drift.csv`` (PSI per feature, scored vs training population; lifetime totals also per day of
+history, ages marked as expected to drift: ``models/evaluation/drift.py``).
 The list starts a campaign (``campaign:`` params, ``pipeline/scoring/campaign.py``):
 ``campaign_id`` and ``campaign_group`` (contact | holdout) on the list, a
 holdout's action "do not contact", and the assignments in
@@ -84,15 +85,15 @@ def main(params_path: Path = Path("params.yaml"), explain_dir: Path = Path("data
     with atomic_path(drift_path) as tmp:
         drift.to_csv(tmp, index=False, float_format="%.6f")
     drifted = drift[drift["drifted"]]
-    for f, psi in zip(drifted["feature"], drifted["psi"]):
-        log.warning("drift: feature %s has PSI %.3f against the training population (threshold %.2f)",
-                    f, psi, params.score.drift_psi_threshold)
+    for f, psi, how in zip(drifted["feature"], drifted["psi_compared"], drifted["compared_as"]):
+        log.warning("drift: feature %s has PSI %.3f%s against the training population (threshold %.2f)",
+                    f, psi, " per day of history" if how == "per_day" else "", params.score.drift_psi_threshold)
     tracking.setup(params.mlflow)
     with mlflow.start_run(run_id=read_json(model_dir / "mlflow_run.json")["run_id"]):
         mlflow.log_artifact(str(drift_path), artifact_path="score")
         campaign.log_record(record_path, record, cid)
         mlflow.log_metrics({"n_drifted_features": len(drifted), "max_feature_psi": float(drift["psi"].max())})
-        mlflow.log_metrics({f"psi_{f}": float(p) for f, p in zip(drifted["feature"], drifted["psi"])})
+        mlflow.log_metrics({f"psi_{f}": float(p) for f, p in zip(drifted["feature"], drifted["psi_compared"])})
     log.info("scored %d customers at %s; %d high risk; %d drifted features",
              len(out), score_date, int((out["risk_tier_code"] == "high").sum()), len(drifted))
     return out

@@ -12,9 +12,10 @@ import pandas as pd
 
 from models.clv.spend import DAYS_PER_MONTH
 from models.retention import i18n
-from models.retention.labels import feature_label, value_names
+from models.retention.labels import value_names
 from models.retention.report.campaign import campaign_view, holdout_note
 from models.retention.report.charts import hbar_chart_svg, histogram_svg, line_chart_svg, nice_max
+from models.retention.report.drift_view import drift_items, drift_panel
 from models.retention.tiers import TIERS
 
 REQUIRED_COLUMNS: tuple[str, ...] = (
@@ -46,7 +47,10 @@ class ReportContext:
         scored: one row per scored customer with ``REQUIRED_COLUMNS`` (tiers as
             codes high/medium/low) and, when present, ``plan``, ``region``, ``tenure_days``.
         driver_importance: columns ``family``, ``share``.
-        drift_warnings: ``(feature, psi)`` pairs or dicts with those keys.
+        drift_warnings: ``(feature, psi)`` pairs or dicts with those keys (and ``compared_as``), worst first.
+        drift_expected: the inputs that moved by ageing alone (an age, or a lifetime total whose per-day rate
+            did not move), named apart as expected.
+        drift_verdict: whether the scores still hold (``models/evaluation/verdict.py``), or None.
         scoring: which registered model scored (``version``, ``warning``, ``champion_version``); a warning
             is shown when it is not a champion.
         top_n: rows shown in the customer table.
@@ -81,6 +85,8 @@ class ReportContext:
     display_names: dict | None = None      # business.display_names, for feature labels
     campaign_results: pd.DataFrame | None = None   # data/campaigns/results.csv (the measure stage)
     campaigns_waiting: int = 0             # campaigns whose horizon has not passed yet
+    drift_expected: list[str] = dataclasses.field(default_factory=list)   # moved by ageing alone
+    drift_verdict: dict[str, Any] | None = None   # the latest cutoff's ROC-AUC against the earlier ones
 
 
 def tenure_band(tenure_days: pd.Series, language: str, profile: str | None = None) -> pd.Series:
@@ -174,17 +180,6 @@ def _baseline_sentence(q: dict[str, Any], language: str, profile: str | None = N
     key = "beats" if float(auc) > float(base) else "does_not_beat"
     return i18n.t(f"report.quality.baseline_{key}", language, profile=profile, baseline=label,
                   auc=i18n.format_number(float(auc), language, 3), base=i18n.format_number(float(base), language, 3))
-
-
-def _drift_items(warnings: list[Any], language: str, profile: str | None = None,
-                 display_names: dict | None = None) -> list[str]:
-    items = []
-    for w in warnings:
-        feature, psi = (w["feature"], w["psi"]) if isinstance(w, dict) else (w[0], w[1])
-        label = feature_label(str(feature), language, display_names, profile)
-        items.append(i18n.t("report.drift.item", language, profile=profile, feature=label,
-                            psi=i18n.format_number(psi, language, 2)))
-    return items
 
 
 def _table_rows(scored: pd.DataFrame, top_n: int, language: str, currency: str, profile: str | None = None,
@@ -379,9 +374,9 @@ def build_view(ctx: ReportContext, language: str) -> dict[str, Any]:
         "baseline_sentence": _baseline_sentence(ctx.model_quality, L, profile),
         "quality_note": i18n.t("report.quality.note", L, profile=profile),
         "model_warning": _model_warning(ctx.scoring, L, profile),
-        "drift_heading": i18n.t("report.drift.heading", L, profile=profile),
-        "drift_intro": i18n.t("report.drift.intro", L, profile=profile),
-        "drift_items": _drift_items(ctx.drift_warnings, L, profile, ctx.display_names),
+        "drift_items": drift_items(ctx.drift_warnings, L, profile, ctx.display_names),
+        "drift": drift_panel(ctx.drift_warnings, ctx.drift_expected, ctx.drift_verdict, L, profile,
+                             ctx.display_names),
         "sections": {k: i18n.t(f"report.sections.{k}", L, profile=profile, n=top_n)
                      for k in ("trend", "distribution", "drivers", "segments", "table", "how_to_read")},
         "trend_charts": trend_charts,
