@@ -8,7 +8,7 @@ import pytest
 
 from features.catalog import grows_with_time
 from models.evaluation.drift import drift_table
-from models.evaluation.verdict import TOLERANCE, auc_by_cutoff, score_verdict
+from models.evaluation.verdict import TOLERANCE, auc_by_cutoff, auc_standard_error, score_verdict
 
 GROWING = ["tenure_days", "days_since_first_activity", "activity_span_days", "events_purchase_count_all",
            "events_purchase_value_sum_all", "active_days_all", "repeat_active_days", "events_total_count_all"]
@@ -105,3 +105,13 @@ def test_the_verdict_compares_the_latest_cutoff_with_the_earlier_ones():
     assert weaker["status"] == "weaker" and weaker["latest"] == pytest.approx(mean - 2 * TOLERANCE)
     assert score_verdict({"roc_auc": 0.8, "test_cutoff": "2024-09-30"}, earlier) is None, "nothing before it"
     assert score_verdict({}, earlier) is None
+
+
+def test_a_fall_within_chance_on_a_small_test_set_still_holds():
+    earlier = {"2024-10-31": 0.77}
+    small = {"roc_auc": 0.716, "test_cutoff": "2024-11-30", "n_test": 1827, "positive_rate": 0.0274}  # 50 leavers
+    assert 0.03 < auc_standard_error(0.716, 50, 1777) < 0.05
+    assert score_verdict(small, earlier)["status"] == "holds"
+    large = {**small, "n_test": 20000, "positive_rate": 0.03}      # 600 leavers: the same fall is real
+    assert score_verdict(large, earlier)["status"] == "weaker"
+    assert score_verdict({**large, "roc_auc": 0.765}, earlier)["status"] == "holds", "a fall under TOLERANCE"
