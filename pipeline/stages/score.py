@@ -1,6 +1,7 @@
 """Stage score: the ranked list of customers at risk at the scoring date.
 
-Reads the explained scoring population (reasons, driver family and, with
+Reads the labels (which customers of the training cutoffs the model was trained on, for the drift check),
+the explained scoring population (reasons, driver family and, with
 ``explain.method: interventional``, ``reason_reference``: the segment value,
 e.g. the contract, whose customers the reasons compare the customer with; empty
 when compared with every scored customer), the features at the scoring date and
@@ -50,17 +51,27 @@ def model_version(explain_dir: Path) -> str:
 
 
 def _drift(features_dir: Path, meta: dict, fmeta: dict, rows: pd.DataFrame, pop: pd.DataFrame,
-           threshold: float) -> pd.DataFrame:
+           threshold: float, labels_path: Path | None = None) -> pd.DataFrame:
+    """Drift of the scored customers against the rows the model was trained on: the labelled (eligible) customers
+    of the training cutoffs, not everybody who had signed up by then (a retailer's lapsed customers are in the
+    features but neither trained on nor scored, and would make every recent-activity feature look shifted)."""
     train_cutoffs = meta.get("split", {}).get("train") or [c for c in fmeta["cutoffs"] if c != fmeta["score_date"]]
-    train_rows = pd.read_parquet(features_dir / "features.parquet",
-                                 filters=[("cutoff", "in", [dt.date.fromisoformat(c) for c in train_cutoffs])])
+    dates = [dt.date.fromisoformat(c) for c in train_cutoffs]
+    train_rows = pd.read_parquet(features_dir / "features.parquet", filters=[("cutoff", "in", dates)])
+    if labels_path is not None and labels_path.exists():
+        trained = pd.read_parquet(labels_path, columns=["customer_id", "cutoff"], filters=[("cutoff", "in", dates)])
+        keys = pd.MultiIndex.from_frame(trained.astype({"customer_id": str, "cutoff": "datetime64[ns]"}))
+        at = pd.MultiIndex.from_frame(train_rows[["customer_id", "cutoff"]].astype(
+            {"customer_id": str, "cutoff": "datetime64[ns]"}))
+        train_rows = train_rows[at.isin(keys)]
     scored_rows = rows[rows["customer_id"].isin(pop["customer_id"])]
     return drift_table(train_rows, scored_rows, meta["features"], meta["categorical"], threshold)
 
 
 def main(params_path: Path = Path("params.yaml"), explain_dir: Path = Path("data/explain"),
          features_dir: Path = Path("data/features"), model_dir: Path = Path("data/models"),
-         out_dir: Path = Path("data/scored"), campaigns_dir: Path = Path("data/campaigns")) -> pd.DataFrame:
+         out_dir: Path = Path("data/scored"), campaigns_dir: Path = Path("data/campaigns"),
+         labels_path: Path = Path("data/labels/labels.parquet")) -> pd.DataFrame:
     """Run the score stage from params."""
     params = Params.load(params_path)
     recipe = Recipe.from_params(params)
@@ -81,7 +92,7 @@ def main(params_path: Path = Path("params.yaml"), explain_dir: Path = Path("data
     cid = campaign.campaign_id(recipe.campaign, fmeta["score_date"])
     record_path = campaign.write_record(record, campaigns_dir, cid)
 
-    drift = _drift(features_dir, meta, fmeta, rows, pop, params.score.drift_psi_threshold)
+    drift = _drift(features_dir, meta, fmeta, rows, pop, params.score.drift_psi_threshold, labels_path)
     with atomic_path(drift_path) as tmp:
         drift.to_csv(tmp, index=False, float_format="%.6f")
     drifted = drift[drift["drifted"]]

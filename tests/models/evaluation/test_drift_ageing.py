@@ -115,3 +115,33 @@ def test_a_fall_within_chance_on_a_small_test_set_still_holds():
     large = {**small, "n_test": 20000, "positive_rate": 0.03}      # 600 leavers: the same fall is real
     assert score_verdict(large, earlier)["status"] == "weaker"
     assert score_verdict({**large, "roc_auc": 0.765}, earlier)["status"] == "holds", "a fall under TOLERANCE"
+
+
+def test_the_score_stage_compares_with_the_rows_the_model_was_trained_on(tmp_path):
+    """A retailer's lapsed customers are in the features at the training cutoffs but neither trained on nor scored:
+    against everybody, every recent-purchase feature would look shifted."""
+    import datetime as dt
+
+    from pipeline.stages.score import _drift
+
+    rng = np.random.default_rng(3)
+    cutoffs = [dt.date(2024, 1, 31), dt.date(2024, 2, 29)]
+    frames = []
+    for c in cutoffs:
+        active = rng.poisson(2.0, 600) + 1.0                      # bought in the last 90 days: eligible
+        lapsed = np.zeros(900)                                     # bought long ago: not labelled
+        frames.append(pd.DataFrame({"customer_id": [f"C{i}" for i in range(1500)], "cutoff": c,
+                                    "events_purchase_count_90d": np.concatenate([active, lapsed])}))
+    features = pd.concat(frames, ignore_index=True)
+    (tmp_path / "f").mkdir()
+    features.to_parquet(tmp_path / "f/features.parquet")
+    labels = features[features["events_purchase_count_90d"] > 0][["customer_id", "cutoff"]].assign(label=0)
+    labels.to_parquet(tmp_path / "labels.parquet")
+    scored = pd.DataFrame({"customer_id": [f"S{i}" for i in range(600)],
+                           "events_purchase_count_90d": rng.poisson(2.0, 600) + 1.0})
+    meta = {"split": {"train": [str(c) for c in cutoffs]}, "features": ["events_purchase_count_90d"],
+            "categorical": []}
+    fmeta = {"cutoffs": [str(c) for c in cutoffs], "score_date": "2024-03-31"}
+    args = (tmp_path / "f", meta, fmeta, scored, scored[["customer_id"]], 0.2)
+    assert _drift(*args)["drifted"].all(), "against everybody the active customers look shifted"
+    assert not _drift(*args, tmp_path / "labels.parquet")["drifted"].any()
