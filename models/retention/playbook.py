@@ -11,6 +11,9 @@ A playbook is typed data (:class:`Playbook`)::
                      (op one of >=, >, <=, <, ==, !=, in, top_share)
     actions:         optional {CODE: {en: text, ja: text}} for custom actions
 
+A customer outside ``campaign.contact`` gets ``NO_CONTACT`` ("No contact this cycle"), unless a segment rule
+with a condition on ``risk_tier_code`` matches them (:func:`recommend_actions`, ``contacted``).
+
 The defaults live in one place, ``models/retention/playbooks/<kind>.yaml``;
 ``params.yaml``'s ``playbook:`` section overrides them. Action texts of the
 built-in codes are in ``models/retention/locales/<language>/*.yaml``.
