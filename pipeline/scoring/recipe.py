@@ -75,9 +75,6 @@ class Thresholds:
     high: float
     medium: float
     playbook: Playbook
-    # ``campaign.contact`` as a top share: the ``rank_column`` value the share reaches (None: contact by tiers)
-    contact_from: float | None = None
-    rank_column: str = "churn_probability"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -148,23 +145,15 @@ class Recipe:
             read = source if column == "monthly_fee" and basis == "fee" and source in columns else column
             shares[(column, share)] = (base.kth_largest(read, math.ceil(share * base.count(read)))
                                        if read in columns else math.inf)   # the rule is skipped (no column)
-        rank_column, contact_from = self._rank_column(basis), None
+        return Thresholds(high, medium, fixed_top_shares(self.playbook, shares))
+
+    def contacted(self, part: pd.DataFrame) -> np.ndarray | None:
+        """Whether the campaign contacts each customer, when the tiers say it: a tier of ``campaign.contact``.
+        None for a top share of the ranked list: the rank is known only once the list is ranked, and the
+        campaign step (``pipeline/scoring/campaign.py``) gives the customers below the share ``NO_CONTACT``."""
         if isinstance(self.campaign.contact, (int, float)):
-            k = min(math.ceil(float(self.campaign.contact) * base.count()), base.count(rank_column))
-            contact_from = base.kth_largest(rank_column, k)
-        return Thresholds(high, medium, fixed_top_shares(self.playbook, shares), contact_from, rank_column)
-
-    def _rank_column(self, basis: str) -> str:
-        """:meth:`rank_by` without its warning (the thresholds only read the column)."""
-        return "churn_probability" if self.score.rank_by == "value_at_risk" and basis == "unknown" else \
-            self.score.rank_by
-
-    def contacted(self, part: pd.DataFrame, at: Thresholds) -> pd.Series:
-        """Whether the campaign contacts each customer: a tier of ``campaign.contact``, or within its top share
-        of the ranked list (at or above the share's k-th largest ``rank_by`` value; ties are all in)."""
-        if at.contact_from is None:
-            return part["risk_tier_code"].isin(list(self.campaign.contact))
-        return pd.to_numeric(part[at.rank_column], errors="coerce").ge(at.contact_from).fillna(False)
+            return None
+        return part["risk_tier_code"].isin(list(self.campaign.contact)).to_numpy(dtype=bool)
 
     def with_actions(self, part: pd.DataFrame, at: Thresholds, basis: str, source: str | None,
                      model_version: str) -> pd.DataFrame:
@@ -174,7 +163,7 @@ class Recipe:
         part["risk_tier"] = tier_labels(tiers, self.language).to_numpy()
         actions = recommend_actions(part["driver_family"].fillna(""),
                                     segment_columns(part, at.playbook, source, basis), at.playbook, self.language,
-                                    self.kind, self.contacted(part, at).to_numpy(dtype=bool))
+                                    self.kind, self.contacted(part))
         part = pd.concat([part, actions], axis=1)
         part["model_version"] = model_version
         return part
@@ -189,8 +178,6 @@ class FrameBase:
             raise ValueError(f"{missing} probabilities are missing; every customer needs a score")
         self.frame = segment_columns(scored, playbook, source, basis).assign(
             churn_probability=scored["churn_probability"].astype(float))
-        if "value_at_risk" in scored.columns:   # rank_by, for a campaign that contacts a top share
-            self.frame = self.frame.assign(value_at_risk=pd.to_numeric(scored["value_at_risk"], errors="coerce"))
         self.columns = list(self.frame.columns)
 
     def _known(self, column: str) -> np.ndarray:

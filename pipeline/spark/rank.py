@@ -220,6 +220,12 @@ def _with_campaign(ranked, cp: CampaignParams, score_date: str, language: str):
              .otherwise(F.lit("contact")))
     df = df.withColumn("campaign_group", group).withColumn(
         "campaign_id", F.when(F.col("campaign_group") != "", F.lit(cid)).otherwise(F.lit("")))
+    if isinstance(cp.contact, (int, float)):   # below the top share: campaign.with_campaign's NO_CONTACT
+        below = F.col("campaign_group") == ""
+        for column, text in (("action_code", NO_CONTACT),
+                             ("recommended_action", i18n.t(f"actions.{NO_CONTACT}", language)),
+                             ("action_reason", i18n.t("action_reasons.no_contact", language))):
+            df = df.withColumn(column, F.when(below, F.lit(text)).otherwise(F.col(column)))
     held = F.col("campaign_group") == "holdout"
     df = df.withColumn(_STRATUM_ACTION, F.col("action_code"))
     for column, text in (("action_code", HOLDOUT_ACTION),

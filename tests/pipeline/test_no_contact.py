@@ -95,3 +95,14 @@ def test_contacting_every_tier_changes_nothing():
     pop, rows, fmeta = _inputs()
     scored, record = scored_list(_recipe(("high", "medium", "low")), pop, rows, fmeta, "1")
     assert not scored["action_code"].eq(NO_CONTACT).any() and len(record) == N
+
+
+def test_a_top_share_splits_ties_by_rank_as_the_list_does():
+    pop, rows, fmeta = _inputs()
+    pop["churn_probability"] = pop["churn_probability"].round(1)    # big ties: 9 distinct probabilities
+    scored, record = scored_list(_recipe(0.05), pop, rows, fmeta, "1")
+    k = int(np.ceil(0.05 * N))
+    inside = scored["campaign_group"] != ""
+    assert inside.iloc[:k].all() and not inside.iloc[k:].any() and len(record) == k
+    assert (scored.loc[~inside, "action_code"] == NO_CONTACT).all()
+    assert not record["action_code"].eq(NO_CONTACT).any()

@@ -44,11 +44,12 @@ def targeted(scored: pd.DataFrame, contact: Sequence[str] | float) -> pd.Series:
     Returns:
         A boolean Series, same index.
     """
+    has_action = "action_code" in scored.columns
     if isinstance(contact, (int, float)):
         chosen = scored["rank"] <= math.ceil(float(contact) * len(scored))
     else:
         chosen = scored["risk_tier_code"].isin(list(contact))
-    return chosen & (scored["action_code"] != NO_CONTACT) if "action_code" in scored.columns else chosen
+    return chosen & (scored["action_code"] != NO_CONTACT) if has_action else chosen
 
 
 def holdout_size(stratum: tuple, n: int, campaign_id: str, control_share: float) -> int:
