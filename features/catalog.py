@@ -201,3 +201,23 @@ def fact_map(features: list[str] | tuple[str, ...], families: dict[str, str] | N
     (``family_map``; None: none)."""
     passive = passive_events_of(families or {})
     return {f: fact_of(f, passive) for f in features}
+
+
+# Features that grow with a customer's age, whatever the customer does: the age itself (days since signup or
+# since the first activity, and the span from the first to the last activity, which is the age less the
+# recency) and the lifetime totals counted since then. Between a training population and a
+# later scored one they drift by ageing alone (a closed cohort only gets older), so the drift check compares the
+# totals as per-day rates and reports the ages apart (models/evaluation/drift.py).
+AGE_FEATURES: tuple[str, ...] = ("tenure_days", "days_since_first_activity", "activity_span_days")
+_LIFETIME = re.compile(r"^(events_.+_(count|value_sum)_all$|active_days_all$|repeat_active_days$"
+                       r"|plan_changes_count$)")
+
+
+def grows_with_time(feature: str) -> str | None:
+    """``"age"`` for a customer's age, ``"lifetime"`` for a total since signup, None for the rest.
+
+    A per-day value (``events_{t}_value_per_day_all``) or a windowed count does not grow with age.
+    """
+    if feature in AGE_FEATURES:
+        return "age"
+    return "lifetime" if _LIFETIME.match(feature) else None

@@ -11,6 +11,9 @@ A playbook is typed data (:class:`Playbook`)::
                      (op one of >=, >, <=, <, ==, !=, in, top_share)
     actions:         optional {CODE: {en: text, ja: text}} for custom actions
 
+A customer outside ``campaign.contact`` gets ``NO_CONTACT`` ("No contact this cycle"), unless a segment rule
+with a condition on ``risk_tier_code`` matches them (:func:`recommend_actions`, ``contacted``).
+
 The defaults live in one place, ``models/retention/playbooks/<kind>.yaml``;
 ``params.yaml``'s ``playbook:`` section overrides them. Action texts of the
 built-in codes are in ``models/retention/locales/<language>/*.yaml``.
@@ -37,6 +40,10 @@ from models.retention import i18n
 LOGGER = logging.getLogger(__name__)
 
 PLAYBOOKS_DIR = Path(__file__).resolve().parent / "playbooks"
+# The action of a customer the campaign does not contact (a tier outside ``campaign.contact``, or below its top share).
+NO_CONTACT = "NO_CONTACT"
+# The columns by which a segment rule names risk tiers; only such a rule gives an uncontacted customer an action.
+TIER_COLUMNS = ("risk_tier_code", "risk_tier")
 NUMERIC_OPS = (">=", ">", "<=", "<")
 Op = Literal[">=", ">", "<=", "<", "==", "!=", "in", "top_share"]
 
@@ -129,6 +136,11 @@ class Playbook(_Strict):
         return {c.column for r in self.segment_rules for c in r.conditions}
 
 
+def names_tiers(rule: SegmentRule) -> bool:
+    """Whether the rule has a condition on the risk tier: only such a rule acts on customers outside the campaign."""
+    return any(c.column in TIER_COLUMNS for c in rule.conditions)
+
+
 def _default_data(kind: str) -> dict[str, Any]:
     """The default playbook of ``kind`` as read from its file, a copy of its own for each caller."""
     return copy.deepcopy(_parsed_default(kind))
@@ -219,8 +231,13 @@ def recommend_actions(
     playbook: Playbook | Mapping[str, Any] | None = None,
     language: str = "en",
     profile: str | None = None,
+    contacted: pd.Series | np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Recommend one action per customer from the top driver family and segment rules.
+
+    A customer the campaign does not contact (``contacted`` False: a tier outside ``campaign.contact``) gets
+    ``NO_CONTACT``, "No contact this cycle", not a family action nobody will carry out; only a segment rule that
+    names risk tiers (a condition on ``risk_tier_code``) gives such a customer an action.
 
     Args:
         driver_family: family of each customer's first reason ("" when none).
@@ -231,6 +248,7 @@ def recommend_actions(
         playbook: the playbook (a mapping is validated as one); None: the subscription default.
         language: ``"en"`` or ``"ja"``.
         profile: the business profile, whose words name the families ("buying" for usage in retail).
+        contacted: per customer, whether the campaign contacts them; None: everybody.
 
     Returns:
         A frame with the index of ``driver_family`` and columns
@@ -249,6 +267,10 @@ def recommend_actions(
     reasons = np.where(fam.isin(list(FAMILIES)).to_numpy(), _family_reasons(fam, fam_labels, language),
                        i18n.t("action_reasons.none", language)).astype(object)
     decided = np.zeros(len(fam), dtype=bool)
+    reach = np.ones(len(fam), dtype=bool) if contacted is None else np.asarray(contacted, dtype=bool)
+    if not reach.all():
+        codes[~reach] = NO_CONTACT
+        reasons[~reach] = i18n.t("action_reasons.no_contact", language)
     for rule in playbook.segment_rules:
         absent = sorted({c.column for c in rule.conditions} - set(segments.columns))
         if absent:
@@ -256,6 +278,8 @@ def recommend_actions(
                            ", ".join(map(repr, absent)))
             continue
         hit = np.logical_and.reduce([_condition_mask(segments, c) for c in rule.conditions]) & ~decided
+        if not names_tiers(rule):
+            hit &= reach
         if hit.any():
             codes[hit] = rule.action
             reasons[hit] = (i18n.t(rule.action_reason, language) if rule.action_reason

@@ -16,7 +16,7 @@ import mlflow
 import pandas as pd
 
 from models.retention import i18n
-from models.retention.campaigns.assign import assign_groups, assignments
+from models.retention.campaigns.assign import NO_CONTACT, assign_groups, assignments
 from pipeline.core import config
 from pipeline.core.io import write_parquet
 
@@ -35,10 +35,16 @@ def with_campaign(scored: pd.DataFrame, cp: config.CampaignParams, score_date: s
     """The scored list with ``campaign_id`` and ``campaign_group``, and the campaign's assignments.
 
     A holdout customer keeps its score and reasons, but its action is ``HOLDOUT`` ("do not contact"): nobody can
-    call it from the list. The assignments keep the action its stratum is on.
+    call it from the list. The assignments keep the action its stratum is on. With ``campaign.contact`` a top
+    share, the customers below it read ``NO_CONTACT`` (with tiers, the recipe already gave them that action).
     """
     cid = campaign_id(cp, score_date)
     scored = scored.join(assign_groups(scored, cid, cp.control_share, cp.contact))
+    if isinstance(cp.contact, (int, float)):   # below the top share: nobody contacts them this cycle
+        below = scored["campaign_group"] == ""
+        scored.loc[below, "action_code"] = NO_CONTACT
+        scored.loc[below, "recommended_action"] = i18n.t(f"actions.{NO_CONTACT}", language)
+        scored.loc[below, "action_reason"] = i18n.t("action_reasons.no_contact", language)
     record = assignments(scored, score_date)
     held = scored["campaign_group"] == "holdout"
     scored.loc[held, "action_code"] = HOLDOUT_ACTION

@@ -104,7 +104,7 @@ class Recipe:
 
     def check(self, available: Iterable[str], fmeta: dict) -> None:
         """Refuse what params name and the data lacks (:class:`ParamsError` naming the key)."""
-        check_rule_columns(self.playbook, self.rules_from_params, list(available))
+        check_rule_columns(self.playbook, self.rules_from_params, [*available, "risk_tier_code"])
         check_revenue_params(self.score, fmeta)
 
     def extra_columns(self, feature_columns: Iterable[str], population_columns: Iterable[str]) -> list[str]:
@@ -149,6 +149,14 @@ class Recipe:
                                        if read in columns else math.inf)   # the rule is skipped (no column)
         return Thresholds(high, medium, fixed_top_shares(self.playbook, shares))
 
+    def contacted(self, part: pd.DataFrame) -> np.ndarray | None:
+        """Whether the campaign contacts each customer, when the tiers say it: a tier of ``campaign.contact``.
+        None for a top share of the ranked list: the rank is known only once the list is ranked, and the
+        campaign step (``pipeline/scoring/campaign.py``) gives the customers below the share ``NO_CONTACT``."""
+        if isinstance(self.campaign.contact, (int, float)):
+            return None
+        return part["risk_tier_code"].isin(list(self.campaign.contact)).to_numpy(dtype=bool)
+
     def with_actions(self, part: pd.DataFrame, at: Thresholds, basis: str, source: str | None,
                      model_version: str) -> pd.DataFrame:
         """Risk tier, recommended action, model version and campaign segment of each customer of ``part`` (any
@@ -158,7 +166,7 @@ class Recipe:
         part["risk_tier"] = tier_labels(tiers, self.language).to_numpy()
         actions = recommend_actions(part["driver_family"].fillna(""),
                                     segment_columns(part, at.playbook, source, basis), at.playbook, self.language,
-                                    self.kind)
+                                    self.kind, self.contacted(part))
         part = pd.concat([part, actions], axis=1)
         part["model_version"] = model_version
         part["segment"] = campaign_segment(part["driver_family"], part["action_code"])

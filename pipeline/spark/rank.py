@@ -31,7 +31,7 @@ import pyarrow as pa
 from models.clv.history import BTYD_COLUMNS
 from models.clv.spend import spend_model
 from models.retention import i18n
-from models.retention.campaigns.assign import STRATA, assignments, hash_uniform, holdout_size
+from models.retention.campaigns.assign import NO_CONTACT, STRATA, assignments, hash_uniform, holdout_size
 from models.retention.scored_list import ranked
 from pipeline.core.config import CampaignParams
 from pipeline.scoring import campaign
@@ -208,7 +208,7 @@ def _with_campaign(ranked, cp: CampaignParams, score_date: str, language: str):
         target = F.col("rank") <= math.ceil(float(cp.contact) * ranked.count())
     else:
         target = F.col("risk_tier_code").isin(list(cp.contact))
-    df = df.withColumn(_TARGET, target)
+    df = df.withColumn(_TARGET, target & (F.col("action_code") != F.lit(NO_CONTACT)))
     counts = df.where(F.col(_TARGET)).groupBy(*STRATA).count().collect()
     sizes = df.sparkSession.createDataFrame(
         [(r[STRATA[0]], r[STRATA[1]], True, holdout_size(tuple(r[c] for c in STRATA), r["count"], cid,
@@ -220,6 +220,12 @@ def _with_campaign(ranked, cp: CampaignParams, score_date: str, language: str):
              .otherwise(F.lit("contact")))
     df = df.withColumn("campaign_group", group).withColumn(
         "campaign_id", F.when(F.col("campaign_group") != "", F.lit(cid)).otherwise(F.lit("")))
+    if isinstance(cp.contact, (int, float)):   # below the top share: campaign.with_campaign's NO_CONTACT
+        below = F.col("campaign_group") == ""
+        for column, text in (("action_code", NO_CONTACT),
+                             ("recommended_action", i18n.t(f"actions.{NO_CONTACT}", language)),
+                             ("action_reason", i18n.t("action_reasons.no_contact", language))):
+            df = df.withColumn(column, F.when(below, F.lit(text)).otherwise(F.col(column)))
     held = F.col("campaign_group") == "holdout"
     df = df.withColumn(_STRATUM_ACTION, F.col("action_code"))
     for column, text in (("action_code", HOLDOUT_ACTION),

@@ -1,7 +1,8 @@
 """Stage report: one self-contained HTML page for the retention team.
 
 Reads the scored list, the churn trend, the model's metrics, the driver
-importance, the drift table, which model scored, the features and labels
+importance, the drift table (with the test metrics and the validation predictions, for the verdict whether the scores
+still hold), which model scored, the features and labels
 for the business's measures over time (value, NPS, CSAT), and the measured
 campaigns (``data/campaigns/results.csv``); writes
 ``data/reports/retention_report.html``, a single file that opens offline (no
@@ -17,6 +18,7 @@ from pathlib import Path
 import mlflow
 import pandas as pd
 
+from models.evaluation.verdict import auc_by_cutoff, score_verdict
 from models.retention.labels import check_display_names
 from models.retention.report import ReportContext, render_report
 from pipeline.core import config, tracking
@@ -57,20 +59,33 @@ def measures(features_path: Path, labels_path: Path, profile: str,
     return frame, windows
 
 
+def drift_lists(drift: pd.DataFrame, threshold: float) -> tuple[list[dict], list[str]]:
+    """The flagged inputs (worst first, how each was compared) and those that moved by ageing alone: an age, or a
+    lifetime total whose PSI as it is exceeds ``threshold`` but whose per-day rate did not move."""
+    how = drift["compared_as"] if "compared_as" in drift.columns else pd.Series("as_is", index=drift.index)
+    flagged = drift[drift["drifted"]]
+    warnings = [{"feature": f, "psi": float(p), "compared_as": c} for f, p, c in zip(
+        flagged["feature"], flagged["psi_compared"] if "psi_compared" in drift.columns else flagged["psi"],
+        how[drift["drifted"]])]
+    aged = ~drift["drifted"] & how.isin(["ageing", "per_day"]) & (drift["psi"] > threshold)
+    return warnings, drift.loc[aged, "feature"].astype(str).tolist()
+
+
 def build_context(scored_path: Path, label_summary: Path, metrics_path: Path, importance_path: Path,
                   drift_path: Path, horizon_days: int, top_n: int, currency: str,
                   scoring_path: Path | None = None, profile: str = "subscription",
                   value_horizon_months: float | None = None,
                   measured: tuple[pd.DataFrame, dict] | None = None,
                   display_names: dict | None = None, campaign_results: Path | None = None,
-                  campaign_metrics: Path | None = None) -> ReportContext:
+                  campaign_metrics: Path | None = None, validation_path: Path | None = None,
+                  threshold: float = 0.2) -> ReportContext:
     """Gather the report's content from the stage outputs."""
     scored = pd.read_parquet(scored_path)
     trend = pd.read_csv(label_summary)
     metrics = read_json(metrics_path)
-    drift = pd.read_csv(drift_path)
-    warnings = [{"feature": f, "psi": p} for f, p in zip(drift.loc[drift["drifted"], "feature"],
-                                                          drift.loc[drift["drifted"], "psi"])]
+    warnings, expected = drift_lists(pd.read_csv(drift_path), threshold)
+    verdict = score_verdict(metrics, auc_by_cutoff(pd.read_parquet(validation_path))) \
+        if validation_path is not None and validation_path.exists() else None
     quality = {k: metrics.get(k) for k in ("roc_auc", "top_decile_lift", "n_test", "test_cutoff", "cv_folds",
                                          "best_baseline", "best_baseline_roc_auc")}
     as_of = dt.date.fromisoformat(str(scored["scored_at"].iloc[0])) if len(scored) else dt.date.today()
@@ -85,6 +100,8 @@ def build_context(scored_path: Path, label_summary: Path, metrics_path: Path, im
         scored=scored.assign(risk_tier=scored["risk_tier_code"]),
         driver_importance=pd.read_csv(importance_path),
         drift_warnings=warnings,
+        drift_expected=expected,
+        drift_verdict=verdict,
         top_n=top_n,
         currency=currency,
         scoring=read_json(scoring_path) if scoring_path is not None and scoring_path.exists() else None,
@@ -111,7 +128,8 @@ def main(params_path: Path = Path("params.yaml"), scored_path: Path = Path("data
          features_path: Path = Path("data/features/features.parquet"),
          labels_path: Path = Path("data/labels/labels.parquet"),
          campaign_results: Path = Path("data/campaigns/results.csv"),
-         campaign_metrics: Path = Path("data/metrics/campaign_metrics.json")) -> Path:
+         campaign_metrics: Path = Path("data/metrics/campaign_metrics.json"),
+         validation_path: Path = Path("data/models/validation_predictions.parquet")) -> Path:
     """Run the report stage from params."""
     params = config.Params.load(params_path)
     rp, lab = params.report, params.label
@@ -124,7 +142,7 @@ def main(params_path: Path = Path("params.yaml"), scored_path: Path = Path("data
                         lab.horizon_days, rp.top_n, rp.currency, scoring_path, kind, sp.value_horizon_months,
                         measures(features_path, labels_path, kind, sp.spend_event_type),
                         names, campaign_results,
-                        campaign_metrics)
+                        campaign_metrics, validation_path, params.score.drift_psi_threshold)
     html = render_report(ctx, rp.language)
     with atomic_path(report_path) as tmp:
         tmp.write_text(html, encoding="utf-8")

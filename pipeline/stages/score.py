@@ -1,12 +1,14 @@
 """Stage score: the ranked list of customers at risk at the scoring date.
 
-Reads the explained scoring population (reasons, driver family and, with
+Reads the labels (which customers of the training cutoffs the model was trained on, for the drift check),
+the explained scoring population (reasons, driver family and, with
 ``explain.method: interventional``, ``reason_reference``: the segment value,
 e.g. the contract, whose customers the reasons compare the customer with; empty
 when compared with every scored customer), the features at the scoring date and
 on the training cutoffs, and the model's registry entry; writes
 ``data/scored/at_risk_customers.csv`` (spreadsheet-safe) and ``.parquet``, and
-``data/scored/drift.csv`` (PSI per feature, scored vs training population).
+``data/scored/drift.csv`` (PSI per feature, scored vs training population; lifetime totals also per day of
+history, ages marked as expected to drift: ``models/evaluation/drift.py``).
 The list starts a campaign (``campaign:`` params, ``pipeline/scoring/campaign.py``):
 ``campaign_id`` and ``campaign_group`` (contact | holdout) on the list, a
 holdout's action "do not contact", and the assignments in
@@ -49,17 +51,27 @@ def model_version(explain_dir: Path) -> str:
 
 
 def _drift(features_dir: Path, meta: dict, fmeta: dict, rows: pd.DataFrame, pop: pd.DataFrame,
-           threshold: float) -> pd.DataFrame:
+           threshold: float, labels_path: Path | None = None) -> pd.DataFrame:
+    """Drift of the scored customers against the rows the model was trained on: the labelled (eligible) customers
+    of the training cutoffs, not everybody who had signed up by then (a retailer's lapsed customers are in the
+    features but neither trained on nor scored, and would make every recent-activity feature look shifted)."""
     train_cutoffs = meta.get("split", {}).get("train") or [c for c in fmeta["cutoffs"] if c != fmeta["score_date"]]
-    train_rows = pd.read_parquet(features_dir / "features.parquet",
-                                 filters=[("cutoff", "in", [dt.date.fromisoformat(c) for c in train_cutoffs])])
+    dates = [dt.date.fromisoformat(c) for c in train_cutoffs]
+    train_rows = pd.read_parquet(features_dir / "features.parquet", filters=[("cutoff", "in", dates)])
+    if labels_path is not None and labels_path.exists():
+        trained = pd.read_parquet(labels_path, columns=["customer_id", "cutoff"], filters=[("cutoff", "in", dates)])
+        keys = pd.MultiIndex.from_frame(trained.astype({"customer_id": str, "cutoff": "datetime64[ns]"}))
+        at = pd.MultiIndex.from_frame(train_rows[["customer_id", "cutoff"]].astype(
+            {"customer_id": str, "cutoff": "datetime64[ns]"}))
+        train_rows = train_rows[at.isin(keys)]
     scored_rows = rows[rows["customer_id"].isin(pop["customer_id"])]
     return drift_table(train_rows, scored_rows, meta["features"], meta["categorical"], threshold)
 
 
 def main(params_path: Path = Path("params.yaml"), explain_dir: Path = Path("data/explain"),
          features_dir: Path = Path("data/features"), model_dir: Path = Path("data/models"),
-         out_dir: Path = Path("data/scored"), campaigns_dir: Path = Path("data/campaigns")) -> pd.DataFrame:
+         out_dir: Path = Path("data/scored"), campaigns_dir: Path = Path("data/campaigns"),
+         labels_path: Path = Path("data/labels/labels.parquet")) -> pd.DataFrame:
     """Run the score stage from params."""
     params = Params.load(params_path)
     recipe = Recipe.from_params(params)
@@ -80,19 +92,19 @@ def main(params_path: Path = Path("params.yaml"), explain_dir: Path = Path("data
     cid = campaign.campaign_id(recipe.campaign, fmeta["score_date"])
     record_path = campaign.write_record(record, campaigns_dir, cid)
 
-    drift = _drift(features_dir, meta, fmeta, rows, pop, params.score.drift_psi_threshold)
+    drift = _drift(features_dir, meta, fmeta, rows, pop, params.score.drift_psi_threshold, labels_path)
     with atomic_path(drift_path) as tmp:
         drift.to_csv(tmp, index=False, float_format="%.6f")
     drifted = drift[drift["drifted"]]
-    for f, psi in zip(drifted["feature"], drifted["psi"]):
-        log.warning("drift: feature %s has PSI %.3f against the training population (threshold %.2f)",
-                    f, psi, params.score.drift_psi_threshold)
+    for f, psi, how in zip(drifted["feature"], drifted["psi_compared"], drifted["compared_as"]):
+        log.warning("drift: feature %s has PSI %.3f%s against the training population (threshold %.2f)",
+                    f, psi, " per day of history" if how == "per_day" else "", params.score.drift_psi_threshold)
     tracking.setup(params.mlflow)
     with mlflow.start_run(run_id=read_json(model_dir / "mlflow_run.json")["run_id"]):
         mlflow.log_artifact(str(drift_path), artifact_path="score")
         campaign.log_record(record_path, record, cid)
         mlflow.log_metrics({"n_drifted_features": len(drifted), "max_feature_psi": float(drift["psi"].max())})
-        mlflow.log_metrics({f"psi_{f}": float(p) for f, p in zip(drifted["feature"], drifted["psi"])})
+        mlflow.log_metrics({f"psi_{f}": float(p) for f, p in zip(drifted["feature"], drifted["psi_compared"])})
     log.info("scored %d customers at %s; %d high risk; %d drifted features",
              len(out), score_date, int((out["risk_tier_code"] == "high").sum()), len(drifted))
     return out

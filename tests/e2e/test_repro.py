@@ -50,7 +50,9 @@ def test_report_and_drift_are_written(repo):
     html = (repo / "data/reports/retention_report.html").read_text(encoding="utf-8")
     assert "<table" in html and "http://" not in html.replace("http://www.w3.org", "")
     drift = pd.read_csv(repo / "data/scored/drift.csv")
-    assert list(drift.columns) == ["feature", "psi", "drifted"] and len(drift) > 50
+    assert list(drift.columns) == ["feature", "psi", "drifted", "compared_as", "psi_compared"] and len(drift) > 50
+    assert set(drift["compared_as"]) == {"as_is", "per_day", "ageing"}
+    assert not drift.loc[drift["compared_as"] == "ageing", "drifted"].any()
     match = json.loads((repo / "data/metrics/explain_metrics.json").read_text())
     assert 0 <= match["driver_match_rate"] <= 1 and match["n_churners"] > 0
     for group in ("churners", "top_decile", "everyone"):

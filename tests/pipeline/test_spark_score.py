@@ -131,10 +131,11 @@ def test_spark_score_command_scores_every_active_customer_with_the_champion(spar
     assert (tmp_path / "out/scoring_population").is_dir()
 
 
-@pytest.mark.parametrize("kind", ["subscription", "non_contract"])
-def test_spark_scored_list_equals_the_score_stage(spark, world, champion, tmp_path, kind):
+@pytest.mark.parametrize("kind, contact", [("subscription", None), ("non_contract", None), ("subscription", 0.3)])
+def test_spark_scored_list_equals_the_score_stage(spark, world, champion, tmp_path, kind, contact):
     """churn spark-score's ranked list (value at risk, tiers, actions, rank, campaign groups) equals the list the
-    score stage writes from the same scoring population, column for column."""
+    score stage writes from the same scoring population, column for column; also when the campaign contacts a top
+    share of the list (``contact``), the rest reading NO_CONTACT."""
     import mlflow
 
     from pipeline.stages import score
@@ -145,6 +146,8 @@ def test_spark_scored_list_equals_the_score_stage(spark, world, champion, tmp_pa
     params["business"]["kind"] = kind   # non_contract: the value is BG/NBD's expected spend, fitted on everybody
     params["spark"] = {"master": "local[2]", "partitions": 3}
     params["campaign"]["control_share"] = 0.3   # holdouts in most strata
+    if contact is not None:
+        params["campaign"]["contact"] = contact
     if kind == "non_contract":   # probability thresholds (the default top_share on the other)
         params["score"]["tiers"] = {"method": "threshold", "high": 0.5, "medium": 0.3}
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params), encoding="utf-8")
@@ -184,6 +187,12 @@ def test_spark_scored_list_equals_the_score_stage(spark, world, champion, tmp_pa
     else:
         assert set(got["risk_tier_code"]) == {"high", "medium", "low"}, "every tier is exercised"
     assert (got["campaign_group"] == "holdout").any() and (got["campaign_group"] == "contact").any()
+    outside = got["campaign_group"] == ""
+    assert (got.loc[outside, "action_code"] == "NO_CONTACT").all()
+    assert outside.any() == (kind == "non_contract" or contact is not None), "the default subscription: all tied in"
+    if contact is not None:   # the top share by rank, nobody else
+        k = int(np.ceil(contact * len(got)))
+        assert not outside.iloc[:k].any() and outside.iloc[k:].all(), "exactly the top share is in the campaign"
     assert got["value_at_risk"].notna().any(), "the customers have a value"
     if kind == "non_contract":
         assert got["customer_value"].gt(0).any(), "BG/NBD's expected spend prices the customers"

@@ -20,6 +20,8 @@ import pandas as pd
 
 GROUPS: tuple[str, ...] = ("contact", "holdout")
 STRATA: tuple[str, ...] = ("risk_tier_code", "action_code")
+# The playbook's "no contact this cycle" (models.retention.playbook.NO_CONTACT): never in a campaign.
+NO_CONTACT = "NO_CONTACT"
 
 
 def hash_uniform(keys: Sequence[str], campaign_id: str) -> np.ndarray:
@@ -32,7 +34,8 @@ def hash_uniform(keys: Sequence[str], campaign_id: str) -> np.ndarray:
 
 
 def targeted(scored: pd.DataFrame, contact: Sequence[str] | float) -> pd.Series:
-    """Who the campaign is about: the risk tiers listed in ``contact``, or the top ``contact`` share by rank.
+    """Who the campaign is about: the risk tiers listed in ``contact``, or the top ``contact`` share by rank;
+    never a customer whose action is ``NO_CONTACT`` (a customer with nothing to do is in no campaign).
 
     Args:
         scored: the scored list with ``rank`` and ``risk_tier_code``.
@@ -41,9 +44,12 @@ def targeted(scored: pd.DataFrame, contact: Sequence[str] | float) -> pd.Series:
     Returns:
         A boolean Series, same index.
     """
+    has_action = "action_code" in scored.columns
     if isinstance(contact, (int, float)):
-        return scored["rank"] <= math.ceil(float(contact) * len(scored))
-    return scored["risk_tier_code"].isin(list(contact))
+        chosen = scored["rank"] <= math.ceil(float(contact) * len(scored))
+    else:
+        chosen = scored["risk_tier_code"].isin(list(contact))
+    return chosen & (scored["action_code"] != NO_CONTACT) if has_action else chosen
 
 
 def holdout_size(stratum: tuple, n: int, campaign_id: str, control_share: float) -> int:

@@ -84,7 +84,8 @@ def _chart(last: pd.Series, language: str, horizon: int) -> dict[str, Any]:
                          [i18n.format_percent(r, L, 1) for r in rates], title,
                          notes=[i18n.t("campaign.customers", L, n=i18n.format_number(last[k], L))
                                 for k in ("n_contact", "n_holdout")],
-                         colours=list(_COLOURS), max_value=nice_max(max(rates) or 0.01))
+                         colours=list(_COLOURS), max_value=nice_max(max(rates) or 0.01), language=L,
+                         zero_is_data=True)   # both groups measured: 0 % is a result
     return {"title": title, "svg": svg}
 
 

@@ -96,6 +96,25 @@ def nice_max(value: float) -> float:
     return 10 * exp
 
 
+def has_data(values: np.ndarray | list[float], zero_is_data: bool = False) -> bool:
+    """Whether a series is worth drawing: some finite value, and not every one of them zero.
+
+    An all-missing or all-zero series (a measure the data does not really have, a share nobody reaches) would
+    draw a flat line on a degenerate axis, which reads as a measurement; the chart says "no data" instead.
+    """
+    vals = np.asarray(values, dtype=float)
+    finite = vals[np.isfinite(vals)]
+    return bool(finite.size) and (zero_is_data or bool(np.any(finite != 0)))
+
+
+def no_data_svg(title: str, language: str, w: int = 560, h: int = 240) -> Markup:
+    """The chart's frame with its title and "no data" (localised) in place of the drawing."""
+    body = [f'<rect x="0.5" y="0.5" width="{w - 1}" height="{h - 1}" fill="none" stroke="{_GRID}" rx="4"/>',
+            _txt(w / 2, h / 2, i18n.t("report.charts.no_data", language), 13, "middle", _MUTED,
+                 extra=' class="no-data"')]
+    return _svg(w, h, title, body)
+
+
 def line_chart_svg(labels: list[str], values: list[float], title: str, y_label: str, language: str,
                    colour: str = _ACCENT, zoom: bool = False,
                    formatter: Callable[[float, int], str] | None = None) -> Markup:
@@ -120,12 +139,16 @@ def line_chart_svg(labels: list[str], values: list[float], title: str, y_label: 
     w, h, left, right, top, bottom = 560, 240, 60, 34, 20, 44
     vals = np.asarray(values, dtype=float)
     body: list[str] = []
-    if not len(vals) or not np.isfinite(vals).any():
-        body.append(_txt(w / 2, h / 2, i18n.t("report.charts.no_data", language), 13, "middle", _MUTED))
-        return _svg(w, h, title, body)
+    if not has_data(vals):
+        return no_data_svg(title, language, w, h)
     vmin, vmax = float(np.nanmin(vals)), float(np.nanmax(vals))
-    lo = max(0.0, vmin - (vmax - vmin or 0.01 * (1 if percent else max(abs(vmax), 1))) * 0.6) if zoom else \
-        min(0.0, vmin)
+    if zoom:
+        # below the smallest value; never below zero for values that cannot be negative (a rate, an amount),
+        # but a measure that is negative (an NPS of -15) gets an axis that reaches it
+        lo = vmin - (vmax - vmin or 0.01 * (1 if percent else max(abs(vmax), 1))) * 0.6
+        lo = max(0.0, lo) if vmin >= 0 else lo
+    else:
+        lo = min(0.0, vmin)
     step = nice_max(max(vmax - lo, 1e-4) / 4)
     lo = math.floor(lo / step + 1e-9) * step
     hi = lo + step * max(1, math.ceil((vmax - lo) / step + 1e-9))
@@ -166,7 +189,7 @@ def line_chart_svg(labels: list[str], values: list[float], title: str, y_label: 
 
 def hbar_chart_svg(labels: list[str], values: list[float], value_texts: list[str], title: str,
                    notes: list[str] | None = None, colours: list[str] | None = None,
-                   max_value: float | None = None) -> Markup:
+                   max_value: float | None = None, language: str = "en", zero_is_data: bool = False) -> Markup:
     """A horizontal bar chart with a label on the left and the value text at the bar's end.
 
     The columns are sized from the texts' estimated widths (:func:`text_width`, CJK
@@ -184,10 +207,14 @@ def hbar_chart_svg(labels: list[str], values: list[float], value_texts: list[str
         notes: optional small text after each value (e.g. customer counts).
         colours: optional colour per bar.
         max_value: the axis maximum (default: the largest value).
+        language: for "no data" when no bar has a length (:func:`has_data`).
+        zero_is_data: draw all-zero bars (a measured 0 %, e.g. nobody left in either campaign group).
 
     Returns:
         Inline SVG markup.
     """
+    if not has_data(values, zero_is_data):
+        return no_data_svg(title, language, 560, 90)
     row, top, w = 30, 8, 560
     label_size, value_size, note_size, pad, gap, min_bar = 12, 12, 11, 8, 8, 160
     label_cap = 200.0  # widest label column, without its padding
@@ -307,8 +334,7 @@ def histogram_svg(probabilities: np.ndarray, title: str, language: str, bins: in
     edges, counts, open_top = probability_bands(probabilities, bins, upper_quantile)
     body: list[str] = []
     if not counts.sum():
-        body.append(_txt(w / 2, h / 2, i18n.t("report.charts.no_data", language), 13, "middle", _MUTED))
-        return _svg(w, h, title, body)
+        return no_data_svg(title, language, w, h)
     step, n_ticks = _count_axis(float(counts.max()))
     hi = step * n_ticks
     ticks = [i18n.format_number(step * k, language) for k in range(n_ticks + 1)]

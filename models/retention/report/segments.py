@@ -21,11 +21,14 @@ _TITLE_END = re.compile(r"[:：]")
 
 
 def _to_contact(scored: pd.DataFrame) -> pd.DataFrame:
-    """The customers a campaign reaches this cycle: the contact group when the list has one, else everybody."""
+    """The customers a campaign reaches this cycle: the contact group when the list has one, else everybody but
+    the holdout and those told not to be contacted this cycle (``NO_CONTACT``)."""
     if "campaign_group" in scored.columns and (scored["campaign_group"] == "contact").any():
         return scored[scored["campaign_group"] == "contact"]
     if "campaign_group" in scored.columns:
-        return scored[scored["campaign_group"] != "holdout"]
+        scored = scored[scored["campaign_group"] != "holdout"]
+    if "action_code" in scored.columns:
+        scored = scored[scored["action_code"] != "NO_CONTACT"]
     return scored
 
 

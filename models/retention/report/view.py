@@ -12,9 +12,10 @@ import pandas as pd
 
 from models.clv.spend import DAYS_PER_MONTH
 from models.retention import i18n
-from models.retention.labels import feature_label, value_names
+from models.retention.labels import value_names
 from models.retention.report.campaign import campaign_view, holdout_note
 from models.retention.report.charts import hbar_chart_svg, histogram_svg, line_chart_svg, nice_max
+from models.retention.report.drift_view import drift_items, drift_panel
 from models.retention.report.segments import segment_view
 from models.retention.tiers import TIERS
 
@@ -47,7 +48,10 @@ class ReportContext:
         scored: one row per scored customer with ``REQUIRED_COLUMNS`` (tiers as
             codes high/medium/low) and, when present, ``plan``, ``region``, ``tenure_days``.
         driver_importance: columns ``family``, ``share``.
-        drift_warnings: ``(feature, psi)`` pairs or dicts with those keys.
+        drift_warnings: ``(feature, psi)`` pairs or dicts with those keys (and ``compared_as``), worst first.
+        drift_expected: the inputs that moved by ageing alone (an age, or a lifetime total whose per-day rate
+            did not move), named apart as expected.
+        drift_verdict: whether the scores still hold (``models/evaluation/verdict.py``), or None.
         scoring: which registered model scored (``version``, ``warning``, ``champion_version``); a warning
             is shown when it is not a champion.
         top_n: rows shown in the customer table.
@@ -82,6 +86,8 @@ class ReportContext:
     display_names: dict | None = None      # business.display_names, for feature labels
     campaign_results: pd.DataFrame | None = None   # data/campaigns/results.csv (the measure stage)
     campaigns_waiting: int = 0             # campaigns whose horizon has not passed yet
+    drift_expected: list[str] = dataclasses.field(default_factory=list)   # moved by ageing alone
+    drift_verdict: dict[str, Any] | None = None   # the latest cutoff's ROC-AUC against the earlier ones
 
 
 def tenure_band(tenure_days: pd.Series, language: str, profile: str | None = None) -> pd.Series:
@@ -136,6 +142,7 @@ def _segment_charts(scored: pd.DataFrame, language: str, profile: str | None = N
                    for n in stats["size"]],
             colours=["#64748b"] * len(stats),
             max_value=vmax,
+            language=language,
         )
         charts.append({"title": title, "svg": svg})
     return charts
@@ -174,17 +181,6 @@ def _baseline_sentence(q: dict[str, Any], language: str, profile: str | None = N
     key = "beats" if float(auc) > float(base) else "does_not_beat"
     return i18n.t(f"report.quality.baseline_{key}", language, profile=profile, baseline=label,
                   auc=i18n.format_number(float(auc), language, 3), base=i18n.format_number(float(base), language, 3))
-
-
-def _drift_items(warnings: list[Any], language: str, profile: str | None = None,
-                 display_names: dict | None = None) -> list[str]:
-    items = []
-    for w in warnings:
-        feature, psi = (w["feature"], w["psi"]) if isinstance(w, dict) else (w[0], w[1])
-        label = feature_label(str(feature), language, display_names, profile)
-        items.append(i18n.t("report.drift.item", language, profile=profile, feature=label,
-                            psi=i18n.format_number(psi, language, 2)))
-    return items
 
 
 def _table_rows(scored: pd.DataFrame, top_n: int, language: str, currency: str, profile: str | None = None,
@@ -360,7 +356,7 @@ def build_view(ctx: ReportContext, language: str) -> dict[str, Any]:
         [i18n.t(f"families.{f}", L, profile=profile) for f in drivers["family"]],
         drivers["share"].astype(float).tolist(),
         [i18n.format_percent(s, L) for s in drivers["share"]],
-        drivers_title, max_value=nice_max(float(drivers["share"].max()) if len(drivers) else 1.0),
+        drivers_title, max_value=nice_max(float(drivers["share"].max()) if len(drivers) else 1.0), language=L,
     )
     dist_title = i18n.t("report.charts.distribution", L, profile=profile)
     callable_ = scored[scored["campaign_group"] != "holdout"] if "campaign_group" in scored.columns else scored
@@ -379,9 +375,9 @@ def build_view(ctx: ReportContext, language: str) -> dict[str, Any]:
         "baseline_sentence": _baseline_sentence(ctx.model_quality, L, profile),
         "quality_note": i18n.t("report.quality.note", L, profile=profile),
         "model_warning": _model_warning(ctx.scoring, L, profile),
-        "drift_heading": i18n.t("report.drift.heading", L, profile=profile),
-        "drift_intro": i18n.t("report.drift.intro", L, profile=profile),
-        "drift_items": _drift_items(ctx.drift_warnings, L, profile, ctx.display_names),
+        "drift_items": drift_items(ctx.drift_warnings, L, profile, ctx.display_names),
+        "drift": drift_panel(ctx.drift_warnings, ctx.drift_expected, ctx.drift_verdict, L, profile,
+                             ctx.display_names),
         "sections": {k: i18n.t(f"report.sections.{k}", L, profile=profile, n=top_n)
                      for k in ("trend", "distribution", "drivers", "segments", "table", "how_to_read")},
         "trend_charts": trend_charts,
