@@ -28,6 +28,24 @@ class Dropped:
     one_group_strata: int = 0  # in a stratum with no holdout or no contact
 
 
+def campaign_dates(contacts: pd.DataFrame) -> pd.Series:
+    """Each row's campaign date: its campaign's ``assigned_at``, else the campaign id read as an ISO date (as the
+    measure stage dates campaigns). A campaign with neither is an error naming it."""
+    given = (contacts.groupby("campaign_id")["assigned_at"].first() if "assigned_at" in contacts
+             else pd.Series(dtype=object))
+    dates = {}
+    for cid in contacts["campaign_id"].unique():
+        date = given.get(cid)
+        if date is None or pd.isna(date):
+            date = pd.to_datetime(str(cid), format="%Y-%m-%d", errors="coerce")
+        if pd.isna(date):
+            n = int((contacts["campaign_id"] == cid).sum())
+            raise ValueError(f"column 'campaign_id': campaign {cid!r} ({n} rows) has no assigned_at date and its id "
+                             "is not a date (YYYY-MM-DD)")
+        dates[cid] = pd.Timestamp(date)
+    return contacts["campaign_id"].map(dates).rename("campaign_date")
+
+
 def propensity(contacts: pd.DataFrame) -> pd.Series:
     """Each assigned customer's probability of being in the contact group: its stratum's contact share."""
     strata = ["campaign_id", *[c for c in STRATA if c in contacts.columns and contacts[c].notna().any()]]

@@ -57,3 +57,13 @@ def test_unlabelled_rows_are_counted_and_risk_can_come_from_elsewhere():
                                   risk=risk)
     assert dropped.not_labelled == 1 and "e" not in rows["customer_id"].tolist()
     assert rows.set_index("customer_id").loc["f", "churn_probability"] == pytest.approx(0.2)
+
+
+def test_campaign_dates_from_assigned_at_else_the_id():
+    from models.uplift.rows import campaign_dates
+
+    frame = pd.DataFrame({"campaign_id": ["2024-01-01", "spring", "spring"],
+                          "assigned_at": [None, pd.Timestamp("2024-03-01"), pd.Timestamp("2024-03-01")]})
+    assert campaign_dates(frame).tolist() == [D1, pd.Timestamp("2024-03-01"), pd.Timestamp("2024-03-01")]
+    with pytest.raises(ValueError, match="campaign 'winter' \\(1 rows\\) has no assigned_at"):
+        campaign_dates(pd.DataFrame({"campaign_id": ["winter"]}))
