@@ -37,6 +37,8 @@ class Selection:
     qini: dict[str, tuple[float, float, float]] = dataclasses.field(default_factory=dict)
     difference: tuple[float, float, float] | None = None
     evaluation: Evaluation | None = None
+    judged: np.ndarray | None = None        # the rows judged on (a mask of the training rows)
+    scores: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)  # each ranking's score on them
 
     def summary(self) -> dict:
         """A JSON-able summary, for ``data/metrics/uplift_metrics.json``."""
@@ -119,7 +121,8 @@ def choose(rows: pd.DataFrame, X: pd.DataFrame, config: UpliftConfig = UpliftCon
     sel = Selection(learner=learner, use_uplift=use,
                     targeting_basis=basis(learner, use, ev.qini(learner)[0], ev.qini("risk")[0], campaign),
                     campaign_id=campaign, validation=how,
-                    qini={name: ev.qini(name) for name in rankings}, difference=diff, evaluation=ev)
+                    qini={name: ev.qini(name) for name in rankings}, difference=diff, evaluation=ev,
+                    judged=test, scores=rankings)
     if not use:
         return sel, None
     if learner in fitted_all:
