@@ -83,6 +83,8 @@ def training_rows(contacts: pd.DataFrame, features: pd.DataFrame, labels: pd.Dat
     for col in ("churn_probability", "customer_value"):
         if col not in base:
             base[col] = np.nan
+    # only what the rows need from the contacts: a contacts column may share a feature's name (channel)
+    base = base[[*KEYS, "treated", "propensity", "churn_probability", "customer_value"]]
     feats = features.loc[:, ["cutoff", "customer_id", *feature_names]].assign(
         cutoff=pd.to_datetime(features["cutoff"]), customer_id=features["customer_id"].astype(str))
     feats = feats.rename(columns={"cutoff": "campaign_date"})

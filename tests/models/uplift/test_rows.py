@@ -67,3 +67,9 @@ def test_campaign_dates_from_assigned_at_else_the_id():
     assert campaign_dates(frame).tolist() == [D1, pd.Timestamp("2024-03-01"), pd.Timestamp("2024-03-01")]
     with pytest.raises(ValueError, match="campaign 'winter' \\(1 rows\\) has no assigned_at"):
         campaign_dates(pd.DataFrame({"campaign_id": ["winter"]}))
+
+
+def test_a_contacts_column_named_like_a_feature_does_not_shadow_it():
+    feats = features().assign(channel="web")
+    rows, _ = training_rows(contacts().assign(channel="phone"), feats, labels(), ["tenure", "channel"])
+    assert set(rows["channel"]) == {"web"}
