@@ -175,7 +175,7 @@ class Recipe:
 
 
     def with_uplift(self, scored: pd.DataFrame, uplift: Mapping[str, Any], X: pd.DataFrame | None,
-                    basis: str, source: str | None) -> pd.DataFrame:
+                    basis: str, source: str | None, rank_by: str) -> pd.DataFrame:
         """``expected_uplift``, ``expected_saving`` and ``targeting_basis`` of each customer of ``scored``.
 
         Args:
@@ -183,11 +183,12 @@ class Recipe:
             uplift: the uplift stage's ``uplift_model.json`` (``selection`` and ``model``, null when none won).
             X: the uplift model's matrix of the same customers (the churn model's matrix); None without a model.
             basis, source: where the value comes from (:meth:`value_source`).
+            rank_by: the column the list is ranked by (:meth:`rank_by`), named in the basis when it is not the
+                expected saving.
         """
         spec = uplift.get("model")
         effect = UpliftModel.from_dict(spec).predict(X) if spec is not None and X is not None else None
         text = uplift["selection"]["targeting_basis"]
-        rank_by = self.rank_by(basis, effect is not None)
         if rank_by != "expected_saving" and effect is not None:
             text = f"ranked by {rank_by} (score.rank_by); {text}"
         return scored.join(decision_columns(effect, customer_value(scored, basis, source, self.horizon_days),

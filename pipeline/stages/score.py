@@ -114,7 +114,7 @@ def scored_list(recipe: Recipe, pop: pd.DataFrame, rows: pd.DataFrame, fmeta: di
     scored = pop.merge(rows[["customer_id", *extra]], on="customer_id", how="left", validate="one_to_one")
     basis, source = recipe.value_source(fmeta, rows)
     scored = recipe.with_value(scored, rows, basis, source)
-    rank_by = recipe.rank_by(basis)
+    rank_by = recipe.rank_by(basis, uplift is not None and uplift.get("model") is not None)
     thresholds = recipe.thresholds(FrameBase(scored, basis, source, recipe.playbook), basis, source)
     scored = recipe.with_actions(scored, thresholds, basis, source, version)
     if uplift is not None:
@@ -122,7 +122,6 @@ def scored_list(recipe: Recipe, pop: pd.DataFrame, rows: pd.DataFrame, fmeta: di
         if uplift.get("model") is not None:
             features = rows.set_index("customer_id").reindex(scored["customer_id"]).reset_index()
             X = load_model(model_dir).matrix(features)
-        scored = recipe.with_uplift(scored, uplift, X, basis, source)
-        rank_by = recipe.rank_by(basis, uplift.get("model") is not None)
+        scored = recipe.with_uplift(scored, uplift, X, basis, source, rank_by)
     return campaign.with_campaign(ranked(scored, rank_by, extra), recipe.campaign, fmeta["score_date"],
                                   recipe.language)
