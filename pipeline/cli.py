@@ -33,6 +33,7 @@ STAGES: dict[str, str] = {
     "evaluate": "Stage evaluate: out-of-time quality on the latest fully labelled cutoff, baselines, plots and the "
                 "registry gate.",
     "explain": "Stage explain: SHAP reasons for every customer scored at the scoring date.",
+    "uplift": "Stage uplift: who a contact saves, learnt from the measured campaigns' random holdouts.",
     "score": "Stage score: the ranked list of customers at risk at the scoring date.",
     "measure": "Stage measure: did calling them work? Each campaign's contacted group against its holdout.",
     "report": "Stage report: one self-contained HTML page for the retention team.",

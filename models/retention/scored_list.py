@@ -13,7 +13,8 @@ from models.retention.playbook import Playbook
 SEGMENTS = ("plan", "region", "contract", "tenure_days")
 COLUMNS = ("rank", "customer_id", "churn_probability", "risk_tier", "value_at_risk", "reason_1", "reason_2",
            "reason_3", "reason_codes", "driver_family", "recommended_action", "action_reason", "scored_at",
-           "model_version", "value_basis", "customer_value")
+           "model_version", "value_basis", "customer_value", "expected_uplift", "expected_saving",
+           "targeting_basis")
 
 
 def segment_columns(scored: pd.DataFrame, playbook: Playbook, source: str | None, basis: str) -> pd.DataFrame:

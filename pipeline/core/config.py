@@ -254,7 +254,9 @@ class BusinessParams(_Section):
 
 class ScoreParams(_Section):
     as_of: dt.date | None = None
-    rank_by: Literal["churn_probability", "value_at_risk"] = "churn_probability"
+    # expected_saving: the uplift stage's expected_uplift x value - evaluate.contact_cost (risk x value until an
+    # uplift model beat risk ranking)
+    rank_by: Literal["churn_probability", "value_at_risk", "expected_saving"] = "churn_probability"
     # auto: the fee column if the data has one (subscription), else the value model of a non-contract business
     # (expected spend over value_horizon_months); or name a numeric column that holds monthly revenue.
     revenue_column: str = "auto"

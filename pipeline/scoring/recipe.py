@@ -14,6 +14,8 @@ The score stage (``pipeline/stages/score.py``) runs it on one frame; ``churn spa
    actions it gets among everybody;
 6. :meth:`Recipe.with_actions`: risk tiers, the recommended action, the model version and the campaign
    ``segment`` (driver and action, ``models.retention.segment_key.campaign_segment``), row by row.
+7. :meth:`Recipe.with_uplift`: ``expected_uplift``, ``expected_saving`` and ``targeting_basis`` from the uplift
+   stage's model (``data/models/uplift_model.json``); the score stage only, for now (not yet on Spark).
 
 The list's order, rank and campaign groups follow (``models.retention.scored_list.ranked`` and
 ``pipeline/scoring/campaign.py``; on Spark, their distributed forms in ``pipeline/spark/rank.py``).
@@ -45,6 +47,8 @@ from models.retention.scored_list import SEGMENTS, segment_columns
 from models.retention.segment_key import campaign_segment
 from models.retention.tiers import share_counts, tier_labels, tier_thresholds, tiers_at
 from models.retention.value import value_at_risk
+from models.uplift.decide import decision_columns
+from models.uplift.learners import UpliftModel
 from pipeline.core.config import CampaignParams, Params, ScoreParams
 from pipeline.core.errors import ParamsError
 
@@ -91,6 +95,7 @@ class Recipe:
     playbook: Playbook
     rules_from_params: bool
     display_names: Mapping[str, Any]
+    contact_cost: float = 0.0
 
     @classmethod
     def from_params(cls, params: Params) -> Recipe:
@@ -100,7 +105,7 @@ class Recipe:
                                                                         p.model_dump(exclude_none=True)))
         names = params.checked("business.display_names", check_display_names)
         return cls(params.score, params.campaign, params.report.language, params.label.horizon_days, kind, playbook,
-                   params.playbook.segment_rules is not None, names)
+                   params.playbook.segment_rules is not None, names, params.evaluate.contact_cost)
 
     def check(self, available: Iterable[str], fmeta: dict) -> None:
         """Refuse what params name and the data lacks (:class:`ParamsError` naming the key)."""
@@ -123,8 +128,16 @@ class Recipe:
         return with_value(scored, rows, basis, source, self.score, self.horizon_days, self.language,
                           dict(self.display_names), spend)
 
-    def rank_by(self, basis: str) -> str:
-        """``score.rank_by``, or churn probability when the list is to be ranked by a value the data lacks."""
+    def rank_by(self, basis: str, uplift: bool = False) -> str:
+        """``score.rank_by``, or churn probability when the list is to be ranked by a value the data lacks;
+        ``expected_saving`` without an uplift model that beat risk ranking (``uplift`` False) is risk x value."""
+        if self.score.rank_by == "expected_saving" and not uplift:
+            log.warning("score.rank_by is expected_saving but no uplift model beat risk ranking (or none was "
+                        "fitted): ranked by value_at_risk (churn risk x value)")
+            return "value_at_risk" if basis != "unknown" else "churn_probability"
+        if self.score.rank_by == "expected_saving" and basis == "unknown":
+            log.warning("score.rank_by is expected_saving but the data has no revenue: ranked by churn_probability")
+            return "churn_probability"
         if self.score.rank_by == "value_at_risk" and basis == "unknown":
             log.warning("score.rank_by is value_at_risk but the data has no revenue (no fee column, no spend): "
                         "ranked by churn_probability")
@@ -171,6 +184,37 @@ class Recipe:
         part["model_version"] = model_version
         part["segment"] = campaign_segment(part["driver_family"], part["action_code"])
         return part
+
+
+    def with_uplift(self, scored: pd.DataFrame, uplift: Mapping[str, Any], X: pd.DataFrame | None,
+                    basis: str, source: str | None, rank_by: str) -> pd.DataFrame:
+        """``expected_uplift``, ``expected_saving`` and ``targeting_basis`` of each customer of ``scored``.
+
+        Args:
+            scored: the valued list (``value_at_risk``, and ``customer_value`` or the revenue column).
+            uplift: the uplift stage's ``uplift_model.json`` (``selection`` and ``model``, null when none won).
+            X: the uplift model's matrix of the same customers (the churn model's matrix); None without a model.
+            basis, source: where the value comes from (:meth:`value_source`).
+            rank_by: the column the list is ranked by (:meth:`rank_by`), named in the basis when it is not the
+                expected saving.
+        """
+        spec = uplift.get("model")
+        effect = UpliftModel.from_dict(spec).predict(X) if spec is not None and X is not None else None
+        text = uplift["selection"]["targeting_basis"]
+        if rank_by != "expected_saving" and effect is not None:
+            text = f"ranked by {rank_by} (score.rank_by); {text}"
+        return scored.join(decision_columns(effect, customer_value(scored, basis, source, self.horizon_days),
+                                            self.contact_cost, text))
+
+
+def customer_value(scored: pd.DataFrame, basis: str, source: str | None, horizon_days: int) -> pd.Series:
+    """What keeping the customer over the horizon is worth: the fee x the horizon in months, or the value model's
+    ``customer_value``; missing when the value is unknown (``value_at_risk`` is its churn-weighted form)."""
+    if basis == "fee":
+        return pd.to_numeric(scored[source], errors="coerce") * (horizon_days / DAYS_PER_MONTH)
+    if "customer_value" in scored:
+        return pd.to_numeric(scored["customer_value"], errors="coerce")
+    return pd.Series(np.nan, index=scored.index)
 
 
 class FrameBase:

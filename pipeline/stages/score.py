@@ -13,6 +13,9 @@ The list starts a campaign (``campaign:`` params, ``pipeline/scoring/campaign.py
 ``campaign_id`` and ``campaign_group`` (contact | holdout) on the list, a
 holdout's action "do not contact", and the assignments in
 ``data/campaigns/<campaign id>/assignments.parquet``, logged to MLflow.
+With the uplift stage's ``data/models/uplift_model.json`` the list also carries
+``expected_uplift``, ``expected_saving`` and ``targeting_basis`` (``score.rank_by:
+expected_saving`` ranks by the saving once an uplift model beat risk ranking).
 Drift never stops scoring: drifted features are logged, sent to MLflow and
 listed in the report.
 """
@@ -27,6 +30,7 @@ import mlflow
 import pandas as pd
 
 from models.evaluation.drift import drift_table
+from models.predict import load_model
 from models.retention.scored_list import ranked
 from pipeline.core import tracking
 from pipeline.core.config import Params
@@ -86,7 +90,9 @@ def main(params_path: Path = Path("params.yaml"), explain_dir: Path = Path("data
     rows = pd.read_parquet(features_dir / "features.parquet", filters=[("cutoff", "==", score_date)])
     with params.located():
         recipe.check([*rows.columns, *pop.columns], fmeta)
-    out, record = scored_list(recipe, pop, rows, fmeta, model_version(explain_dir))
+    uplift_path = model_dir / "uplift_model.json"
+    uplift = read_json(uplift_path) if uplift_path.exists() else None
+    out, record = scored_list(recipe, pop, rows, fmeta, model_version(explain_dir), uplift, model_dir)
     write_parquet(out, parquet_path)
     write_csv_for_spreadsheet(out, csv_path)
     cid = campaign.campaign_id(recipe.campaign, fmeta["score_date"])
@@ -110,15 +116,24 @@ def main(params_path: Path = Path("params.yaml"), explain_dir: Path = Path("data
     return out
 
 
-def scored_list(recipe: Recipe, pop: pd.DataFrame, rows: pd.DataFrame, fmeta: dict,
-                version: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The recipe's steps on one frame: the ranked list with its campaign groups, and the campaign's record."""
+def scored_list(recipe: Recipe, pop: pd.DataFrame, rows: pd.DataFrame, fmeta: dict, version: str,
+                uplift: dict | None = None, model_dir: Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The recipe's steps on one frame: the ranked list with its campaign groups, and the campaign's record.
+
+    ``uplift``: the uplift stage's ``uplift_model.json`` (None: the list has no uplift columns); its model reads
+    the churn model's matrix of the scored customers (from ``model_dir``)."""
     extra = recipe.extra_columns(rows.columns, pop.columns)
     scored = pop.merge(rows[["customer_id", *extra]], on="customer_id", how="left", validate="one_to_one")
     basis, source = recipe.value_source(fmeta, rows)
     scored = recipe.with_value(scored, rows, basis, source)
-    rank_by = recipe.rank_by(basis)
+    rank_by = recipe.rank_by(basis, uplift is not None and uplift.get("model") is not None)
     thresholds = recipe.thresholds(FrameBase(scored, basis, source, recipe.playbook), basis, source)
     scored = recipe.with_actions(scored, thresholds, basis, source, version)
+    if uplift is not None:
+        X = None
+        if uplift.get("model") is not None:
+            features = rows.set_index("customer_id").reindex(scored["customer_id"]).reset_index()
+            X = load_model(model_dir).matrix(features)
+        scored = recipe.with_uplift(scored, uplift, X, basis, source, rank_by)
     return campaign.with_campaign(ranked(scored, rank_by, extra), recipe.campaign, fmeta["score_date"],
                                   recipe.language)

@@ -96,3 +96,26 @@ def test_the_truth_at_the_scoring_date_covers_every_customer_the_score_stage_sco
     recommended = scored.loc[scored["action_code"] != "HOLDOUT", ["customer_id", "action_code"]]
     found = recommended.merge(truth, on=["customer_id", "action_code"], how="left", validate="one_to_one")
     assert len(found) > 0 and found["true_effect"].notna().all()
+
+
+def test_the_uplift_stage_learns_from_the_measured_campaigns_and_the_list_says_how_it_was_ranked(repo):
+    metrics = json.loads((repo / "data/metrics/uplift_metrics.json").read_text())
+    assert metrics["training_rows"] > 0 and metrics["campaigns_used"] >= 1
+    assert metrics["validation"] == ("out_of_time" if metrics["campaigns_used"] > 1 else "out_of_fold")
+    assert set(metrics["rankings"]) == {"t", "dr", "risk", "random"}
+    for figures in metrics["rankings"].values():
+        q, lo, hi = figures["qini"]
+        assert lo <= q <= hi
+    assert metrics["targeting_basis"].startswith(("uplift model (", "churn risk × value: the uplift model was no"))
+    assert f"on campaign {metrics['campaign_id']}" in metrics["targeting_basis"]
+    assert "uplift_metrics.json" in dvc(repo, "metrics", "show").stdout
+    scored = pd.read_parquet(repo / "data/scored/at_risk_customers.parquet")
+    assert set(scored["targeting_basis"]) == {metrics["targeting_basis"]}
+    model = json.loads((repo / "data/models/uplift_model.json").read_text())
+    assert (model["model"] is not None) == metrics["use_uplift"] == scored["expected_uplift"].notna().all()
+    curves = pd.read_csv(repo / "data/plots/uplift_curves.csv")
+    assert {"risk", "random", "t", "dr"} == set(curves["ranking"])
+    run_id = json.loads((repo / "data/models/mlflow_run.json").read_text())["run_id"]
+    run = MlflowClient(tracking_uri=f"sqlite:///{repo / 'mlflow.db'}").get_run(run_id)
+    assert run.data.tags["targeting_basis"] == metrics["targeting_basis"]
+    assert "uplift_qini_risk" in run.data.metrics

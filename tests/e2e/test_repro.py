@@ -225,3 +225,12 @@ def test_exploration_notebook_runs_on_the_outputs(repo):
     assert "churners" in text and "stayers" in text
     images = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     assert len(images) >= 2, "the churn-rate and distribution figures were not rendered"
+
+
+def test_cold_start_no_campaign_measured_the_list_says_so(repo):
+    """The shared world has no contacts table: the uplift stage writes the cold start and the list says so."""
+    metrics = json.loads((repo / "data/metrics/uplift_metrics.json").read_text())
+    assert metrics["training_rows"] == 0 and metrics["learner"] is None and not metrics["use_uplift"]
+    scored = pd.read_parquet(repo / "data/scored/at_risk_customers.parquet")
+    assert set(scored["targeting_basis"]) == {"churn risk × value: no campaign measured yet"}
+    assert scored["expected_uplift"].isna().all() and scored["expected_saving"].isna().all()
