@@ -7,7 +7,8 @@ reproduced with ``dvc repro``; pass the repositories' folders):
   ``expected_saving``, ``customer_value``/``value_at_risk``, ``campaign_group``, ``targeting_basis``;
 * ``data/ground_truth/effects_at_score.parquet`` (the world helper's file, issue 26 item 5): ``customer_id``,
   ``action_code``, ``p_untreated``, ``p_treated``, ``true_effect``; the true fall in churn if contacted is taken as
-  ``p_untreated - p_treated``.
+  ``p_untreated - p_treated`` for the action the list recommends (for a customer the list does not act on, a
+  holdout or ``NO_CONTACT``, the playbook's action for the customer's driver family).
 
 Per world: K = the campaign's contact count; the true customers and value saved by contacting the top K by
 ``expected_saving``, by ``churn_probability`` and by the oracle (true effect); the Spearman correlation of
@@ -30,12 +31,22 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from models.retention.playbook import default_playbook
+
+
+def _contact_action(scored: pd.DataFrame, known: set[str]) -> pd.Series:
+    """The action a contact would bring: the list's own, else the playbook's for the driver family."""
+    families = default_playbook("subscription").families
+    fallback = scored["driver_family"].map(families).fillna(default_playbook("subscription").default)
+    return scored["action_code"].where(scored["action_code"].isin(known), fallback)
+
 
 def world_figures(scored: pd.DataFrame, effects: pd.DataFrame) -> dict[str, float]:
     """The floors' figures for one world (see the module docstring)."""
-    truth = effects.groupby("customer_id", as_index=False)[["p_untreated", "p_treated"]].mean()
-    truth["fall"] = truth["p_untreated"] - truth["p_treated"]
-    df = scored.merge(truth, on="customer_id", how="inner", validate="one_to_one")
+    truth = effects.assign(fall=effects["p_untreated"] - effects["p_treated"])[["customer_id", "action_code", "fall"]]
+    df = scored.assign(truth_action=_contact_action(scored, set(truth["action_code"])))
+    df = df.merge(truth.rename(columns={"action_code": "truth_action"}), on=["customer_id", "truth_action"],
+                  how="inner", validate="one_to_one")
     value = df["customer_value"] if "customer_value" in df and df["customer_value"].notna().any() else \
         df["value_at_risk"] / df["churn_probability"].clip(lower=1e-9)
     k = int((scored["campaign_group"] == "contact").sum()) if "campaign_group" in scored else len(df) // 10
