@@ -28,10 +28,14 @@ def _codes(kind: str) -> set[str]:
 
 
 def _actions(scored: pd.DataFrame) -> set[str]:
-    """The action codes of the customers to call; a campaign's holdout is told not to be contacted."""
+    """The action codes of the customers to call; a campaign's holdout is told not to be contacted, and so is
+    everybody outside the tiers the campaign contacts (``campaign.contact``: high and medium)."""
     held = scored["campaign_group"] == "holdout"
     assert (scored.loc[held, "action_code"] == "HOLDOUT").all()
-    return set(scored.loc[~held, "action_code"])
+    low = scored["risk_tier_code"] == "low"
+    assert (scored.loc[low, "action_code"] == "NO_CONTACT").all() and low.any()
+    assert not (scored.loc[~low, "action_code"] == "NO_CONTACT").any()
+    return set(scored.loc[~held & ~low, "action_code"])
 
 
 def _scored(repo) -> pd.DataFrame:
